@@ -1,0 +1,68 @@
+"""The command line: sub-commands, outputs and exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from wsisdedup.cli import main
+
+from .conftest import FEDORA, NUMPY
+
+
+def test_stats_prints_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["stats", "--json", str(NUMPY)]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert stats["messages_read"] == 164
+    assert stats["input_chars"] > stats["new_chars"] > 0
+
+
+def test_tree_indents_replies(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["tree", str(FEDORA)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any("Package Review Stats for 2009!" in ln for ln in lines)
+    # Replies sit deeper than their roots: some line is indented past the column of roots.
+    assert len({len(ln) - len(ln.lstrip()) for ln in lines if ln}) >= 1
+    assert sum(1 for ln in lines if ln == "") >= 50  # one blank line after each thread
+
+
+def test_clean_writes_one_json_object_per_message(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    assert main(["clean", str(NUMPY), "-o", str(out)]) == 0
+    rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert rows and all({"id", "new_text", "author_name"} <= set(r) for r in rows)
+
+
+def test_unusable_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    empty = tmp_path / "empty.mbox"
+    empty.write_bytes(b"")
+    assert main(["stats", str(empty)]) == 2
+    err = capsys.readouterr().err
+    assert str(empty) in err
+
+
+def test_missing_file_exits_2(tmp_path: Path) -> None:
+    assert main(["stats", str(tmp_path / "nope.mbox")]) == 2
+
+
+def test_problems_exit_1(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.txt.gz"
+    good = FEDORA.read_bytes()
+    bad.write_bytes(good[: len(good) // 2])  # a truncated gzip: a Problem, the rest read
+    assert main(["stats", str(bad)]) == 1
+
+
+def test_python_dash_m_runs() -> None:
+    r = subprocess.run(
+        [sys.executable, "-m", "wsisdedup", "stats", str(NUMPY)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "messages_read" in r.stdout
+    assert r.stderr == ""  # not a terminal: no progress bar

@@ -1,0 +1,67 @@
+"""wsisdedup: turn messy mailing-list archives into a clean, canonical message tree.
+
+    >>> import wsisdedup
+    >>> archive = wsisdedup.read("examples/data/fedora-devel-2010-January.txt.gz")
+    >>> for message in archive.messages:
+    ...     print(message.author.name, message.new_text[:60])
+
+See the README and docs/ for the concepts: segments, quotes as references, threads, evidence.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from wsisdedup.errors import ArchiveFormatError, UnsupportedFormatError, WsisdedupError
+from wsisdedup.links import find_links, unwrap_links, unwrap_url
+from wsisdedup.model import (
+    Archive,
+    Body,
+    Evidence,
+    ForwardInfo,
+    Link,
+    Message,
+    Person,
+    Problem,
+    Rewriter,
+    Segment,
+    SegmentKind,
+    Source,
+    Stats,
+    Thread,
+    ThreadNode,
+)
+from wsisdedup.pipeline import read, read_many
+from wsisdedup.segment import split_body
+
+__all__ = [
+    "Archive",
+    "ArchiveFormatError",
+    "Body",
+    "Evidence",
+    "ForwardInfo",
+    "Link",
+    "Message",
+    "Person",
+    "Problem",
+    "Rewriter",
+    "Segment",
+    "SegmentKind",
+    "Source",
+    "Stats",
+    "Thread",
+    "ThreadNode",
+    "UnsupportedFormatError",
+    "WsisdedupError",
+    "__version__",
+    "find_links",
+    "read",
+    "read_many",
+    "split_body",
+    "unwrap_links",
+    "unwrap_url",
+]
+
+__version__ = "0.1.0"
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())

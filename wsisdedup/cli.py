@@ -1,0 +1,177 @@
+"""The `wsisdedup` command line: the only module that prints.
+
+    wsisdedup stats ARCHIVE...                 messages, threads, problems, characters
+    wsisdedup tree ARCHIVE...                  the thread tree: date, author, subject, evidence
+    wsisdedup clean ARCHIVE... -o out.jsonl    one JSON object per message (or --format ...)
+
+Exit codes: 0 done, 1 done but some messages had problems, 2 unusable input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from typing import TextIO
+
+from wsisdedup import export
+from wsisdedup.errors import WsisdedupError
+from wsisdedup.model import Archive, Message
+from wsisdedup.pipeline import read_many
+
+__all__ = ["main"]
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_UNUSABLE = 2
+
+
+class _ProgressBar:
+    """A count of messages read on standard error, shown only on a terminal and only once a
+    read has taken more than a second (short runs and pipes stay quiet)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.enabled = stream.isatty()
+        self.started = time.monotonic()
+        self.shown = False
+        self.last = 0.0
+
+    def __call__(self, count: int) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self.started < 1.0 or now - self.last < 0.1:
+            return
+        self.last = now
+        rate = count / (now - self.started)
+        self.stream.write(f"\rreading: {count:,} messages ({rate:,.0f}/s)")
+        self.stream.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+
+
+def _read(paths: Sequence[str], fmt: str | None) -> Archive:
+    bar = _ProgressBar(sys.stderr)
+    try:
+        return read_many(paths, format=fmt, progress=bar)
+    finally:
+        bar.close()
+
+
+def _report_problems(archive: Archive) -> int:
+    for p in archive.problems:
+        print(f"wsisdedup: problem: {p}", file=sys.stderr)
+    return EXIT_PROBLEMS if archive.problems else EXIT_OK
+
+
+def _cmd_stats(args: argparse.Namespace) -> int:
+    archive = _read(args.archives, args.input_format)
+    stats = archive.stats.as_dict()
+    if args.json:
+        print(json.dumps(stats, indent=2))
+    else:
+        width = max(len(k) for k in stats)
+        for key, value in stats.items():
+            shown = f"{value:,}" if isinstance(value, int) else str(value)
+            print(f"{key:<{width}}  {shown}")
+    return _report_problems(archive)
+
+
+def _share_new(m: Message) -> str:
+    if not m.body.strip():
+        return "  -"
+    return f"{100 * len(m.new_text) / max(1, len(m.body.strip())):3.0f}%"
+
+
+def _cmd_tree(args: argparse.Namespace) -> int:
+    archive = _read(args.archives, args.input_format)
+    for thread in archive.threads:
+        for node in thread.walk():
+            m = archive.get(node.id)
+            if m is None:
+                continue
+            date = m.date.strftime("%Y-%m-%d %H:%M") if m.date else "????-??-?? ??:??"
+            author = m.author.name or m.author.address or "(unknown)"
+            evidence = f"[{m.parent_evidence.value}]" if m.parent_evidence else ""
+            indent = "  " * node.depth
+            print(f"{date}  {_share_new(m)} new  {indent}{author}: {m.subject} {evidence}".rstrip())
+        print()
+    return _report_problems(archive)
+
+
+def _cmd_clean(args: argparse.Namespace) -> int:
+    archive = _read(args.archives, args.input_format)
+    fmt = args.format
+    if args.output != "-":
+        export.FORMATS[fmt](archive, args.output)
+    elif fmt in _TEXT_WRITERS:
+        _TEXT_WRITERS[fmt](archive, sys.stdout)
+    else:
+        print(f"wsisdedup: --format {fmt} writes a file: give -o PATH", file=sys.stderr)
+        return EXIT_UNUSABLE
+    return _report_problems(archive)
+
+
+# Formats that can go to standard output (the others are databases or binary files).
+_TEXT_WRITERS: dict[str, Callable[[Archive, TextIO], object]] = {
+    "jsonl": export.write_jsonl,
+    "json": export.write_json_tree,
+    "markdown": export.write_markdown,
+    "html": export.write_html,
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wsisdedup",
+        description="Turn mailing-list archives into a clean, canonical message tree.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("archives", nargs="+", metavar="ARCHIVE", help="archive files or folders")
+        p.add_argument(
+            "--input-format",
+            choices=("mbox", "pipermail", "maildir", "eml", "text-dump"),
+            default=None,
+            help="skip sniffing and read the input as this format",
+        )
+        return p
+
+    p_stats = add("stats", "messages, threads, problems and characters of archives")
+    p_stats.add_argument("--json", action="store_true", help="print the figures as JSON")
+    p_stats.set_defaults(func=_cmd_stats)
+
+    p_tree = add("tree", "print the thread tree: date, share new, author, subject, evidence")
+    p_tree.set_defaults(func=_cmd_tree)
+
+    p_clean = add("clean", "write the canonical messages (JSON Lines by default)")
+    p_clean.add_argument("-o", "--output", default="-", help="output file ('-': stdout)")
+    p_clean.add_argument(
+        "--format", choices=sorted(export.FORMATS), default="jsonl", help="output format"
+    )
+    p_clean.set_defaults(func=_cmd_clean)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except WsisdedupError as exc:
+        print(f"wsisdedup: error: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except BrokenPipeError:  # pragma: no cover - e.g. `wsisdedup tree x | head`
+        return EXIT_OK
+    except OSError as exc:
+        print(f"wsisdedup: error: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    return code

@@ -1,0 +1,347 @@
+"""The data model: frozen values that flow between the pipeline's stages.
+
+Every class here is a frozen attrs class built with keyword arguments. Stages never mutate a
+value: they build a new one with `attrs.evolve`. There are no back-references from a message to
+its archive or thread; look things up by id on the `Archive`.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "Archive",
+    "Body",
+    "Evidence",
+    "ForwardInfo",
+    "Link",
+    "Message",
+    "ParsedMessage",
+    "Person",
+    "Problem",
+    "Rewriter",
+    "Segment",
+    "SegmentKind",
+    "Source",
+    "Stats",
+    "Thread",
+    "ThreadNode",
+]
+
+
+class SegmentKind(enum.Enum):
+    """What a stretch of a message body is."""
+
+    NEW = "new"
+    """The author's own words: what the message adds to the thread."""
+    QUOTE = "quote"
+    """Text repeated from an earlier message, marked with `>` or not."""
+    ATTRIBUTION = "attribution"
+    """"On ... wrote:" lines and reply header blocks that introduce a quote."""
+    FORWARD_HEADER = "forward_header"
+    """The header block that introduces a forwarded message."""
+    FORWARD = "forward"
+    """Forwarded content: shared on purpose, not a quote of the thread."""
+    SIGNATURE = "signature"
+    """Sign-off, name and contact blocks, mobile signatures, disclaimers."""
+    FOOTER = "footer"
+    """A footer the list (not the author) appends to every message."""
+    PLACEHOLDER = "placeholder"
+    """Stand-ins for removed content: `[cid:...]`, scrubbed attachments."""
+
+
+class Rewriter(enum.Enum):
+    """Who rewrote a link, if anyone."""
+
+    NONE = "none"
+    PROOFPOINT_V1 = "proofpoint-v1"
+    PROOFPOINT_V2 = "proofpoint-v2"
+    PROOFPOINT_V3 = "proofpoint-v3"
+    SAFELINKS = "safelinks"
+    TRENDMICRO = "trendmicro"
+    SOPHOS = "sophos"
+    BARRACUDA = "barracuda"
+    CISCO = "cisco"
+    FIREEYE = "fireeye"
+    GOOGLE = "google"
+    FACEBOOK = "facebook"
+    MIMECAST = "mimecast"
+    """Recognised but not decodable offline: the link is kept as written."""
+
+
+class Evidence(enum.Enum):
+    """Why a message's parent is the one it is."""
+
+    HEADER = "header"
+    ATTRIBUTION = "attribution"
+    QUOTE = "quote"
+    SUBJECT = "subject"
+
+
+@attrs.frozen(kw_only=True)
+class Person:
+    """An author. Either part may be unknown (empty string)."""
+
+    name: str = ""
+    address: str = ""
+
+    def __str__(self) -> str:
+        if self.name and self.address:
+            return f"{self.name} <{self.address}>"
+        return self.name or self.address
+
+
+@attrs.frozen(kw_only=True)
+class Source:
+    """Where in the input a message came from."""
+
+    path: str
+    """The file (or `<stream>` for an open file without a name)."""
+    format: str
+    """The reader that read it: `mbox`, `pipermail`, `maildir`, `eml`, `text-dump`."""
+    offset: int | None = None
+    """Byte offset of the message's first byte in the (decompressed) file, where known."""
+    line: int | None = None
+    """1-based line number of the message's first line, where known."""
+    index: int = 0
+    """0-based position of the message in its file."""
+
+    def __str__(self) -> str:
+        where = self.path
+        if self.line is not None:
+            where += f":{self.line}"
+        elif self.offset is not None:
+            where += f"@{self.offset}"
+        return where
+
+
+@attrs.frozen(kw_only=True)
+class Problem:
+    """Something that went wrong in one part of the input; the rest was still read."""
+
+    what: str
+    path: str
+    line: int | None = None
+    offset: int | None = None
+
+    def __str__(self) -> str:
+        where = self.path
+        if self.line is not None:
+            where += f", line {self.line}"
+        if self.offset is not None:
+            where += f", byte {self.offset}"
+        return f"{where}: {self.what}"
+
+
+@attrs.frozen(kw_only=True)
+class ForwardInfo:
+    """Headers parsed out of a forwarded-message block."""
+
+    author: Person = attrs.field(factory=Person)
+    date: datetime | None = None
+    date_text: str = ""
+    subject: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class Segment:
+    """A typed stretch of a body: `body[start:end] == text`."""
+
+    kind: SegmentKind
+    text: str
+    start: int
+    end: int
+    depth: int = 0
+    """Quote depth (number of `>` levels) for QUOTE; 0 otherwise."""
+    source_id: str | None = None
+    """For QUOTE: the id of the message the text comes from, where known."""
+    forward: ForwardInfo | None = None
+    """For FORWARD_HEADER: the forwarded message's headers."""
+
+
+@attrs.frozen(kw_only=True)
+class Body:
+    """The segments of one body, as `split_body` returns them."""
+
+    text: str
+    segments: tuple[Segment, ...]
+
+    @property
+    def new_text(self) -> str:
+        return join_kind(self.segments, SegmentKind.NEW)
+
+    @property
+    def signature(self) -> str:
+        return join_kind(self.segments, SegmentKind.SIGNATURE)
+
+    @property
+    def quotes(self) -> tuple[Segment, ...]:
+        return tuple(s for s in self.segments if s.kind is SegmentKind.QUOTE)
+
+
+def join_kind(segments: tuple[Segment, ...], kind: SegmentKind) -> str:
+    """The text of the segments of one kind, joined, without leading/trailing blank space."""
+    return "".join(s.text for s in segments if s.kind is kind).strip()
+
+
+@attrs.frozen(kw_only=True)
+class Link:
+    """One link found in a body."""
+
+    written: str
+    """The address as it appears in the body."""
+    original: str
+    """The address the author wrote, after unwrapping every rewriter."""
+    rewriter: Rewriter = Rewriter.NONE
+    """The outermost rewriter (NONE if the link was not rewritten)."""
+    truncated: bool = False
+    """The archive cut the address (it ended in `...`)."""
+    completed: bool = False
+    """A truncated address completed from a full copy elsewhere in the archive."""
+    start: int = 0
+    end: int = 0
+
+
+@attrs.frozen(kw_only=True)
+class ParsedMessage:
+    """What a reader yields: one message with its headers decoded, before any analysis."""
+
+    source: Source
+    message_id: str | None = None
+    in_reply_to: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    author: Person = attrs.field(factory=Person)
+    date: datetime | None = None
+    subject: str = ""
+    body: str = ""
+    problems: tuple[Problem, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class Message:
+    """One message of the canonical tree."""
+
+    id: str
+    """The Message-ID without angle brackets, or a stable id derived from the content."""
+    source: Source
+    author: Person = attrs.field(factory=Person)
+    date: datetime | None = None
+    subject: str = ""
+    body: str = ""
+    segments: tuple[Segment, ...] = ()
+    links: tuple[Link, ...] = ()
+    parent_id: str | None = None
+    parent_evidence: Evidence | None = None
+    thread_id: str | None = None
+    in_reply_to: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    duplicates: tuple[Source, ...] = ()
+    """Sources of copies of this message that were collapsed into it."""
+    duplicate_score: float | None = None
+
+    @property
+    def new_text(self) -> str:
+        """The author's own words: the NEW segments joined."""
+        return join_kind(self.segments, SegmentKind.NEW)
+
+    @property
+    def signature(self) -> str:
+        return join_kind(self.segments, SegmentKind.SIGNATURE)
+
+    @property
+    def quotes(self) -> tuple[Segment, ...]:
+        return tuple(s for s in self.segments if s.kind is SegmentKind.QUOTE)
+
+
+@attrs.frozen(kw_only=True)
+class ThreadNode:
+    """A message in a thread walk: its id and how deep it sits below the root."""
+
+    id: str
+    depth: int
+
+
+@attrs.frozen(kw_only=True)
+class Thread:
+    """A tree of messages. `nodes` lists it depth-first, the root first."""
+
+    root_id: str
+    nodes: tuple[ThreadNode, ...]
+
+    @property
+    def message_ids(self) -> tuple[str, ...]:
+        return tuple(n.id for n in self.nodes)
+
+    def walk(self) -> Iterator[ThreadNode]:
+        """The messages depth-first, each with its depth (the root is 0)."""
+        return iter(self.nodes)
+
+
+@attrs.frozen(kw_only=True)
+class Stats:
+    """Figures about one read of an archive."""
+
+    messages_read: int = 0
+    messages: int = 0
+    threads: int = 0
+    problems: int = 0
+    input_chars: int = 0
+    body_chars: int = 0
+    new_chars: int = 0
+    duplicates_collapsed: int = 0
+    quotes_marked: int = 0
+    quotes_unmarked: int = 0
+    links_restored: int = 0
+
+    @property
+    def ratio(self) -> float:
+        """Input characters per character of new text (higher: more repetition)."""
+        return self.input_chars / self.new_chars if self.new_chars else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        d = attrs.asdict(self)
+        d["ratio"] = round(self.ratio, 3)
+        return d
+
+
+@attrs.frozen(kw_only=True)
+class Archive:
+    """The canonical tree of one or more archive files."""
+
+    messages: tuple[Message, ...]
+    threads: tuple[Thread, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    stats: Stats = attrs.field(factory=Stats)
+    _by_id: Mapping[str, Message] = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        # A frozen class sets derived state through object.__setattr__ once, at construction.
+        object.__setattr__(self, "_by_id", {m.id: m for m in self.messages})
+
+    def get(self, message_id: str) -> Message | None:
+        """The message with this id (angle brackets are ignored), or None."""
+        return self._by_id.get(message_id.strip().strip("<>"))
+
+    def __len__(self) -> int:
+        return len(self.messages)
+
+    def __iter__(self) -> Iterator[Message]:
+        return iter(self.messages)
+
+    def children(self, message_id: str) -> tuple[Message, ...]:
+        """The direct replies to a message, in archive order."""
+        return tuple(m for m in self.messages if m.parent_id == message_id)
+
+    def thread_of(self, message_id: str) -> Thread | None:
+        m = self.get(message_id)
+        if m is None:
+            return None
+        for t in self.threads:
+            if t.root_id == m.thread_id:
+                return t
+        return None

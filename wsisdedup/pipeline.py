@@ -1,0 +1,149 @@
+"""The whole pipeline: read -> normalise -> segment -> match -> thread -> Archive.
+
+Each stage is a pure function of the previous stage's frozen values; this module only wires them
+together and counts. It is split in the two phases DESIGN.md asks for: a per-message map
+(`analyse_message`: parse, segment, find links) that needs nothing but the message, then archive
+-wide joins (footers, repeated text, duplicates, threads) that need all messages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Callable, Iterable, Sequence
+from typing import BinaryIO
+
+import attrs
+
+from wsisdedup.footers import learn_footers
+from wsisdedup.links import find_links
+from wsisdedup.model import (
+    Archive,
+    Message,
+    ParsedMessage,
+    Problem,
+    SegmentKind,
+    Stats,
+)
+from wsisdedup.read import read_messages
+from wsisdedup.segment import split_body
+from wsisdedup.thread import thread_messages
+
+__all__ = ["Progress", "build_archive", "read", "read_many"]
+
+log = logging.getLogger(__name__)
+
+Source = str | os.PathLike[str] | BinaryIO
+Progress = Callable[[int], None]
+"""Called with the number of messages read so far (the CLI draws a progress bar with it)."""
+
+
+def read(source: Source, *, format: str | None = None) -> Archive:
+    """Read one archive (a path, a Maildir folder or an open binary file) into a canonical tree.
+
+    `format` overrides sniffing: "mbox", "pipermail", "maildir", "eml" or "text-dump".
+    Raises `ArchiveFormatError` when the input is not an archive at all; a broken message
+    becomes a `Problem` in `Archive.problems` and the others are still read.
+    """
+    return read_many([source], format=format)
+
+
+def read_many(
+    sources: Sequence[Source], *, format: str | None = None, progress: Progress | None = None
+) -> Archive:
+    """Read several archives (e.g. monthly files) into one tree: threads cross file boundaries."""
+    parsed: list[ParsedMessage] = []
+    problems: list[Problem] = []
+    for source in sources:
+        for item in read_messages(source, format=format):
+            if isinstance(item, Problem):
+                problems.append(item)
+                continue
+            parsed.append(item)
+            problems.extend(item.problems)
+            if progress is not None:
+                progress(len(parsed))
+    return build_archive(parsed, problems)
+
+
+def build_archive(parsed: Sequence[ParsedMessage], problems: Iterable[Problem] = ()) -> Archive:
+    """The archive-wide stages over messages already read."""
+    footers = learn_footers(p.body for p in parsed)
+    messages = _unique_ids([analyse_message(p, footers=footers) for p in parsed])
+    threading = thread_messages(messages)
+    all_problems = tuple(problems)
+    stats = _stats(parsed, threading.messages, len(threading.threads), all_problems)
+    return Archive(
+        messages=threading.messages,
+        threads=threading.threads,
+        problems=all_problems,
+        stats=stats,
+    )
+
+
+def analyse_message(parsed: ParsedMessage, *, footers: Sequence[str] = ()) -> Message:
+    """The per-message map phase: segments and links of one message."""
+    body = split_body(parsed.body, footers=footers)
+    return Message(
+        id=parsed.message_id or derived_id(parsed),
+        source=parsed.source,
+        author=parsed.author,
+        date=parsed.date,
+        subject=parsed.subject,
+        body=parsed.body,
+        segments=body.segments,
+        links=find_links(parsed.body),
+        in_reply_to=parsed.in_reply_to,
+        references=parsed.references,
+    )
+
+
+def derived_id(parsed: ParsedMessage) -> str:
+    """A stable id for a message without a Message-ID: a hash of what identifies it.
+
+    The same message read twice (from two copies of a month) gets the same id, so later stages
+    see it as one message; the file position is deliberately not part of it.
+    """
+    h = hashlib.blake2b(digest_size=12)
+    date = parsed.date.isoformat() if parsed.date else ""
+    for part in (parsed.author.address, parsed.author.name, date, parsed.subject, parsed.body):
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return f"{h.hexdigest()}@wsisdedup.invalid"
+
+
+def _unique_ids(messages: list[Message]) -> list[Message]:
+    """Give a second message with an id already seen a suffixed id, so `Archive.get` is exact.
+
+    Copies of one message are collapsed by the matching stage; until then each keeps its own id.
+    """
+    seen: dict[str, int] = {}
+    out: list[Message] = []
+    for m in messages:
+        n = seen.get(m.id, 0)
+        seen[m.id] = n + 1
+        out.append(m if n == 0 else attrs.evolve(m, id=f"{m.id}#{n + 1}"))
+    return out
+
+
+def _stats(
+    parsed: Sequence[ParsedMessage],
+    messages: Sequence[Message],
+    threads: int,
+    problems: Sequence[Problem],
+) -> Stats:
+    quotes = [s for m in messages for s in m.segments if s.kind is SegmentKind.QUOTE]
+    return Stats(
+        messages_read=len(parsed),
+        messages=len(messages),
+        threads=threads,
+        problems=len(problems),
+        input_chars=sum(len(p.body) for p in parsed),
+        body_chars=sum(len(m.body) for m in messages),
+        new_chars=sum(len(m.new_text) for m in messages),
+        duplicates_collapsed=len(parsed) - len(messages),
+        quotes_marked=sum(1 for s in quotes if s.depth > 0),
+        quotes_unmarked=sum(1 for s in quotes if s.depth == 0),
+        links_restored=sum(1 for m in messages for ln in m.links if ln.original != ln.written),
+    )
