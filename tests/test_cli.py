@@ -11,7 +11,7 @@ import pytest
 
 from wsisdedup.cli import main
 
-from .conftest import FEDORA, NUMPY
+from conftest import FEDORA, NUMPY
 
 
 def test_stats_prints_figures(capsys: pytest.CaptureFixture[str]) -> None:

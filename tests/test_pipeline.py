@@ -13,7 +13,7 @@ import wsisdedup
 from wsisdedup.model import Archive, Message, ParsedMessage, Source
 from wsisdedup.pipeline import build_archive, derived_id
 
-from .conftest import CORPUS, FEDORA, GPP, NUMPY
+from conftest import CORPUS, FEDORA, GPP, NUMPY
 
 
 @pytest.fixture(scope="module", params=CORPUS, ids=lambda p: p.name)

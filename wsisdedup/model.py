@@ -337,6 +337,13 @@ class Archive:
         """The direct replies to a message, in archive order."""
         return tuple(m for m in self.messages if m.parent_id == message_id)
 
+    def to_records(self) -> list[dict[str, Any]]:
+        """One plain dict per message, ready for `pandas.DataFrame(archive.to_records())`."""
+        # Imported here: export sits above the model in the stage order.
+        from wsisdedup.export import to_records
+
+        return to_records(self)
+
     def thread_of(self, message_id: str) -> Thread | None:
         m = self.get(message_id)
         if m is None:
