@@ -13,7 +13,14 @@ from __future__ import annotations
 import logging
 
 from wsisdedup.errors import ArchiveFormatError, UnsupportedFormatError, WsisdedupError
-from wsisdedup.links import find_links, unwrap_links, unwrap_url
+from wsisdedup.links import (
+    complete_truncated,
+    deobfuscate_address,
+    find_links,
+    link_artefact_spans,
+    unwrap_links,
+    unwrap_url,
+)
 from wsisdedup.model import (
     Archive,
     Body,
@@ -54,7 +61,10 @@ __all__ = [
     "UnsupportedFormatError",
     "WsisdedupError",
     "__version__",
+    "complete_truncated",
+    "deobfuscate_address",
     "find_links",
+    "link_artefact_spans",
     "read",
     "read_many",
     "split_body",

@@ -17,7 +17,7 @@ from typing import BinaryIO
 import attrs
 
 from wsisdedup.footers import learn_footers
-from wsisdedup.links import find_links
+from wsisdedup.links import complete_truncated, find_links
 from wsisdedup.model import (
     Archive,
     Message,
@@ -71,6 +71,7 @@ def build_archive(parsed: Sequence[ParsedMessage], problems: Iterable[Problem] =
     """The archive-wide stages over messages already read."""
     footers = learn_footers(p.body for p in parsed)
     messages = _unique_ids([analyse_message(p, footers=footers) for p in parsed])
+    messages = _complete_links(messages)
     threading = thread_messages(messages)
     all_problems = tuple(problems)
     stats = _stats(parsed, threading.messages, len(threading.threads), all_problems)
@@ -111,6 +112,15 @@ def derived_id(parsed: ParsedMessage) -> str:
         h.update(part.encode("utf-8", "surrogatepass"))
         h.update(b"\x00")
     return f"{h.hexdigest()}@wsisdedup.invalid"
+
+
+def _complete_links(messages: list[Message]) -> list[Message]:
+    """Complete links the archive cut short from full copies held by other messages."""
+    completed = complete_truncated([m.links for m in messages])
+    return [
+        m if links == m.links else attrs.evolve(m, links=links)
+        for m, links in zip(messages, completed, strict=True)
+    ]
 
 
 def _unique_ids(messages: list[Message]) -> list[Message]:

@@ -1,0 +1,43 @@
+"""Single messages: an `.eml` file, one file of a Maildir, or an open stream holding one message.
+
+The whole input is one message; it is read in buffered pieces and joined once (a message has to
+be parsed as a whole), so a 50 MB message costs a few copies of 50 MB, not more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from wsisdedup.model import ParsedMessage, Problem, Source
+from wsisdedup.read.mbox import end_problem, envelope_of, parse_or_problem
+from wsisdedup.read.mime import Envelope
+from wsisdedup.read.sniff import mbox_separator
+from wsisdedup.read.stream import Input
+
+__all__ = ["read_eml"]
+
+_PIECE = 1 << 20
+
+
+def read_eml(inp: Input, *, format: str = "eml") -> Iterator[ParsedMessage | Problem]:
+    """The one message of `inp`, then a Problem if the input ended early."""
+    buf = bytearray()
+    while piece := inp.stream.read(_PIECE):
+        buf += piece
+    data = bytes(buf).removeprefix(b"\xef\xbb\xbf")  # a byte-order mark is not a header
+    del buf
+    source = Source(path=inp.name, format=format, offset=0, line=1, index=0)
+    envelope = None
+    if data.startswith(b"From "):
+        # Some tools save a single message with its mbox envelope line; it is not a header.
+        first, _, rest = data.partition(b"\n")
+        match = mbox_separator(first)
+        envelope = envelope_of(match) if match else Envelope()
+        data = rest
+    if not data.strip():
+        yield Problem(what="empty message file", path=inp.name, line=1, offset=0)
+    else:
+        yield parse_or_problem(data, source, envelope)
+    end = end_problem(inp, data.count(b"\n") + 1)
+    if end is not None:
+        yield end

@@ -1,0 +1,143 @@
+"""Opening an input: a path or an open binary file, gzip undone, the head kept for sniffing.
+
+Nothing here reads a whole file: the input is a chain of small raw streams under one buffered
+reader, so a 1 GB archive (gzip or not) is read a buffer at a time. The chain also turns a
+decompression error (a truncated `.gz`) into an early end of input that it remembers, so the
+reader can yield every message before the cut and then report where the input broke.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import io
+import os
+import zlib
+from collections.abc import Iterator
+from typing import BinaryIO, Protocol
+
+import attrs
+
+__all__ = ["GZIP_MAGIC", "HEAD_SIZE", "Input", "open_input", "source_name"]
+
+GZIP_MAGIC = b"\x1f\x8b"
+HEAD_SIZE = 64 * 1024
+"""Bytes read ahead for sniffing: enough for several header blocks or a scraped page's start."""
+_BUFFER = 1 << 20
+
+
+class _Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+class _Chain(io.RawIOBase):
+    """Serves `prefix`, then reads from `inner`; a read error ends the stream and is kept."""
+
+    def __init__(self, prefix: bytes, inner: _Readable, *, guard: bool) -> None:
+        super().__init__()
+        self._prefix = memoryview(prefix)
+        self._inner = inner
+        self._read1 = getattr(inner, "read1", None)
+        self._guard = guard
+        self.error: BaseException | None = None
+        self.served = 0
+        """Bytes handed out so far: the offset at which an error cut the input."""
+
+    def readable(self) -> bool:
+        return True
+
+    def unread(self, data: bytes) -> None:
+        """Hand `data` (just read) out again, before anything else."""
+        self._prefix = memoryview(data + bytes(self._prefix))
+        self.served -= len(data)
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        view = memoryview(buffer).cast("B")
+        if self._prefix:
+            n = min(len(view), len(self._prefix))
+            view[:n] = self._prefix[:n]
+            self._prefix = self._prefix[n:]
+            self.served += n
+            return n
+        if self.error is not None:
+            return 0
+        try:
+            # read1 returns what one underlying read gives, so data decompressed before an
+            # error is handed out before the error is seen.
+            size = len(view)
+            data = self._read1(size) if self._read1 else self._inner.read(size)
+        except (EOFError, OSError, zlib.error) as exc:
+            if not self._guard:
+                raise
+            self.error = exc
+            return 0
+        n = len(data)
+        view[:n] = data
+        self.served += n
+        return n
+
+
+@attrs.define
+class Input:
+    """An opened input: its display name, the decompressed stream, and the sniffing head."""
+
+    name: str
+    stream: BinaryIO
+    head: bytes
+    compressed: bool
+    chain: _Chain
+
+    @property
+    def error(self) -> BaseException | None:
+        """The decompression or read error that ended the input early, if any."""
+        return self.chain.error
+
+
+def source_name(source: object) -> str:
+    """The path to show for a source: its file name, or `<stream>`."""
+    if isinstance(source, str | os.PathLike):
+        return os.fsdecode(os.fspath(source))
+    name = getattr(source, "name", None)
+    return name if isinstance(name, str) else "<stream>"
+
+
+def _read_up_to(stream: _Readable, size: int) -> bytes:
+    """Up to `size` bytes; short only at the end of the stream."""
+    parts: list[bytes] = []
+    want = size
+    while want > 0:
+        data = stream.read(want)
+        if not data:
+            break
+        parts.append(data)
+        want -= len(data)
+    return b"".join(parts)
+
+
+@contextlib.contextmanager
+def open_input(source: str | os.PathLike[str] | BinaryIO, name: str) -> Iterator[Input]:
+    """Open a file path or wrap an open binary file; decompress gzip; read the head.
+
+    An open file is not closed here (its owner closes it); a path opened here is.
+    """
+    with contextlib.ExitStack() as stack:
+        if isinstance(source, str | os.PathLike):
+            raw: BinaryIO = stack.enter_context(open(source, "rb"))
+        else:
+            if isinstance(source, io.TextIOBase):
+                raise TypeError(f"{name}: open the file in binary mode ('rb')")
+            raw = source
+        magic = _read_up_to(raw, 2)
+        if not isinstance(magic, bytes):
+            raise TypeError(f"{name}: open the file in binary mode ('rb')")
+        plain: _Readable = _Chain(magic, raw, guard=False)
+        compressed = magic == GZIP_MAGIC
+        if compressed:
+            plain = stack.enter_context(
+                gzip.GzipFile(fileobj=io.BufferedReader(_Chain(magic, raw, guard=False)))
+            )
+        chain = _Chain(b"", plain, guard=True)
+        head = _read_up_to(chain, HEAD_SIZE)
+        chain.unread(head)
+        stream = io.BufferedReader(chain, buffer_size=_BUFFER)
+        yield Input(name=name, stream=stream, head=head, compressed=compressed, chain=chain)
