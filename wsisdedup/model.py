@@ -268,7 +268,12 @@ class ThreadNode:
 
 @attrs.frozen(kw_only=True)
 class Thread:
-    """A tree of messages. `nodes` lists it depth-first, the root first."""
+    """A tree of messages. `nodes` lists it depth-first, the root first.
+
+    When the thread's real root is missing from the archive (replies to a message of another
+    month), its replies are siblings at depth 0, each with `parent_id=None`; `root_id` is the
+    earliest of them and `nodes[0]` is still that root.
+    """
 
     root_id: str
     nodes: tuple[ThreadNode, ...]
