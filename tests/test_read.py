@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from wsisdedup.errors import UnsupportedFormatError
 from wsisdedup.model import ParsedMessage, Person, Problem
 from wsisdedup.read import FORMATS, read_messages, sniff
 
@@ -216,11 +215,11 @@ def test_sniff_is_by_content_not_name(tmp_path: Path) -> None:
     assert set(FORMATS) == {"mbox", "pipermail", "maildir", "eml", "text-dump"}
 
 
-def test_text_dump_is_not_yet_supported() -> None:
-    with pytest.raises(UnsupportedFormatError, match="not yet supported") as info:
-        list(read_messages(SEED))
-    assert info.value.path == str(SEED)
-    assert info.value.line == 1
+def test_text_dump_is_sniffed_and_read() -> None:
+    messages = _read(SEED)
+    assert len(messages) == 8
+    assert {m.source.format for m in messages} == {"text-dump"}
+    assert messages[0].source.line == 2  # the subject line comes first
 
 
 def test_format_override(tmp_path: Path) -> None:
@@ -230,5 +229,6 @@ def test_format_override(tmp_path: Path) -> None:
     assert any(">From the next SA4 meeting" in m.body for m in messages)
     with pytest.raises(ValueError, match="unknown format"):
         list(read_messages(GPP, format="mbx"))
-    with pytest.raises(UnsupportedFormatError):
-        list(read_messages(GPP, format="text-dump"))
+    # Forced, the text-dump reader reads any text: no header is taken for a header.
+    forced = _read(GPP, format="text-dump")
+    assert forced and {m.source.format for m in forced} == {"text-dump"}

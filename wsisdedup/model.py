@@ -220,6 +220,9 @@ class ParsedMessage:
     subject: str = ""
     body: str = ""
     problems: tuple[Problem, ...] = ()
+    quotes_index: int | None = None
+    """For readers that know it without headers (text dumps): the `Source.index` of the earlier
+    message of the same file that this one quotes. The thread stage uses it as QUOTE evidence."""
 
 
 @attrs.frozen(kw_only=True)

@@ -27,8 +27,8 @@ from wsisdedup.model import (
     Stats,
 )
 from wsisdedup.read import read_messages
-from wsisdedup.segment import split_body
-from wsisdedup.thread import thread_messages
+from wsisdedup.segment import parse_attribution, split_body
+from wsisdedup.thread import AttributionRef, thread_messages
 
 __all__ = ["Progress", "build_archive", "read", "read_many"]
 
@@ -72,7 +72,11 @@ def build_archive(parsed: Sequence[ParsedMessage], problems: Iterable[Problem] =
     footers = learn_footers(p.body for p in parsed)
     messages = _unique_ids([analyse_message(p, footers=footers) for p in parsed])
     messages = _complete_links(messages)
-    threading = thread_messages(messages)
+    threading = thread_messages(
+        messages,
+        attributions=attribution_refs(messages),
+        quote_sources=_reader_quote_hints(parsed, messages),
+    )
     all_problems = tuple(problems)
     stats = _stats(parsed, threading.messages, len(threading.threads), all_problems)
     return Archive(
@@ -114,6 +118,41 @@ def derived_id(parsed: ParsedMessage) -> str:
     return f"{h.hexdigest()}@wsisdedup.invalid"
 
 
+def attribution_refs(messages: Sequence[Message]) -> dict[str, tuple[AttributionRef, ...]]:
+    """Whom and when each message's attributions name, outermost (the direct parent) first.
+
+    Only top-level attributions count: the segmenter keeps nested ones inside QUOTE segments.
+    """
+    refs: dict[str, tuple[AttributionRef, ...]] = {}
+    for m in messages:
+        found = []
+        for seg in m.segments:
+            if seg.kind is not SegmentKind.ATTRIBUTION:
+                continue
+            att = parse_attribution(seg.text)
+            if att is not None and (att.name or att.address):
+                found.append(AttributionRef(name=att.name, address=att.address, date=att.date))
+        if found:
+            refs[m.id] = tuple(found)
+    return refs
+
+
+def _reader_quote_hints(
+    parsed: Sequence[ParsedMessage], messages: Sequence[Message]
+) -> dict[str, str]:
+    """Message id -> id of the message it quotes, where the reader knew it (text dumps)."""
+    by_position = {
+        (p.source.path, p.source.index): m.id for p, m in zip(parsed, messages, strict=True)
+    }
+    hints: dict[str, str] = {}
+    for p, m in zip(parsed, messages, strict=True):
+        if p.quotes_index is not None:
+            source = by_position.get((p.source.path, p.quotes_index))
+            if source is not None and source != m.id:
+                hints[m.id] = source
+    return hints
+
+
 def _complete_links(messages: list[Message]) -> list[Message]:
     """Complete links the archive cut short from full copies held by other messages."""
     completed = complete_truncated([m.links for m in messages])
@@ -137,6 +176,11 @@ def _unique_ids(messages: list[Message]) -> list[Message]:
     return out
 
 
+def _is_marked(text: str) -> bool:
+    """A quote carries `>` markers (the segmenter also finds quotes that carry none)."""
+    return text.lstrip().startswith(">")
+
+
 def _stats(
     parsed: Sequence[ParsedMessage],
     messages: Sequence[Message],
@@ -153,7 +197,7 @@ def _stats(
         body_chars=sum(len(m.body) for m in messages),
         new_chars=sum(len(m.new_text) for m in messages),
         duplicates_collapsed=len(parsed) - len(messages),
-        quotes_marked=sum(1 for s in quotes if s.depth > 0),
-        quotes_unmarked=sum(1 for s in quotes if s.depth == 0),
+        quotes_marked=sum(1 for s in quotes if _is_marked(s.text)),
+        quotes_unmarked=sum(1 for s in quotes if not _is_marked(s.text)),
         links_restored=sum(1 for m in messages for ln in m.links if ln.original != ln.written),
     )

@@ -7,18 +7,20 @@ apart from content, `mime`/`headers`/`charset`/`html` to turn one message into a
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from wsisdedup.errors import ArchiveFormatError, UnsupportedFormatError
+from wsisdedup.errors import ArchiveFormatError
 from wsisdedup.model import ParsedMessage, Problem
 from wsisdedup.read.eml import read_eml
 from wsisdedup.read.maildir import is_maildir, read_folder, read_maildir
 from wsisdedup.read.mbox import MBOX, PIPERMAIL, read_mbox
 from wsisdedup.read.sniff import is_binary, looks_like_text_dump, sniff
 from wsisdedup.read.stream import Input, open_input, source_name
+from wsisdedup.read.textdump import read_text_dump
 
 __all__ = ["FORMATS", "looks_like_text_dump", "read_messages", "sniff"]
 
@@ -39,7 +41,7 @@ def read_messages(
     A message that cannot be read becomes a `Problem` and the next one is read; problems found
     in a message that was read are on its `ParsedMessage.problems`. An input that is not an
     archive at all (empty, binary, unrecognised) raises `ArchiveFormatError` naming the file
-    and position; a plain-text archive dump raises `UnsupportedFormatError` (not yet read).
+    and position.
     """
     if format is not None and format not in FORMATS:
         raise ValueError(f"unknown format {format!r}; expected one of {', '.join(FORMATS)}")
@@ -79,13 +81,12 @@ def _read_input(
 ) -> Iterator[ParsedMessage | Problem]:
     fmt = format or sniff(inp.head)
     if fmt == "text-dump":
-        raise UnsupportedFormatError(
-            "plain-text archive dumps (a scraped archive page) are not yet supported",
-            path=inp.name,
-            line=1,
-            offset=0,
-        )
-    if fmt == "mbox":
+        # A dump is text without headers; decoding never fails (bad bytes become U+FFFD).
+        text = io.TextIOWrapper(inp.stream, encoding="utf-8", errors="replace", newline=None)
+        yield from read_text_dump(text, path=inp.name)
+        if inp.error is not None:
+            yield Problem(what=f"input ended early: {inp.error}", path=inp.name)
+    elif fmt == "mbox":
         yield from read_mbox(inp, MBOX)
     elif fmt == "pipermail":
         yield from read_mbox(inp, PIPERMAIL)

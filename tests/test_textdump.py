@@ -1,0 +1,440 @@
+"""The plain-text dump reader: messages, authors, dates, subjects and groups of scraped pages."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from wsisdedup.normalise import canonical
+from wsisdedup.read.textdump import (
+    AttributionKind,
+    ClueKind,
+    MessageEvidence,
+    TextDump,
+    dump_evidence,
+    parse_text_dump,
+    read_text_dump,
+)
+from wsisdedup.segment import parse_attribution
+
+SEED = Path(__file__).resolve().parent.parent / "examples" / "data" / "wsis20-2025-06.txt"
+DUMPS = Path(__file__).resolve().parent / "data" / "textdump"
+GOLDEN = sorted(DUMPS.glob("*.json"))
+
+
+def lines_of(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def groups(evidence: Sequence[MessageEvidence]) -> list[set[int]]:
+    """The partition of message indices into groups, in order of first appearance."""
+    by: dict[int, set[int]] = {}
+    for e in evidence:
+        by.setdefault(e.thread, set()).add(e.index)
+    return list(by.values())
+
+
+def _wordless(line: str) -> bool:
+    """No word the reader could use: only blanks, symbols, placeholders or addresses."""
+    text = re.sub(r"\S*@\S*", " ", canonical(line).text)
+    return not any(ch.isalnum() for ch in text)
+
+
+def assert_lossless(lines: Sequence[str], dump: TextDump) -> None:
+    """Bodies are their lines, in order and disjoint; a line outside every message is a subject
+    line, part of a roster, or holds no word."""
+    covered: set[int] = set()
+    last = 0
+    for m, e in zip(dump.messages, dump.evidence, strict=True):
+        assert m.source.line == e.line > last
+        assert m.body == "\n".join(lines[e.line - 1 : e.end_line])
+        covered.update(range(e.line - 1, e.end_line))
+        last = e.end_line
+    subjects = {e.subject_line - 1 for e in dump.evidence if e.subject_line is not None}
+    for n, line in enumerate(lines):
+        if n in covered or n in subjects or _wordless(line):
+            continue
+        k = n
+        while k >= 0 and k not in covered and k not in subjects:
+            if re.fullmatch(r"\s*participants\s*\(\s*\d+\s*\)\s*", lines[k]):
+                break
+            k -= 1
+        assert k >= 0 and k not in covered and k not in subjects, f"line {n + 1}: {line!r}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The seed: 8 messages in 3 threads (the expected reading is given in issue 5)
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def seed() -> TextDump:
+    with SEED.open(encoding="utf-8") as f:
+        return parse_text_dump(f, path=str(SEED))
+
+
+def test_seed_messages_and_authors(seed: TextDump) -> None:
+    assert [m.author.name for m in seed.messages] == [
+        "Alexey Trepykhalin",
+        "Joly MacFie",
+        "Veni Markovski",
+        "Joly MacFie",
+        "Winnie Kamau",
+        "AHM Bazlur Rahman",
+        "Konstantinos Komaitis",
+        "Annebeth Lange",
+    ]
+    bodies = [m.body for m in seed.messages]
+    assert bodies[1].startswith("The timecodes are useful!")
+    assert "has not been up to the task" in bodies[2].split("\n")[0]
+    assert bodies[3].startswith("Hi Veni, I do not believe any of us have illusions")
+    assert all(not m.problems for m in seed.messages)
+
+
+def test_seed_threads_and_replies(seed: TextDump) -> None:
+    assert groups(seed.evidence) == [{0, 1, 2, 3, 4}, {5}, {6, 7}]
+    # Each reply quotes its parent: the notes <- Joly <- Veni <- Joly, the notes <- Winnie,
+    # the event <- Annebeth.
+    assert [e.quotes for e in seed.evidence] == [None, 0, 1, 2, 0, None, None, 6]
+    assert [e.quoted_by for e in seed.evidence][:3] == [(1, 2, 3, 4), (2, 3), (3,)]
+
+
+def test_seed_subjects(seed: TextDump) -> None:
+    first_line = SEED.read_text(encoding="utf-8").split("\n", 1)[0]
+    subjects = [m.subject for m in seed.messages]
+    assert subjects[:5] == [first_line] * 5
+    # Thread 2 has no subject line and nothing names it; thread 3's comes from the header
+    # block that quotes it, without its list tag.
+    assert subjects[5] == ""
+    assert subjects[6:] == ["The importance of the IGF -- online event"] * 2
+    assert seed.evidence[0].subject_line == 1
+    assert seed.evidence[6].subject_line is None
+
+
+def test_seed_sources_and_lossless(seed: TextDump) -> None:
+    lines = lines_of(SEED)
+    assert [m.source.line for m in seed.messages] == [2, 3, 67, 68, 141, 205, 206, 207]
+    assert [m.source.index for m in seed.messages] == list(range(8))
+    assert {m.source.format for m in seed.messages} == {"text-dump"}
+    assert_lossless(lines, seed)
+    assert seed.participants[0] == "AHM Bazlur Rahman"
+    assert len(seed.participants) == 7
+
+
+def test_seed_attributions_name_and_time_the_quoted_messages(seed: TextDump) -> None:
+    joly = seed.evidence[3]
+    assert [(a.name, a.quoted_index) for a in joly.attributions] == [
+        ("Veni Markovski", 2),
+        ("Joly MacFie", 1),
+        ("Alexey Trepykhalin", 0),
+    ]
+    veni, block, notes = joly.attributions
+    assert veni.kind is AttributionKind.WROTE
+    assert veni.address == "veni.markovski@icann.org"
+    assert veni.local_time == datetime(2025, 6, 8, 11, 53)
+    # The time an attribution prints is the replier's: no zone, so no aware date.
+    assert veni.date is None
+    assert block.kind is AttributionKind.HEADER_BLOCK
+    # The sender is the list (DMARC); the person is in Reply-To.
+    assert (block.name, block.address) == ("Joly MacFie", "jolynyc@gmail.com")
+    assert block.subject.endswith(
+        "Re: Notes: The First Preparatory Meeting for the WSIS+20 General Assembly Overall Review"
+    )
+    # "Ann via list <list@host>": the address is the list's, so it is dropped.
+    assert (notes.name, notes.address) == ("Alexey Trepykhalin", "")
+    winnie = seed.evidence[4].attributions[0]
+    assert winnie.local_time == datetime(2025, 6, 5, 17, 22)
+    assert notes.local_time == datetime(2025, 6, 5, 10, 22)
+    assert all(m.date is None for m in seed.messages)
+
+
+def test_seed_reads_the_same_with_blank_lines_and_crlf() -> None:
+    lines = lines_of(SEED)
+    spaced = [x for line in lines for x in (line + "\r\n", "\r\n")]
+    dump = parse_text_dump(spaced, path="spaced")
+    assert [m.author.name for m in dump.messages] == [
+        m.author.name for m in parse_text_dump(lines, path="plain").messages
+    ]
+    assert groups(dump.evidence) == [{0, 1, 2, 3, 4}, {5}, {6, 7}]
+
+
+def test_read_text_dump_yields_the_messages() -> None:
+    with SEED.open(encoding="utf-8") as f:
+        messages = list(read_text_dump(f, path="seed.txt"))
+    assert len(messages) == 8
+    assert messages[7].source.path == "seed.txt"
+    assert len(dump_evidence(lines_of(SEED), path="seed.txt")) == 8
+
+
+# ---------------------------------------------------------------------------------------------
+# Dumps made from fedora-devel threads (scripts/make_textdump.py): answers from the headers
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("golden", GOLDEN, ids=[g.stem for g in GOLDEN])
+def test_fedora_dump(golden: Path) -> None:
+    expected = json.loads(golden.read_text(encoding="utf-8"))["messages"]
+    lines = lines_of(golden.with_suffix(".txt"))
+    dump = parse_text_dump(lines, path=golden.name)
+    assert [m.source.line for m in dump.messages] == [x["line"] for x in expected]
+    assert [m.author.name for m in dump.messages] == [x["author"] for x in expected]
+    assert [e.quotes for e in dump.evidence] == [x["in_reply_to"] for x in expected]
+    assert [m.subject for m in dump.messages] == [x["subject"] for x in expected]
+    truth: dict[int, set[int]] = {}
+    for x in expected:
+        truth.setdefault(x["thread"], set()).add(x["index"])
+    assert groups(dump.evidence) == list(truth.values())
+    for m, x in zip(dump.messages, expected, strict=True):
+        if x["date_in_dump"]:
+            assert m.date == datetime.fromisoformat(x["date"])
+        else:
+            assert m.date is None
+    assert any(x["date_in_dump"] for x in expected)
+    assert_lossless(lines, dump)
+
+
+# ---------------------------------------------------------------------------------------------
+# Behaviour on small dumps written here
+# ---------------------------------------------------------------------------------------------
+
+BUDGET_QUOTE = [
+    "Hello everyone, the draft budget for the spring workshop is ready for comments.",
+    "We kept the venue costs flat and moved the travel grants into a separate line.",
+    "Please send remarks before Friday.",
+    "Maria Lopez",
+]
+FOOTER = [
+    "_______________________________________________",
+    "planning mailing list -- planning@example.org",
+    "To unsubscribe send an email to planning-leave@example.org",
+]
+ROSTER = ["participants (3)", "-", "Chen Wei -", "Maria Lopez -", "Paul Okafor"]
+
+
+def test_list_footer_stays_in_the_quoted_tail() -> None:
+    lines = [
+        "Budget review for the spring workshop",
+        " ".join(BUDGET_QUOTE),
+        "Thanks Maria, the separate line for travel grants makes the overview much clearer. "
+        "Paul On Mon, Mar 3, 2025 at 9:15 AM Maria Lopez via planning "
+        "<planning@example.org> wrote:",
+        *BUDGET_QUOTE,
+        *FOOTER,
+        "Could we also list the catering costs on their own? Last year they were hidden in "
+        "the venue line. Regards, Chen Wei On Mon, Mar 3, 2025 at 4:40 PM Maria Lopez via "
+        "planning <planning@example.org> wrote:",
+        *BUDGET_QUOTE,
+        *FOOTER,
+        *ROSTER,
+    ]
+    dump = parse_text_dump(lines, path="budget")
+    assert [m.author.name for m in dump.messages] == ["Maria Lopez", "Paul Okafor", "Chen Wei"]
+    assert [(e.line, e.end_line) for e in dump.evidence] == [(2, 2), (3, 10), (11, 18)]
+    assert [e.quotes for e in dump.evidence] == [None, 0, 0]
+    assert [a.local_time for e in dump.evidence for a in e.attributions] == [
+        datetime(2025, 3, 3, 9, 15),
+        datetime(2025, 3, 3, 16, 40),
+    ]
+    assert_lossless(lines, dump)
+
+
+def test_quoted_tail_whose_source_is_missing() -> None:
+    lines = [
+        "Server migration window",
+        "We will move the build servers on Saturday night, so expect about two hours without "
+        "any builds; the mirrors stay up. Dana",
+        "Can we shift it by a week? The release candidate is due that weekend. Sam On Tue, "
+        "Apr 1, 2025 at 8:02 AM Jo Park <jo@example.net> wrote:",
+        "We moved the database last month without trouble,",
+        "so this one should be quick. Questions to the ops",
+        "channel please.",
+        "Jo",
+        "The week after works for us as well, no objection from the documentation side as long "
+        "as the translators get their usual freeze. Kim",
+    ]
+    dump = parse_text_dump(lines, path="orphan")
+    assert [(e.line, e.end_line) for e in dump.evidence] == [(2, 2), (3, 7), (8, 8)]
+    # The tail repeats nothing in the dump: the attribution points nowhere.
+    assert dump.evidence[1].attributions[0].quoted_index is None
+    assert dump.evidence[1].quotes is None
+
+
+def test_own_text_between_quotes_stays_with_its_message() -> None:
+    lines = [
+        "Agenda for Thursday",
+        "Dear all, proposed agenda for Thursday: first the status of the translation project, "
+        "then the review of open tickets, then any other business. Please add items by "
+        "Wednesday noon. Ines",
+        "Thanks Ines. On Wed, May 7, 2025 at 10:00 AM Ines Duarte <ines@example.com> wrote:",
+        "Dear all, proposed agenda for Thursday: first the status of the translation project,",
+        "then the review of open tickets, then any other business.",
+        "I would like ten minutes for the glossary under the translation item.",
+        "Please add items by Wednesday noon.",
+        "Ines",
+        "participants (2)",
+        "-",
+        "Ines Duarte -",
+        "Tom Becker",
+    ]
+    dump = parse_text_dump(lines, path="interleaved")
+    assert [(e.line, e.end_line) for e in dump.evidence] == [(2, 2), (3, 8)]
+    # Nothing names the second author but the roster: the one name left.
+    assert [m.author.name for m in dump.messages] == ["Ines Duarte", "Tom Becker"]
+    assert [c.kind for c in dump.evidence[1].author_clues] == [ClueKind.ROSTER]
+
+
+def test_prose_said_is_not_an_attribution_but_name_wrote_is() -> None:
+    report = [
+        'The minister said: "we will publish the figures next week" and the audience applauded.',
+        "Later the chair said: the session is closed.",
+        "Report by Lena Fischer",
+    ]
+    lines = [
+        "Meeting report",
+        " ".join(report),
+        "Good summary. Lena Fischer wrote:",
+        *report,
+        "participants (2)",
+        "-",
+        "Lena Fischer -",
+        "Omar Haddad",
+    ]
+    dump = parse_text_dump(lines, path="said")
+    assert dump.evidence[0].attributions == ()
+    (att,) = dump.evidence[1].attributions
+    assert (att.kind, att.name, att.date_text, att.quoted_index) == (
+        AttributionKind.WROTE,
+        "Lena Fischer",
+        "",
+        0,
+    )
+    assert [m.author.name for m in dump.messages] == ["Lena Fischer", "Omar Haddad"]
+
+
+CHECKLIST = [
+    "Here is the checklist for the next release: tag the tree, build the tarballs,",
+    "sign them, upload to the mirror and announce on the list.",
+    "Nora",
+]
+
+
+def test_attribution_dates() -> None:
+    lines = [
+        "Release checklist",
+        " ".join(CHECKLIST),
+        "Looks complete to me. Ben On Tue, Jan 05, 2010 at 06:34:12PM +0200, Nora Berg wrote:",
+        *CHECKLIST,
+        "Add a step for the checksums. Eli On 01/05/2010 11:50 AM, Nora Berg wrote:",
+        *CHECKLIST,
+        "One more: update the website. Ada On 13/01/2010 11:50, Nora Berg wrote:",
+        *CHECKLIST,
+    ]
+    dump = parse_text_dump(lines, path="dates")
+    atts = [e.attributions[0] for e in dump.evidence[1:]]
+    assert [a.quoted_index for a in atts] == [0, 0, 0]
+    zone = timezone(timedelta(hours=2))
+    assert atts[0].date == datetime(2010, 1, 5, 18, 34, 12, tzinfo=zone)
+    assert atts[0].local_time == datetime(2010, 1, 5, 18, 34, 12)
+    # 01/05: January 5 or May 1? Read as the segmenting stage reads it, and not zoned.
+    reading = parse_attribution("On 01/05/2010 11:50 AM, Nora Berg wrote:")
+    assert reading is not None and reading.date is not None
+    assert (atts[1].local_time, atts[1].date) == (reading.date, None)
+    assert (atts[2].local_time, atts[2].date) == (datetime(2010, 1, 13, 11, 50), None)
+    # Only a zoned time dates the message.
+    assert dump.messages[0].date == datetime(2010, 1, 5, 18, 34, 12, tzinfo=zone)
+    assert [m.date for m in dump.messages[1:]] == [None, None, None]
+
+
+PRINTER = [
+    "The printer on the third floor jams on every duplex job since the firmware update.",
+    "Anyone else seeing this?",
+    "Rosa",
+]
+
+
+def test_subject_lines_start_threads() -> None:
+    lines = [
+        "Printer on the third floor",
+        " ".join(PRINTER),
+        "Same here, I switched to the second floor printer for now. Ken On Thu, Feb 6, 2025 "
+        "at 11:05 AM Rosa Lind <rosa@example.org> wrote:",
+        *PRINTER,
+        "Parking permits for March",
+        "Permits for March can be collected at the front desk from Monday onwards, bring your "
+        "staff card. Facilities",
+    ]
+    dump = parse_text_dump(lines, path="subjects")
+    assert groups(dump.evidence) == [{0, 1}, {2}]
+    assert [m.subject for m in dump.messages] == [
+        "Printer on the third floor",
+        "Printer on the third floor",
+        "Parking permits for March",
+    ]
+    assert [e.subject_line for e in dump.evidence] == [1, 1, 7]
+    assert_lossless(lines, dump)
+
+
+def test_without_a_roster_sign_offs_match_names_from_attributions() -> None:
+    lines = [
+        "Printer on the third floor",
+        " ".join(PRINTER),
+        "Same here, I switched to the second floor printer for now. Ken On Thu, Feb 6, 2025 "
+        "at 11:05 AM Rosa Lind <rosa@example.org> wrote:",
+        *PRINTER,
+        "Fixed now: the vendor pushed a new firmware this morning and duplex jobs go through "
+        "again on both trays. Thanks for the patience, Rosa",
+    ]
+    dump = parse_text_dump(lines, path="noroster")
+    assert dump.messages[0].author.name == "Rosa Lind"
+    assert dump.messages[0].author.address == "rosa@example.org"
+    assert dump.messages[2].author.name == "Rosa Lind"
+    # Ken signs with a name nothing else in the dump knows: no author, and a problem says so.
+    assert dump.messages[1].author.name == ""
+    assert [p.line for p in dump.messages[1].problems] == [3]
+
+
+# ---------------------------------------------------------------------------------------------
+# Properties
+# ---------------------------------------------------------------------------------------------
+
+_SENTENCES = [
+    "the meeting moved to room four",
+    "please review the draft before friday",
+    "Thanks, that helps a lot.",
+    "On Mon, Jan 4, 2010 at 10:55 AM, Ann Lee <ann@example.org> wrote:",
+    "Bob wrote:",
+    "_______________________________________________",
+    "From: Ann Lee Sent: Monday, January 4, 2010 10:55 To: list Subject: plans",
+    "participants (2)",
+    "-",
+    "Ann Lee -",
+    "",
+]
+_LINE = st.one_of(
+    st.sampled_from(_SENTENCES),
+    st.lists(st.sampled_from(_SENTENCES[:4]), min_size=1, max_size=6).map(" ".join),
+    st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\r\n"), max_size=40),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_LINE, max_size=25))
+def test_every_line_is_read_once(lines: list[str]) -> None:
+    """Whatever the input, message bodies are exactly their lines, in order, without overlap;
+    a line outside every message is a subject line or part of the roster."""
+    dump = parse_text_dump(lines, path="h")
+    assert_lossless([line.removesuffix("\r") for line in lines], dump)
+    for m in dump.messages:
+        assert m.date is None or m.date.tzinfo is not None
+
+
+def test_dump_of_nothing() -> None:
+    assert parse_text_dump([], path="empty").messages == ()
+    assert parse_text_dump(["", "  ", "-"], path="blank").messages == ()
