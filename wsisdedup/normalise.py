@@ -1,0 +1,647 @@
+"""Canonical text for matching (never for output), with a map back to the original.
+
+Two copies of one paragraph rarely agree character for character. A reply re-wraps it and puts
+`>` before each line; an HTML-to-text step wraps bold words in `*`; a security gateway rewrites
+every link and Proofpoint adds a `[domain]` label after it; an archive cuts long links at 76
+characters; one client writes curly quotes where another writes straight ones. The index must
+see through all of that, so it works on a canonical form in which those differences are gone:
+
+- lower case; Unicode quotes, dashes and spaces folded to ASCII;
+- `>` quote markers and indentation at line starts removed; every run of white space is one
+  space; no space at either end (a `>` inside a line is text: an arrow is the same in every
+  copy, and only line starts carry quote markers);
+- `*` (bold from HTML-to-text) removed; soft hyphens and zero-width characters removed; a
+  list bullet standing alone (`-`, `·`, `•`) removed, since archives that flatten a message
+  drop its bullets;
+- a link is one token, its host after `wsisdedup.links.unwrap_url`, without `www.`: the host
+  survives truncation at any length and every gateway, the path does not. A `[domain]` label or
+  `<url>` right after a link (or label) repeats it and is dropped; a label on its own stands
+  for its link (HyperKitty sometimes keeps only the label);
+- placeholders (`[cid:...]`, `[image: ...]`, `[name.png]`) and Proofpoint warning banners
+  count as white space;
+- a run of five or more of `_ = # ~ + - *` (a separator line) is exactly five of them;
+- `…` is `...`.
+
+`Canonical.offsets` maps each canonical character back to the original text, so a match found
+in canonical text is reported as a span of the body (`Canonical.span`).
+
+Speed (see PERFORMANCE.md: every pass over the text costs about a tokenisation): the text is
+folded with whole-string operations (`str.lower`, `str.replace` for the non-ASCII characters
+present), special tokens are found with `str.find` for literals, and the lines are stripped
+and joined with `map` and `str.join`, so a line without tokens costs no Python bytecode. Only
+the lines holding tokens (links, `*`, odd white space, ...) are built piece by piece. The
+offset map stores one entry per line and per token, not one per character.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from array import array
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator, Mapping, Sequence
+from itertools import accumulate, compress, repeat
+from operator import add, or_, sub
+from typing import overload
+
+import attrs
+
+from wsisdedup import links
+
+__all__ = [
+    "SEPARATOR_LENGTH",
+    "Canonical",
+    "OffsetMap",
+    "canonical",
+    "host_token",
+    "word_starts",
+    "words",
+]
+
+SEPARATOR_LENGTH = 5
+"""A separator run (`_____`, `#####`, ...) in canonical text has exactly this many characters."""
+
+# Unicode characters folded one-to-one to ASCII, so that lengths (and offsets) do not change.
+_FOLD: dict[str, str] = {
+    **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u2035\u02bc\uff07", "'"),
+    **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\u2036\u00ab\u00bb\uff02", '"'),
+    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2043\u2212\ufe58\ufe63\uff0d", "-"),
+    **dict.fromkeys(
+        "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+        "\u202f\u205f\u3000",
+        " ",
+    ),
+    **dict.fromkeys("\u2028\u2029\x85", "\n"),
+}
+_ASCII_BYTES = bytes(range(128))
+_FOLD_RE = re.compile("[" + "".join(_FOLD) + "]")
+
+# A Proofpoint warning banner, also flattened onto one line; bounded so that a stray opening
+# line costs at most 3,000 characters of look-ahead.
+_BANNER_RE = re.compile(r"!-{8,}\|[\s\S]{0,3000}?\|-{8,}!")
+
+# Token kinds of the scan (plain ints: they are compared in the innermost loop).
+_URL = 0  # a bare link
+_ANGLE = 1  # `<link>`
+_MAILTO = 2  # `<mailto:address>`
+_PLACEHOLDER = 3  # `[cid:...]`, `[image: ...]`, `[name.png]`: white space
+_LABEL = 4  # Proofpoint's `[domain]`
+_SEPARATOR = 5  # a run of five or more `_ = # ~ + - *`
+_DROP = 6  # `*`, a lone list bullet, a zero-width character: removed
+_ELLIPSIS = 7  # `…` -> `...`
+_SPACE = 8  # a run of white space other than one ordinary space
+
+# Scanning with one regex of alternatives runs at 1-2 MB/s in both `re` and `regex` (every
+# alternative is tried at every position); `str.find` for a literal runs at hundreds of MB/s.
+# So each kind of token is found by its own literal search over the whole text, and anchored
+# patterns only measure the token where a search landed. These patterns use the stdlib `re`,
+# not `regex`: measured on the corpora, it scans a character class about twice as fast, and
+# they run on every body.
+_URL_BODY_RE = re.compile(r'[^\s<>\[\]"]*')
+_URL_TRAILING = ".,;:!?)'\"*"
+_SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789+.-")
+_ANGLE_END_RE = re.compile(r"[^\s<>]{0,4000}>")
+_BRACKET_RE = re.compile(
+    r"\[(?:(cid:[^\]\s]{0,500}|image:[^\]\n]{0,500}"
+    r"|[^\[\]\n]{1,200}\.(?:png|jpe?g|gif|bmp|tiff?|svg|emz|wmz))"
+    r"|((?:[a-z0-9][a-z0-9-]{0,62}(?:\.|\[\.\])){1,10}[a-z][a-z0-9-]{1,62}))\]"
+)
+_SEPARATOR_RUNS = tuple((ch * SEPARATOR_LENGTH, re.compile(re.escape(ch) + "+")) for ch in "_=#~+-")
+_STAR_RUN_RE = re.compile(r"\*+")
+_BULLETS = "-\u00b7\u2022\u25e6\u25aa\u2023\u2219"
+_INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+
+_HOST_RE = re.compile(
+    r"(?:[a-z][a-z0-9+.-]{0,20}:)?/{0,3}(?:[^/?#@\s]{0,200}@)?([^/?#:\s\\<>\[\]]{0,255})"
+)
+
+# How far back a label or `<url>` may sit from the link it repeats (quote markers, a newline).
+_REPEAT_WINDOW = 200
+
+
+@attrs.frozen(kw_only=True)
+class OffsetMap(Sequence[int]):
+    """Canonical index -> original index, stored per line instead of per character.
+
+    The canonical text is its lines joined by one space. Line `j` starts at canonical index
+    `line_cstarts[j]` and has `line_lengths[j]` characters. Unless `pieces` holds it, it is a
+    copy of the original from `line_ostarts[j]` on. The space after line `j` stands for the
+    character before line `j + 1` (the line break, or the last quote marker). Index
+    `len(canonical text)` maps to the end of the original, so `len(self)` is the canonical
+    length plus one.
+
+    A line with tokens is made of pieces: `pieces[j]` is the range `[lo, hi)` of its entries in
+    the `piece_*` arrays. Piece `k` covers the line's canonical characters
+    `[piece_cstarts[k], piece_cstarts[k+1])` (relative to the line's start). In an exact piece
+    they correspond one to one with the original `[piece_ostarts[k], piece_oends[k])`; in any
+    other piece (a host token standing for a whole link, a space standing for a run of white
+    space) every character maps to `piece_ostarts[k]` and ends at `piece_oends[k]`.
+    """
+
+    line_cstarts: array[int]
+    line_ostarts: array[int]
+    line_lengths: array[int]
+    pieces: Mapping[int, tuple[int, int]]
+    piece_cstarts: array[int]
+    piece_ostarts: array[int]
+    piece_oends: array[int]
+    piece_exact: bytes
+    length: int
+    """The length of the canonical text."""
+    source_length: int
+    """The length of the original text."""
+
+    def __len__(self) -> int:
+        return self.length + 1
+
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[int]: ...
+
+    def __getitem__(self, index: int | slice) -> int | Sequence[int]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self.length + 1))]
+        return self._locate(index)[0]
+
+    def __iter__(self) -> Iterator[int]:
+        for i in range(self.length + 1):
+            yield self._locate(i)[0]
+
+    def end_of(self, index: int) -> int:
+        """The original end (exclusive) of canonical character `index`."""
+        return self._locate(index)[1]
+
+    def exact_at(self, index: int) -> bool:
+        """Whether canonical character `index` is a one-to-one copy of an original character
+        (folded), rather than part of a token that stands for a longer stretch."""
+        return self._locate(index)[2]
+
+    def _locate(self, index: int) -> tuple[int, int, bool]:
+        i = index + self.length + 1 if index < 0 else index
+        if not 0 <= i <= self.length:
+            raise IndexError(index)
+        if i == self.length:
+            return self.source_length, self.source_length, False
+        j = bisect_right(self.line_cstarts, i) - 1
+        rel = i - self.line_cstarts[j]
+        if rel >= self.line_lengths[j]:  # the space joining line j to line j + 1
+            o = self.line_ostarts[j + 1] - 1
+            return o, o + 1, True
+        span = self.pieces.get(j)
+        if span is None:
+            o = self.line_ostarts[j] + rel
+            return o, o + 1, True
+        k = bisect_right(self.piece_cstarts, rel, span[0], span[1]) - 1
+        if self.piece_exact[k]:
+            o = self.piece_ostarts[k] + (rel - self.piece_cstarts[k])
+            return o, o + 1, True
+        return self.piece_ostarts[k], self.piece_oends[k], False
+
+
+@attrs.frozen(kw_only=True)
+class Canonical:
+    """A canonical form of a text and the map back to the original.
+
+    `offsets[i]` is the position in the original text of canonical character `i`;
+    `offsets[len(text)]` is the end of the original text, so `offsets` has `len(text) + 1` items.
+    Offsets never decrease. Build one with `canonical(text)`.
+    """
+
+    text: str
+    offsets: Sequence[int]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The original span of the canonical span `[start, end)`.
+
+        It runs from the first character's original position to the end of the last one's
+        original stretch, so a span ending in a link token ends where the whole link ends.
+        """
+        offsets = self.offsets
+        if end <= start:
+            o = offsets[start]
+            return o, o
+        if isinstance(offsets, OffsetMap):
+            return offsets[start], offsets.end_of(end - 1)
+        return offsets[start], offsets[end - 1] + 1
+
+
+def words(c: Canonical) -> tuple[str, ...]:
+    """The words of a canonical text: it has single spaces and none at the ends, so splitting on
+    one space is exact. Word `k` starts at canonical index `word_starts(c)[k]`."""
+    return tuple(c.text.split(" ")) if c.text else ()
+
+
+def word_starts(c: Canonical) -> tuple[int, ...]:
+    """The canonical index at which each word of `words(c)` starts."""
+    if not c.text:
+        return ()
+    lengths = [len(w) + 1 for w in c.text.split(" ")]
+    return (0, *accumulate(lengths[:-1]))
+
+
+def canonical(text: str) -> Canonical:
+    """The canonical form of `text` (see the module docstring) with its offset map.
+
+    >>> c = canonical("> Hello *World*,\\n> see <https://www.Example.org/a/b> [example.org]")
+    >>> c.text
+    'hello world, see example.org'
+    >>> c.span(0, 5)
+    (2, 7)
+    """
+    low, rare = _fold(text)
+    lines = low.split("\n")
+    # After line j comes original index breaks[j] (its newline, or the end of the text).
+    breaks = list(accumulate(map(add, map(len, lines), repeat(1))))
+    lefts = list(map(str.lstrip, lines, repeat(" >")))
+    contents = list(map(str.rstrip, lefts, repeat(" ")))
+    starts = list(map(sub, breaks, map(add, map(len, lefts), repeat(1))))
+    pieces: dict[int, tuple[int, int]] = {}
+    builder = _LineBuilder(text=text, low=low)
+    special = _special_lines(low, rare, breaks, starts, contents)
+    for j in sorted(special):
+        a = starts[j]
+        lo = len(builder.exact)
+        contents[j] = builder.build(a, a + len(contents[j]), special[j])
+        pieces[j] = (lo, len(builder.exact))
+    kept_lines = list(compress(range(len(lines)), contents))
+    kept = list(compress(contents, contents))
+    lengths = array("q", map(len, kept))
+    cstarts = array("q", accumulate(map(add, lengths, repeat(1)), initial=0))
+    if cstarts:
+        cstarts.pop()
+    offsets = OffsetMap(
+        line_cstarts=cstarts,
+        line_ostarts=array("q", compress(starts, contents)),
+        line_lengths=lengths,
+        pieces={bisect_left(kept_lines, j): p for j, p in pieces.items() if contents[j]},
+        piece_cstarts=builder.cstarts,
+        piece_ostarts=builder.ostarts,
+        piece_oends=builder.oends,
+        piece_exact=bytes(builder.exact),
+        length=sum(lengths) + max(0, len(kept) - 1),
+        source_length=len(text),
+    )
+    return Canonical(text=" ".join(kept), offsets=offsets)
+
+
+def _special_lines(
+    low: str, rare: frozenset[str], breaks: list[int], starts: list[int], contents: list[str]
+) -> dict[int, list[tuple[int, int, int]]]:
+    """The tokens of each line that has any, by line number."""
+    special: dict[int, list[tuple[int, int, int]]] = {}
+    for token in _scan(low, rare):
+        j = bisect_right(breaks, token[0])
+        if starts[j] <= token[0] < starts[j] + len(contents[j]):
+            special.setdefault(j, []).append(token)
+        # else: white space in the indentation or after the line's end: stripped anyway.
+    # Runs of spaces inside a line (the ones around it are stripped already).
+    for j in compress(range(len(contents)), map(str.__contains__, contents, repeat("  "))):
+        a = starts[j]
+        end = a + len(contents[j])
+        tokens = special.setdefault(j, [])
+        k = low.find("  ", a, end)
+        while k >= 0:
+            e = k + 2
+            while low[e] == " ":
+                e += 1
+            tokens.append((k, e, _SPACE))
+            k = low.find("  ", e, end)
+        tokens.sort()
+    # A list bullet alone at either end of a line (the scan finds those inside lines).
+    bullets = "".join(c for c in _BULLETS if c == "-" or c in rare)
+    bullet_starts = tuple(f"{c} " for c in bullets)
+    bullet_ends = tuple(f" {c}" for c in bullets)
+    at_start = map(str.startswith, contents, repeat(bullet_starts))
+    at_end = map(str.endswith, contents, repeat(bullet_ends))
+    alone = map(frozenset(bullets).__contains__, contents)
+    for j in compress(range(len(contents)), map(or_, map(or_, at_start, at_end), alone)):
+        s, a = contents[j], starts[j]
+        end = a + len(s)
+        tokens = special.setdefault(j, [])
+        if len(s) == 1 or s.startswith(bullet_starts):
+            tokens.insert(0, (a, a + 1, _DROP))
+        if len(s) > 1 and s.endswith(bullet_ends) and not (tokens and tokens[-1][1] >= end):
+            tokens.append((end - 1, end, _DROP))
+    return special
+
+
+def _scan(low: str, rare: frozenset[str]) -> list[tuple[int, int, int]]:
+    """The tokens of the folded text as `(start, end, kind)`, sorted and not overlapping.
+
+    `rare` holds the non-ASCII characters of the text, so that searches for absent ones are
+    skipped.
+    """
+    found: list[tuple[int, int, int]] = []
+    add = found.append
+    find = low.find
+    for marker in ("://", "www.", "mailto:"):
+        k = find(marker)
+        while k >= 0:
+            token = _link_token(low, k, marker)
+            if token is not None:
+                add(token)
+            k = find(marker, k + len(marker))
+    k = find("[")
+    while k >= 0:
+        m = _BRACKET_RE.match(low, k)
+        if m:
+            add((k, m.end(), _PLACEHOLDER if m.group(1) else _LABEL))
+        k = find("[", k + 1)
+    k = find("*")
+    while k >= 0:
+        e = _STAR_RUN_RE.match(low, k).end()  # type: ignore[union-attr]
+        add((k, e, _SEPARATOR if e - k >= SEPARATOR_LENGTH else _DROP))
+        k = find("*", e)
+    for literal, run in _SEPARATOR_RUNS:
+        k = find(literal)
+        while k >= 0:
+            e = run.match(low, k).end()  # type: ignore[union-attr]
+            add((k, e, _SEPARATOR))
+            k = find(literal, e)
+    for literal in [f" {c} " for c in _BULLETS if c == "-" or c in rare]:
+        k = find(literal)
+        while k >= 0:
+            add((k + 1, k + 2, _DROP))
+            k = find(literal, k + 2)
+    for char in rare.intersection(_INVISIBLE + "\u2026"):
+        kind = _ELLIPSIS if char == "\u2026" else _DROP
+        k = find(char)
+        while k >= 0:
+            add((k, k + 1, kind))
+            k = find(char, k + 1)
+    found.sort(key=_token_order)
+    tokens: list[tuple[int, int, int]] = []
+    end = -1
+    for token in found:
+        if token[0] >= end:  # a token inside an earlier one (`*` in a link) is part of it
+            tokens.append(token)
+            end = token[1]
+    return tokens
+
+
+def _token_order(token: tuple[int, int, int]) -> tuple[int, int]:
+    return token[0], -token[1]
+
+
+def _link_token(low: str, k: int, marker: str) -> tuple[int, int, int] | None:
+    """The link token around the `marker` found at `k`, or None if it is not a link."""
+    if marker == "://":
+        j = k
+        while j > 0 and k - j < 12 and low[j - 1] in _SCHEME_CHARS:
+            j -= 1
+        if j == k or not low[j].isalpha():
+            return None
+    else:
+        j = k
+        if j > 0 and low[j - 1] not in " \t\n(<\"'[":
+            return None  # inside a word, or the `www.` of a link already found
+    lt = j - 1 if j > 0 and low[j - 1] == "<" else j - 2 if low[j - 2 : j] == "< " else -1
+    if lt >= 0:
+        m = _ANGLE_END_RE.match(low, k)
+        if m:
+            return lt, m.end(), _MAILTO if marker == "mailto:" else _ANGLE
+    if marker == "mailto:":
+        return None
+    e = _URL_BODY_RE.match(low, k).end()  # type: ignore[union-attr]
+    if not (low.endswith("...", j, e) or low.endswith("\u2026", j, e)):
+        while e > k + len(marker) and low[e - 1] in _URL_TRAILING:
+            e -= 1
+    if e <= k + len(marker):
+        return None
+    return j, e, _URL
+
+
+def _fold(text: str) -> tuple[str, frozenset[str]]:
+    """`text` lower-cased with Unicode quotes, dashes and spaces and ASCII tabs folded, of the
+    same length, and the set of non-ASCII characters left in it.
+
+    `str.lower` keeps the length of every character but one (U+0130, dotted capital I, becomes
+    two), so that one is replaced first. The non-ASCII characters are found by deleting ASCII
+    bytes from the UTF-8 encoding (C speed); only those present are folded. Proofpoint banners
+    become spaces.
+    """
+    if "\u0130" in text:
+        text = text.replace("\u0130", "I")
+    low = text.lower()
+    for control in "\t\f\v\r":  # white space other than the space, one for one
+        if control in low:
+            low = low.replace(control, " ")
+    rare: frozenset[str] = frozenset()
+    if not low.isascii():
+        utf8 = low.encode("utf-8", "surrogatepass")
+        rare = frozenset(utf8.translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass"))
+        folded = rare.intersection(_FOLD)
+        # Each `str.replace` copies the string; one regex substitution visits each character
+        # in slower code. Measured: up to a few characters of the 1-2 bytes kinds, replace.
+        width = 4 if max(map(ord, rare)) > 0xFFFF else 2
+        if len(folded) * width <= 16:
+            for char in folded:
+                low = low.replace(char, _FOLD[char])
+        elif folded:
+            low = _FOLD_RE.sub(_fold_match, low)
+        rare = rare - folded
+    if "!-" in low:
+        low = _BANNER_RE.sub(_blank_match, low)
+    return low, rare
+
+
+def _fold_match(m: re.Match[str]) -> str:
+    return _FOLD[m.group()]
+
+
+def _blank_match(m: re.Match[str]) -> str:
+    return " " * (m.end() - m.start())
+
+
+@functools.lru_cache(maxsize=16384)
+def host_token(url: str) -> str:
+    """The canonical token of a link: its host after unwrapping, lower-cased, without `www.`.
+
+    >>> host_token("https://www.G77.org/statement/getstatement.php?id=250528b")
+    'g77.org'
+    >>> host_token("https://publicadministration.desa.un.org/wsis20/1stPreparatoryMeetingStockta...")
+    'publicadministration.desa.un.org'
+    """
+    unwrapped = links.unwrap_url(url).lower()
+    m = _HOST_RE.match(unwrapped)
+    host = m.group(1) if m else ""
+    host = host.rstrip(".\u2026")
+    if host.startswith("www."):
+        host = host[4:]
+    return host or "link"
+
+
+def _label_host(label: str) -> str:
+    """`[isoc.live]` or `[isoc[.]live]` -> `isoc.live`."""
+    host = label[1:-1].replace("[.]", ".")
+    return host[4:] if host.startswith("www.") else host
+
+
+class _LineBuilder:
+    """Builds the canonical form of one line that holds tokens. Internal to `canonical`.
+
+    It is reused from line to line because one thing carries over: where the last link ended,
+    since a Proofpoint label or `<url>` on the next line may repeat it.
+    """
+
+    __slots__ = (
+        "clen",
+        "cstarts",
+        "exact",
+        "last_link_end",
+        "line_piece",
+        "low",
+        "oends",
+        "ostarts",
+        "parts",
+        "pend_o",
+        "pending",
+        "text",
+    )
+
+    def __init__(self, *, text: str, low: str) -> None:
+        self.text = text
+        self.low = low
+        self.last_link_end = -(10**9)
+        # The pieces of every line, one after the other (`OffsetMap.piece_*`).
+        self.cstarts: array[int] = array("q")
+        self.ostarts: array[int] = array("q")
+        self.oends: array[int] = array("q")
+        self.exact = bytearray()
+        self.parts: list[str] = []
+        self.clen = 0
+        self.line_piece = 0
+        self.pending = False
+        self.pend_o = 0
+
+    def build(self, a: int, b: int, tokens: list[tuple[int, int, int]]) -> str:
+        """The canonical form of the line `low[a:b]` with the scan's `tokens` in it; its
+        pieces are appended to the shared arrays."""
+        if all(kind == _SPACE for _, _, kind in tokens):
+            return self._collapse_spaces(a, b, tokens)
+        self.parts = []
+        self.clen = 0
+        self.line_piece = len(self.exact)
+        self.pending = False
+        low = self.low
+        prev = a
+        for s, e, kind in tokens:
+            if s < prev:
+                continue
+            if s > prev:
+                self._plain(prev, s)
+            if kind in (_SPACE, _PLACEHOLDER):
+                self._gap(s)
+            elif kind == _URL:
+                self._token(host_token(self.text[s:e]), s, e)
+                self.last_link_end = e
+            elif kind in (_ANGLE, _LABEL):
+                if self._repeats_link(s):
+                    self._gap(s)
+                elif kind == _ANGLE:
+                    self._token(host_token(self.text[s + 1 : e - 1].strip()), s, e)
+                else:
+                    self._token(_label_host(low[s:e]), s, e)
+                self.last_link_end = e
+            elif kind == _MAILTO:
+                address = low[s + 1 : e - 1].strip()[7:].split("?", 1)[0]
+                before = low[max(a, s - len(address) - 4) : s].rstrip(" \t<")
+                if address and not before.endswith(address):
+                    self._token(address, s, e)
+                # else: Outlook's `a@b.org<mailto:a@b.org>` repeats the address: dropped.
+            elif kind == _SEPARATOR:
+                self._token(low[s] * SEPARATOR_LENGTH, s, e)
+            elif kind == _ELLIPSIS:
+                self._token("...", s, e, spaced=False)
+            # _DROP: `*bold*` is `bold`; archives that flatten a message drop its list bullets.
+            prev = e
+        if prev < b:
+            self._plain(prev, b)
+        return "".join(self.parts)
+
+    def _collapse_spaces(self, a: int, b: int, runs: list[tuple[int, int, int]]) -> str:
+        """A line whose only tokens are runs of spaces: each run is one space, which stands
+        for the run's first character and so extends the piece before it."""
+        low = self.low
+        segments = []
+        prev = a
+        clen = 0
+        for s, e, _ in runs:
+            segments.append(low[prev:s])
+            self.cstarts.append(clen)
+            self.ostarts.append(prev)
+            self.oends.append(s + 1)
+            self.exact.append(1)
+            clen += s - prev + 1
+            prev = e
+        segments.append(low[prev:b])
+        self.cstarts.append(clen)
+        self.ostarts.append(prev)
+        self.oends.append(b)
+        self.exact.append(1)
+        return " ".join(segments)
+
+    def _repeats_link(self, s: int) -> bool:
+        """Whether only white space (or quote markers) separates `s` from the last link."""
+        gap_start = self.last_link_end
+        if s - gap_start > _REPEAT_WINDOW or s < gap_start:
+            return False
+        return not self.low[gap_start:s].strip(" \t\r\n>")
+
+    def _gap(self, o: int) -> None:
+        if not self.pending:
+            self.pending = True
+            self.pend_o = o
+
+    def _flush_space(self) -> None:
+        if self.pending and self.clen:
+            o = self.pend_o
+            self.parts.append(" ")
+            self._piece(o, o + 1)
+            self.clen += 1
+        self.pending = False
+
+    def _plain(self, p: int, q: int) -> None:
+        """Copy `low[p:q]`, which holds only single spaces, at most one at each end."""
+        low = self.low
+        if low[p] == " ":
+            self._gap(p)
+            p += 1
+        trailing = q > p and low[q - 1] == " "
+        if trailing:
+            q -= 1
+        if p < q:
+            self._flush_space()
+            self._piece(p, q)
+            self.parts.append(low[p:q])
+            self.clen += q - p
+        if trailing:
+            self._gap(q)
+
+    def _token(self, token: str, s: int, e: int, *, spaced: bool = True) -> None:
+        """`token` stands for the original `[s, e)`; spaced tokens are words of their own."""
+        if spaced:
+            self._gap(s)
+        self._flush_space()
+        self.cstarts.append(self.clen)
+        self.ostarts.append(s)
+        self.oends.append(e)
+        self.exact.append(0)
+        self.parts.append(token)
+        self.clen += len(token)
+        if spaced:
+            self.pending = True
+            self.pend_o = e
+
+    def _piece(self, o_start: int, o_end: int) -> None:
+        """Append an exact piece, merged into the previous one (of this line) where both are
+        contiguous."""
+        if len(self.exact) > self.line_piece and self.exact[-1] and self.oends[-1] == o_start:
+            self.oends[-1] = o_end
+            return
+        self.cstarts.append(self.clen)
+        self.ostarts.append(o_start)
+        self.oends.append(o_end)
+        self.exact.append(1)
