@@ -17,6 +17,7 @@ from typing import BinaryIO
 import attrs
 
 from wsisdedup.footers import learn_footers
+from wsisdedup.index import IndexDoc, Match, apply_matches, match_archive
 from wsisdedup.links import complete_truncated, find_links
 from wsisdedup.model import (
     Archive,
@@ -28,6 +29,7 @@ from wsisdedup.model import (
 )
 from wsisdedup.read import read_messages
 from wsisdedup.segment import parse_attribution, split_body
+from wsisdedup.subject import is_reply_subject
 from wsisdedup.thread import AttributionRef, thread_messages
 
 __all__ = ["Progress", "build_archive", "read", "read_many"]
@@ -72,10 +74,21 @@ def build_archive(parsed: Sequence[ParsedMessage], problems: Iterable[Problem] =
     footers = learn_footers(p.body for p in parsed)
     messages = _unique_ids([analyse_message(p, footers=footers) for p in parsed])
     messages = _complete_links(messages)
+    hints = _reader_quote_hints(parsed, messages)
+    matched = match_messages(messages)
+    messages = matched.messages
+    # What a reader knew (text dumps) outranks what the index guesses from quoted text; a hint
+    # that names a collapsed copy names the copy that was kept.
+    kept = matched.kept_for
+    quote_sources = dict(matched.quote_sources)
+    for child, parent in hints.items():
+        child, parent = kept.get(child, child), kept.get(parent, parent)
+        if child != parent:
+            quote_sources[child] = parent
     threading = thread_messages(
         messages,
         attributions=attribution_refs(messages),
-        quote_sources=_reader_quote_hints(parsed, messages),
+        quote_sources=quote_sources,
     )
     all_problems = tuple(problems)
     stats = _stats(parsed, threading.messages, len(threading.threads), all_problems)
@@ -116,6 +129,79 @@ def derived_id(parsed: ParsedMessage) -> str:
         h.update(part.encode("utf-8", "surrogatepass"))
         h.update(b"\x00")
     return f"{h.hexdigest()}@wsisdedup.invalid"
+
+
+@attrs.frozen(kw_only=True)
+class Matched:
+    """Messages after the matching stage, and which message each one quotes (its likely parent)."""
+
+    messages: list[Message]
+    quote_sources: dict[str, str]
+    kept_for: dict[str, str]
+    """The id of a collapsed copy -> the id of the message kept in its place."""
+
+
+def match_messages(messages: Sequence[Message]) -> Matched:
+    """Collapse copies, and turn text repeated from earlier messages into sourced quotes.
+
+    Messages are indexed in archive order: the source of a quote is the earliest message whose
+    own words hold the text, so a quote of a quote points to the original author.
+    """
+    docs = [IndexDoc.from_segments(m.id, m.body, m.segments) for m in messages]
+    found = match_archive(docs)
+    by_id = {m.id: m for m in messages}
+    copies: dict[str, tuple[str, ...]] = {}
+    scores: dict[str, float] = {}
+    for group in found.duplicates:
+        copies[group.kept_id] = group.copy_ids
+        scores[group.kept_id] = group.score
+    dropped = {c for ids in copies.values() for c in ids}
+    out: list[Message] = []
+    quote_sources: dict[str, str] = {}
+    for m in messages:
+        if m.id in dropped:
+            continue
+        matches = found.repeats.get(m.id, ())
+        if matches:
+            m = attrs.evolve(m, segments=apply_matches(m.segments, matches))
+            parent = _quoted_parent(m.id, matches)
+            if parent is not None and looks_like_reply(m):
+                quote_sources[m.id] = parent
+        if m.id in copies:
+            m = attrs.evolve(
+                m,
+                duplicates=tuple(by_id[c].source for c in copies[m.id]),
+                duplicate_score=scores[m.id],
+            )
+        out.append(m)
+    kept_for = {c: kept for kept, ids in copies.items() for c in ids}
+    return Matched(messages=out, quote_sources=quote_sources, kept_for=kept_for)
+
+
+def looks_like_reply(m: Message) -> bool:
+    """A message that presents itself as a reply: a reply subject, an attribution or `>` quotes.
+
+    Repeated text alone is no evidence of a reply: daily reports repeat yesterday's lists and
+    announcements paste the same paragraphs, and neither answers the earlier message.
+    """
+    if is_reply_subject(m.subject):
+        return True
+    return any(
+        s.kind is SegmentKind.ATTRIBUTION or (s.kind is SegmentKind.QUOTE and _is_marked(s.text))
+        for s in m.segments
+    )
+
+
+def _quoted_parent(message_id: str, matches: Sequence[Match]) -> str | None:
+    """The message a reply answers, judged from what it quotes: the source of its topmost quote.
+
+    Replies quote their parent first (its own words head the quoted block, the older thread
+    follows below), so the topmost repeat, not the largest, names the parent.
+    """
+    for match in sorted(matches, key=lambda m: m.start):
+        if match.source_id != message_id:
+            return match.source_id
+    return None
 
 
 def attribution_refs(messages: Sequence[Message]) -> dict[str, tuple[AttributionRef, ...]]:
