@@ -5,15 +5,15 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import attrs
 import pytest
+from conftest import CORPUS, FEDORA, GPP, NUMPY
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import wsisdedup
 from wsisdedup.model import Archive, Message, ParsedMessage, Source
 from wsisdedup.pipeline import build_archive, derived_id
-
-from conftest import CORPUS, FEDORA, GPP, NUMPY
 
 
 @pytest.fixture(scope="module", params=CORPUS, ids=lambda p: p.name)
@@ -97,3 +97,35 @@ def test_stream_without_name() -> None:
     raw = b"From a@b Thu Nov  1 11:19:12 2001\nFrom: a@b\nSubject: x\n\nhello\n"
     a = wsisdedup.read(io.BytesIO(raw), format="mbox")
     assert a.messages[0].body.strip() == "hello"
+
+
+def test_parents_recovered_without_threading_headers() -> None:
+    """Issue 5: fedora-devel with every Message-ID, In-Reply-To and References removed.
+
+    At least 90% of the header-derived parent links must come back from attributions, quotes
+    and subjects (measured: 211 of 226, 93.4%). Messages are matched by their position in the
+    file, since ids derived from content differ from the Message-IDs.
+    """
+    from wsisdedup.read import read_messages
+
+    parsed = [p for p in read_messages(FEDORA) if isinstance(p, ParsedMessage)]
+    bare = [attrs.evolve(p, message_id=None, in_reply_to=(), references=()) for p in parsed]
+
+    def parents(a: Archive) -> dict[int, tuple[int | None, str | None]]:
+        index = {m.id: m.source.index for m in a.messages}
+        return {
+            m.source.index: (
+                index.get(m.parent_id) if m.parent_id else None,
+                m.parent_evidence.value if m.parent_evidence else None,
+            )
+            for m in a.messages
+        }
+
+    truth = {i: p for i, (p, ev) in parents(build_archive(parsed)).items() if ev == "header"}
+    found = parents(build_archive(bare))
+    recovered = [i for i, p in truth.items() if found.get(i, (None, None))[0] == p]
+    assert len(truth) > 200
+    assert len(recovered) / len(truth) >= 0.90
+    # Every kind of fallback evidence contributes.
+    kinds = {found[i][1] for i in recovered}
+    assert {"attribution", "quote", "subject"} <= kinds

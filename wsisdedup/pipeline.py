@@ -11,18 +11,19 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import BinaryIO
 
 import attrs
 
 from wsisdedup.footers import learn_footers
-from wsisdedup.index import IndexDoc, Match, apply_matches, match_archive
+from wsisdedup.index import IndexDoc, apply_matches, match_archive
 from wsisdedup.links import complete_truncated, find_links
 from wsisdedup.model import (
     Archive,
     Message,
     ParsedMessage,
+    Person,
     Problem,
     SegmentKind,
     Stats,
@@ -30,7 +31,7 @@ from wsisdedup.model import (
 from wsisdedup.read import read_messages
 from wsisdedup.segment import parse_attribution, split_body
 from wsisdedup.subject import is_reply_subject
-from wsisdedup.thread import AttributionRef, thread_messages
+from wsisdedup.thread import AttributionRef, names_author, thread_messages
 
 __all__ = ["Progress", "build_archive", "read", "read_many"]
 
@@ -87,7 +88,7 @@ def build_archive(parsed: Sequence[ParsedMessage], problems: Iterable[Problem] =
             quote_sources[child] = parent
     threading = thread_messages(
         messages,
-        attributions=attribution_refs(messages),
+        attributions=matched.attributions,
         quote_sources=quote_sources,
     )
     all_problems = tuple(problems)
@@ -139,6 +140,8 @@ class Matched:
     quote_sources: dict[str, str]
     kept_for: dict[str, str]
     """The id of a collapsed copy -> the id of the message kept in its place."""
+    attributions: dict[str, tuple[AttributionRef, ...]]
+    """What each kept message's attributions name, outermost first."""
 
 
 def match_messages(messages: Sequence[Message]) -> Matched:
@@ -149,6 +152,8 @@ def match_messages(messages: Sequence[Message]) -> Matched:
     """
     docs = [IndexDoc.from_segments(m.id, m.body, m.segments) for m in messages]
     found = match_archive(docs)
+    refs = attribution_refs(messages)
+    authors = {m.id: m.author for m in messages}
     by_id = {m.id: m for m in messages}
     copies: dict[str, tuple[str, ...]] = {}
     scores: dict[str, float] = {}
@@ -164,9 +169,10 @@ def match_messages(messages: Sequence[Message]) -> Matched:
         matches = found.repeats.get(m.id, ())
         if matches:
             m = attrs.evolve(m, segments=apply_matches(m.segments, matches))
-            parent = _quoted_parent(m.id, matches)
-            if parent is not None and looks_like_reply(m):
-                quote_sources[m.id] = parent
+            if looks_like_reply(m):
+                parent = quoted_parent(m, refs.get(m.id, ()), authors)
+                if parent is not None:
+                    quote_sources[m.id] = parent
         if m.id in copies:
             m = attrs.evolve(
                 m,
@@ -175,7 +181,12 @@ def match_messages(messages: Sequence[Message]) -> Matched:
             )
         out.append(m)
     kept_for = {c: kept for kept, ids in copies.items() for c in ids}
-    return Matched(messages=out, quote_sources=quote_sources, kept_for=kept_for)
+    return Matched(
+        messages=out,
+        quote_sources=quote_sources,
+        kept_for=kept_for,
+        attributions={m.id: refs[m.id] for m in out if m.id in refs},
+    )
 
 
 def looks_like_reply(m: Message) -> bool:
@@ -192,16 +203,30 @@ def looks_like_reply(m: Message) -> bool:
     )
 
 
-def _quoted_parent(message_id: str, matches: Sequence[Match]) -> str | None:
-    """The message a reply answers, judged from what it quotes: the source of its topmost quote.
+def quoted_parent(
+    m: Message, refs: Sequence[AttributionRef], authors: Mapping[str, Person]
+) -> str | None:
+    """The message a reply answers, judged from what it quotes.
 
-    Replies quote their parent first (its own words head the quoted block, the older thread
-    follows below), so the topmost repeat, not the largest, names the parent.
+    A reply quotes its parent's own words at the shallowest quote depth, with the older thread
+    nested deeper, so candidates are the sources of its quotes by (depth, position). Where the
+    reply's first attribution names someone, the parent is the first candidate that person
+    wrote; if none is theirs, the quote says nothing sure and the attribution decides later.
     """
-    for match in sorted(matches, key=lambda m: m.start):
-        if match.source_id != message_id:
-            return match.source_id
-    return None
+    quotes = sorted(
+        (s for s in m.quotes if s.source_id is not None and s.source_id != m.id),
+        key=lambda s: (s.depth, s.start),
+    )
+    candidates = list(dict.fromkeys(s.source_id for s in quotes if s.source_id))
+    if not candidates:
+        return None
+    if refs and (refs[0].name or refs[0].address):
+        for c in candidates:
+            author = authors.get(c)
+            if author is not None and names_author(refs[0], author):
+                return c
+        return None
+    return candidates[0]
 
 
 def attribution_refs(messages: Sequence[Message]) -> dict[str, tuple[AttributionRef, ...]]:

@@ -59,7 +59,12 @@ from rapidfuzz import fuzz
 from wsisdedup.model import Evidence, Message, Person, Thread, ThreadNode
 from wsisdedup.subject import is_trivial_subject, split_subject
 
-__all__ = ["AttributionRef", "Threading", "thread_messages"]
+__all__ = [
+    "AttributionRef",
+    "Threading",
+    "names_author",
+    "thread_messages",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -606,6 +611,12 @@ class _State:
                 )
             )
         return Threading(messages=tuple(out), threads=tuple(threads))
+
+
+def names_author(ref: AttributionRef, author: Person) -> bool:
+    """Does an attribution name this author (same address, or a name at least this similar)?"""
+    name, address = _author_key(author)
+    return _same_person(_name_key(ref.name), ref.address.casefold().strip(), name, address)
 
 
 def _author_key(author: Person) -> tuple[str, str]:
