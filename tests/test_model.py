@@ -71,3 +71,34 @@ def test_stats_ratio_and_dict() -> None:
 def test_problem_names_file_and_position() -> None:
     p = Problem(what="bad charset", path="a.mbox", line=12)
     assert str(p) == "a.mbox, line 12: bad charset"
+
+
+def test_new_text_restores_rewritten_links() -> None:
+    from wsisdedup.model import Link, Rewriter
+
+    wrapped = "https://urldefense.com/v3/__https://a.org/x__;!!abc$"
+    body = f"see {wrapped} now\n> {wrapped}\n"
+    cut = len(body) - len(wrapped) - 3
+    segs = (
+        _seg(SegmentKind.NEW, body[:cut], 0),
+        _seg(SegmentKind.QUOTE, body[cut:], cut),
+    )
+    links = (
+        Link(
+            written=wrapped,
+            original="https://a.org/x",
+            rewriter=Rewriter.PROOFPOINT_V3,
+            start=4,
+            end=4 + len(wrapped),
+        ),
+        Link(
+            written=wrapped,
+            original="https://a.org/x",
+            rewriter=Rewriter.PROOFPOINT_V3,
+            start=cut + 2,
+            end=cut + 2 + len(wrapped),
+        ),
+    )
+    m = Message(id="1", source=SRC, body=body, segments=segs, links=links)
+    assert m.new_text == "see https://a.org/x now"
+    assert "".join(s.text for s in m.segments) == body  # the body itself is untouched

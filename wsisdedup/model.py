@@ -249,16 +249,47 @@ class Message:
 
     @property
     def new_text(self) -> str:
-        """The author's own words: the NEW segments joined."""
-        return join_kind(self.segments, SegmentKind.NEW)
+        """The author's own words: the NEW segments joined, with rewritten links restored.
+
+        Security gateways' wrappers are replaced by the address the author wrote (a link the
+        archive cut short keeps its `...`); everything else is the body's text as written.
+        """
+        return self._restored(SegmentKind.NEW)
 
     @property
     def signature(self) -> str:
-        return join_kind(self.segments, SegmentKind.SIGNATURE)
+        return self._restored(SegmentKind.SIGNATURE)
 
     @property
     def quotes(self) -> tuple[Segment, ...]:
         return tuple(s for s in self.segments if s.kind is SegmentKind.QUOTE)
+
+    def _restored(self, kind: SegmentKind) -> str:
+        rewritten = sorted(
+            (ln for ln in self.links if ln.original != ln.written and ln.end > ln.start),
+            key=lambda ln: ln.start,
+        )
+        if not rewritten:
+            return join_kind(self.segments, kind)
+        parts: list[str] = []
+        i = 0
+        for seg in self.segments:
+            if seg.kind is not kind:
+                continue
+            while i < len(rewritten) and rewritten[i].start < seg.start:
+                i += 1
+            pos = seg.start
+            j = i
+            while j < len(rewritten) and rewritten[j].end <= seg.end:
+                link = rewritten[j]
+                if link.start >= pos:
+                    parts.append(self.body[pos : link.start])
+                    cut = link.truncated and not link.completed
+                    parts.append(link.original + ("..." if cut else ""))
+                    pos = link.end
+                j += 1
+            parts.append(self.body[pos : seg.end])
+        return "".join(parts).strip()
 
 
 @attrs.frozen(kw_only=True)
