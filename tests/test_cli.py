@@ -8,10 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import FEDORA, NUMPY
 
 from wsisdedup.cli import main
-
-from conftest import FEDORA, NUMPY
 
 
 def test_stats_prints_figures(capsys: pytest.CaptureFixture[str]) -> None:
