@@ -586,6 +586,11 @@ def _md_inline(text: str) -> str:
     return text.replace("<", "\\<")
 
 
+def _shown(lk: Link) -> str:
+    """A link as shown to a reader: its original, still marked `...` where the archive cut it."""
+    return lk.original + ("..." if lk.truncated and not lk.completed else "")
+
+
 def _md_text(text: str, links: Sequence[_LocalLink], pad: str) -> str:
     """Markdown for a block of text, each line after `pad`: links restored to their originals,
     structure escaped, blank lines (which separate paragraphs) left empty."""
@@ -597,7 +602,7 @@ def _md_text(text: str, links: Sequence[_LocalLink], pad: str) -> str:
         if href is not None and not any(c in href for c in "<> "):
             parts.append(f"<{href}>")
         else:
-            parts.append(_md_inline(ll.link.original))
+            parts.append(_md_inline(_shown(ll.link)))
         pos = ll.end
     parts.append(_md_inline(text[pos:]))
     blank = pad.rstrip()
@@ -795,7 +800,7 @@ def _html_text(text: str, links: Sequence[_LocalLink]) -> str:
                 f"{title}>{_e(lk.original)}</a>"
             )
         else:
-            parts.append(f'<span class="link dead"{title}>{_e(lk.original)}</span>')
+            parts.append(f'<span class="link dead"{title}>{_e(_shown(lk))}</span>')
         pos = ll.end
     parts.append(_e(text[pos:]))
     return "".join(parts)
