@@ -22,6 +22,8 @@ and neighbouring segments of the same kind and depth are merged, so `segments` i
 from __future__ import annotations
 
 import enum
+import functools
+import unicodedata
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 
@@ -30,11 +32,31 @@ import regex
 
 from wsisdedup.footers import footer_spans
 from wsisdedup.model import Body, ForwardInfo, Person, Segment, SegmentKind
+from wsisdedup.patterns import links as LP
 from wsisdedup.patterns import quotes as Q
+from wsisdedup.patterns.footers import FOOTER_TEMPLATES
 
 __all__ = ["Attribution", "parse_attribution", "split_body"]
 
-K = SegmentKind
+
+class K:
+    """The `SegmentKind` members as plain class attributes.
+
+    On CPython 3.11 reading an Enum member (`SegmentKind.NEW`) goes through
+    `EnumType.__getattr__` and costs ~0.2 µs, seven times a class attribute; the loops of this
+    module read several per line, which made them a fifth of `split_body`'s time. `_T` and `_M`
+    do the same for `_Tag` and `_Mode`.
+    """
+
+    NEW = SegmentKind.NEW
+    QUOTE = SegmentKind.QUOTE
+    ATTRIBUTION = SegmentKind.ATTRIBUTION
+    FORWARD_HEADER = SegmentKind.FORWARD_HEADER
+    FORWARD = SegmentKind.FORWARD
+    SIGNATURE = SegmentKind.SIGNATURE
+    FOOTER = SegmentKind.FOOTER
+    PLACEHOLDER = SegmentKind.PLACEHOLDER
+
 
 # At most this many flattened anchors are looked at per line: a real flattened thread holds a
 # handful; a line built to hurt holds millions, and each costs a bounded look around it.
@@ -81,10 +103,10 @@ def split_body(text: str, *, footers: Sequence[str] = ()) -> Body:
         return Body(text=text, segments=())
     units = _units(text)
     _group(units)
-    spans = _assign(units)
+    spans = _assign(_join_text_runs(units))
     spans = _signature_pass(text, spans)
     spans = _placeholder_pass(text, spans)
-    spans = _footer_pass(spans, footer_spans(text, footers))
+    spans = _footer_pass(spans, _footer_spans(text, footers))
     return Body(text=text, segments=_finish(text, spans))
 
 
@@ -157,10 +179,48 @@ class _Tag(enum.Enum):
     SNIP = enum.auto()  # "[...]", "<snip>": where the replier cut quoted text
 
 
+class _T:
+    """The `_Tag` members as plain class attributes (see `K` for why)."""
+
+    BLANK = _Tag.BLANK
+    TEXT = _Tag.TEXT
+    QUOTED = _Tag.QUOTED
+    ATTR = _Tag.ATTR
+    HEADER = _Tag.HEADER
+    FORWARD = _Tag.FORWARD
+    FORWARD_END = _Tag.FORWARD_END
+    FIELD = _Tag.FIELD
+    REPLY_SEP = _Tag.REPLY_SEP
+    RULE = _Tag.RULE
+    SEPARATOR = _Tag.SEPARATOR
+    SIG_DELIM = _Tag.SIG_DELIM
+    MOBILE = _Tag.MOBILE
+    SCRUB_PART = _Tag.SCRUB_PART
+    SCRUB_NOTE = _Tag.SCRUB_NOTE
+    MAILMAN = _Tag.MAILMAN
+    PGP_HEAD = _Tag.PGP_HEAD
+    PGP_SIG = _Tag.PGP_SIG
+    PGP_END = _Tag.PGP_END
+    DISCLAIMER = _Tag.DISCLAIMER
+    BANNER = _Tag.BANNER
+    SNIP = _Tag.SNIP
+
+
 class _Unit:
     """A line (or a piece of a flattened line) and what we learn about it."""
 
-    __slots__ = ("depth", "end", "forward", "group", "role", "start", "strip", "strong", "tag")
+    __slots__ = (
+        "depth",
+        "end",
+        "forward",
+        "group",
+        "lines",
+        "role",
+        "start",
+        "strip",
+        "strong",
+        "tag",
+    )
 
     def __init__(self, start: int, end: int, strip: str, tag: _Tag | None = None) -> None:
         self.start = start
@@ -172,6 +232,7 @@ class _Unit:
         self.strong = False  # ATTR: has a date or an address, so it may open an unmarked quote
         self.role = ""  # FIELD: the field's role
         self.forward: ForwardInfo | None = None
+        self.lines = 1  # TEXT: lines joined into this unit by `_join_text_runs`
 
 
 @attrs.define
@@ -182,43 +243,103 @@ class _Span:
     depth: int = 0
     forward: ForwardInfo | None = None
     marked: bool = False  # QUOTE lines that start with `>`
+    run: bool = False  # NEW text of several whole lines (see `_join_text_runs`)
 
 
 def _units(text: str) -> list[_Unit]:
+    """The units of a body: one a line (a run of blank lines, of quoted lines of one depth, of
+    text lines is one) or the pieces of a flattened line.
+
+    Text lines join (`_Unit.lines`) except where grouping reads them one by one: after some
+    structures until a blank or quoted line (`held`, `_HOLDING_TAGS`), and the two lines
+    before one that may end an attribution (`_split_run_tail`). Supercite and `|` lines stay
+    apart as well.
+    """
+    # Locals, not `_T.X` lookups: this loop runs once a line.
+    blank, quoted, plain_text = _T.BLANK, _T.QUOTED, _T.TEXT
+    markers = Q.QUOTE_MARKER_CHARS
+    # The verb literals a line may hold (`_has_verb`): after the first few lines, only those in
+    # the body (one search each; a long report holds none, and testing every literal on every
+    # line costs more than the rest of the line's work).
+    verbs: tuple[str, ...] = Q.ATTRIBUTION_VERB_LITERALS
+    if text.isascii():
+        verbs = tuple(lit for lit in verbs if lit.isascii())
+    narrow_at = _NARROW_VERBS_AT
     units: list[_Unit] = []
     append = units.append
+    last: _Unit | None = None  # units[-1]
+    run: _Unit | None = None  # the run of text lines the next one may join
+    held = False
     pos = 0
     for line in text.split("\n"):
+        if pos > narrow_at:
+            verbs = tuple(lit for lit in verbs if lit in text)
+            narrow_at = len(text)
         end = pos + len(line) + 1
         strip = line.strip()
         if not strip:
-            if units and units[-1].tag is _Tag.BLANK:
-                units[-1].end = end  # a run of blank lines is one unit
+            if last is not None and last.tag is blank:
+                last.end = end  # a run of blank lines is one unit
                 pos = end
                 continue
-            u = _Unit(pos, end, strip, _Tag.BLANK)
+            u = _Unit(pos, end, strip, blank)
         elif strip[0] == ">":
-            depth = _marker_depth(strip, Q.QUOTE_MARKER_CHARS, ">")
-            if units:
-                last = units[-1]
-                if last.tag is _Tag.QUOTED and last.depth == depth and last.group == 1:
-                    # A run of quoted lines of one depth is one unit; `strip` keeps the run's
-                    # last line, which is all `_lazy_continuation` looks at.
-                    last.end = end
-                    last.strip = strip
-                    pos = end
-                    continue
-            u = _Unit(pos, end, strip, _Tag.QUOTED)
+            # `_marker_depth`, inlined: most quoted bodies are mostly `>` lines.
+            depth = strip.count(">", 0, len(strip) - len(strip.lstrip(markers)))
+            if last is not None and last.tag is quoted and last.depth == depth and last.group == 1:
+                # A run of quoted lines of one depth is one unit; `strip` keeps the run's
+                # last line, which is all `_lazy_continuation` looks at.
+                last.end = end
+                last.strip = strip
+                pos = end
+                continue
+            u = _Unit(pos, end, strip, quoted)
             u.depth = depth
+        elif _plain(strip, verbs):
+            if run is not None and ">" not in strip[:17] and strip[0] != "|":
+                run.end = end
+                run.lines += 1
+                pos = end
+                continue
+            u = _Unit(pos, end, strip, plain_text)
         else:
-            if len(strip) > 20 and _may_hold_structure(strip):
+            if len(strip) > 20 and _may_hold_structure(strip, verbs):
                 pieces = _explode(text, pos, min(end, len(text)), strip)
                 if pieces:
+                    if any(p.strip[-1:] in ":：-" for p in pieces[:2]):
+                        _split_run_tail(text, units, 2)
                     units.extend(pieces)
+                    last = pieces[-1]
+                    run = None
+                    held = True
                     pos = end
                     continue
             u = _tag_unit(_Unit(pos, end, strip))
+        tag = u.tag
+        if tag is plain_text:
+            if strip[-1] in ":：-":
+                _split_run_tail(text, units, 2)
+                run = None
+            elif held or ">" in strip[:17] or strip[0] == "|":
+                run = None
+            elif run is not None:
+                run.end = end
+                run.lines += 1
+                pos = end
+                continue
+            else:
+                run = u
+        elif tag is blank or tag is quoted:
+            held = False
+            run = None
+        else:
+            if strip[-1] in ":：-":
+                _split_run_tail(text, units, 2)
+            if tag in _HOLDING_TAGS:
+                held = True
+            run = None
         append(u)
+        last = u
         pos = end
     _supercite(units)
     # The last line has no newline after it: its unit ends at the end of the text.
@@ -229,29 +350,112 @@ def _units(text: str) -> list[_Unit]:
     return units
 
 
+# First characters that send a line to `_tag_unit`: quote markers, rule and separator lines,
+# snip marks, and what `_notice_tag` strips before it reads a notice's first words.
+_HOT_FIRST = frozenset(">-_=~*#[(<{.…")
+
+
+def _plain(s: str, verbs: Sequence[str]) -> bool:
+    """Is the stripped line `s` plain text, as `_tag_unit` and `_may_hold_structure` would find?
+
+    Most lines are, and proving it with a few string tests is several times cheaper than
+    running the tables: every table `_tag_unit` tries needs a telling first character, first
+    words (`_HOT_STARTS`), last character or colon, and `_may_hold_structure` needs a colon.
+    False means "look closer", not "not plain".
+    """
+    if len(s) > _SHORT or s[-1] in ":：-" or s.endswith("wrote"):
+        return False
+    first = s[0]
+    if first in _HOT_FIRST:
+        # "- item" and "* item": `_tag_rule_line` gives up on them at once (second character)
+        # and no other table starts with `-` or `*`, but `_notice_tag` reads past a `*`.
+        if first not in "-*" or len(s) < 2 or s[1] in "-_*" or s == "- --":
+            return False
+        if first == "*":
+            head = s[:40].lstrip("*_[( \t")
+            hot = _HOT_STARTS.get(head[:2].lower())
+            if hot is not None and head.lower().startswith(hot):
+                return False
+    # `_notice_tag` reads s[:40] (its lstrip is a no-op: no `*_[(` first); the mobile, scrubber
+    # and snip tests read fewer characters, so lower-casing 40 covers them all.
+    hot = _HOT_STARTS.get(s[:2].lower())
+    if hot is not None and s[:40].lower().startswith(hot):
+        return False
+    if ":" not in s and "：" not in s:
+        return True
+    # Colons: nothing for `_explode` to find, and no field label before the first one.
+    if len(s) > 20 and _may_hold_structure(s, verbs):
+        return False
+    colon = s.find(":", 0, 40)
+    if colon < 0:
+        colon = s.find("：", 0, 40)
+    return colon <= 0 or _field_role(s, colon) is None
+
+
+# Where `_units` narrows the verb literals to those in the body: past a few lines, searching
+# the body once for each costs less than testing each line for all of them.
+_NARROW_VERBS_AT = 2000
+
+# Structures after which grouping counts or reads the next lines one by one: header fields
+# (continuation lines), openers of header blocks, Mailman's rule (the footer's lines), a banner
+# (up to five lines), a PGP header (its `Hash:` line).
+_HOLDING_TAGS = (_T.FIELD, _T.REPLY_SEP, _T.FORWARD, _T.RULE, _T.BANNER, _T.PGP_HEAD)
+
+
+def _split_run_tail(text: str, units: list[_Unit], want: int) -> None:
+    """Make the last `want` units one line each, splitting the lines off a run of text lines:
+    `_group` reads the two lines before one that may end an attribution one by one."""
+    tail: list[_Unit] = []
+    while want > 0 and units:
+        u = units[-1]
+        if u.lines == 1:
+            tail.append(units.pop())
+        else:
+            start = text.rfind("\n", u.start, u.end - 1) + 1
+            tail.append(_Unit(start, u.end, text[start : u.end].strip(), _T.TEXT))
+            u.end = start
+            u.lines -= 1
+        want -= 1
+    units.extend(reversed(tail))
+
+
 def _supercite(units: list[_Unit]) -> None:
     """Supercite (Emacs) quotes with the author's name: "Herbert> text". A name prefix counts
     only when two lines or more carry it, so that "mysql> select" alone stays text."""
     seen: dict[str, list[_Unit]] = {}
     for u in units:
-        if u.tag is _Tag.TEXT and ">" in u.strip[:17]:
+        if u.tag is _T.TEXT and ">" in u.strip[:17]:
             m = Q.SUPERCITE_MARKER.match(u.strip)
             if m is not None:
                 seen.setdefault(m.group("name"), []).append(u)
     for group in seen.values():
         if len(group) >= 2:
             for u in group:
-                u.tag = _Tag.QUOTED
+                u.tag = _T.QUOTED
                 u.depth = _marker_depth(u.strip[u.strip.index(">") :], Q.QUOTE_MARKER_CHARS, ">")
 
 
-def _may_hold_structure(s: str) -> bool:
-    """Cheap test: could this line hold a flattened attribution or header block?"""
+def _may_hold_structure(s: str, verbs: Sequence[str]) -> bool:
+    """Cheap test: could `_explode` find a flattened attribution or header block in this line?
+
+    An attribution is found from its verb, a header block from its From label; lines of
+    `key:value:value` (logs, reports) have colons but neither.
+    """
     colons = s.count(":") + s.count("：")
     if colons == 0:
         return False
     # Links' colons ("https://") never end a field label.
-    return colons - s.count("://") >= 2 or Q.ATTRIBUTION_VERB_ANCHOR.search(s) is not None
+    return _has_verb(s, verbs) or (colons - s.count("://") >= 2 and _has_from_label(s))
+
+
+def _has_verb(s: str, verbs: Sequence[str] = Q.ATTRIBUTION_VERB_LITERALS) -> bool:
+    """`Q.ATTRIBUTION_VERB_ANCHOR.search(s)`, skipped when `s` holds none of the literals that
+    each of its matches holds (`verbs`: those of them that may be in `s`): the search costs
+    ~0.1 µs a character, a literal test ~50 ns."""
+    for literal in verbs:
+        if literal in s:
+            return Q.ATTRIBUTION_VERB_ANCHOR.search(s) is not None
+    return False
 
 
 def _tag_unit(u: _Unit) -> _Unit:
@@ -262,18 +466,18 @@ def _tag_unit(u: _Unit) -> _Unit:
     """
     s = u.strip
     if not s:
-        u.tag = _Tag.BLANK
+        u.tag = _T.BLANK
         return u
     first = s[0]
     if first == ">":
-        u.tag = _Tag.QUOTED
+        u.tag = _T.QUOTED
         u.depth = _marker_depth(s, Q.QUOTE_MARKER_CHARS, ">")
         return u
     if len(s) > _SHORT:
         u.tag = _notice_tag(s)
         return u
     if len(s) <= 24 and _is_snip(s):
-        u.tag = _Tag.SNIP
+        u.tag = _T.SNIP
         return u
     last = s[-1]
     if first in "-_=~*#":
@@ -282,7 +486,7 @@ def _tag_unit(u: _Unit) -> _Unit:
             u.tag = tag
             return u
     elif last in ":：" and Q.FORWARD_MARKER.fullmatch(s):
-        u.tag = _Tag.FORWARD
+        u.tag = _T.FORWARD
         return u
     colon = s.find(":", 0, 40)
     if colon < 0:
@@ -290,23 +494,23 @@ def _tag_unit(u: _Unit) -> _Unit:
     if colon > 0:
         role = _field_role(s, colon)
         if role is not None:
-            u.tag = _Tag.FIELD
+            u.tag = _T.FIELD
             u.role = role
             return u
         if s[:3] in _SCRUB_STARTS and Q.SCRUBBER_NOTE.fullmatch(s):
-            u.tag = _Tag.SCRUB_NOTE
+            u.tag = _T.SCRUB_NOTE
             return u
     low = s[:12].lower()
-    if low.startswith(Q.MOBILE_PREFIXES) and len(s) <= 160 and Q.MOBILE_SIGNATURE.match(s):
-        u.tag = _Tag.MOBILE
+    if _has_prefix(low, _MOBILE_TABLE) and len(s) <= 160 and Q.MOBILE_SIGNATURE.match(s):
+        u.tag = _T.MOBILE
         return u
     if s[:3] in _SCRUB_STARTS and Q.SCRUBBER_NOTE.fullmatch(s):
-        u.tag = _Tag.SCRUB_NOTE
+        u.tag = _T.SCRUB_NOTE
         return u
     if last in ":：-" or s.endswith("wrote"):
         attr = _match_attribution(s, strong_only=False)
         if attr is not None:
-            u.tag = _Tag.ATTR
+            u.tag = _T.ATTR
             u.strong = attr
             return u
     u.tag = _notice_tag(s)
@@ -319,12 +523,12 @@ _SCRUB_STARTS = frozenset(("An ", "A n", "Ski", "Nam", "Typ", "Siz", "Des", "Url
 def _notice_tag(s: str) -> _Tag:
     """BANNER or DISCLAIMER for lines that open one, else TEXT."""
     head = s[:40].lstrip("*_[( \t").lower()
-    if head.startswith(Q.NOTICE_PREFIXES):
+    if _has_prefix(head, _NOTICE_TABLE):
         if Q.BANNER.match(s):
-            return _Tag.BANNER
+            return _T.BANNER
         if Q.DISCLAIMER.match(s):
-            return _Tag.DISCLAIMER
-    return _Tag.TEXT
+            return _T.DISCLAIMER
+    return _T.TEXT
 
 
 def _field_role(s: str, colon: int) -> str | None:
@@ -332,7 +536,28 @@ def _field_role(s: str, colon: int) -> str | None:
     label = s[:colon].strip("*_ \t\u00a0")
     if not label or len(label) > 30:
         return None
+    # Most colons end no label ("https:", "Note:"): the last letter tells, without the lookup.
+    if label.rstrip()[-1:].lower() not in _LABEL_LAST_CHARS:
+        return None
     return Q.FIELD_ROLES.get(" ".join(label.lower().split()))
+
+
+def _prefix_table(prefixes: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """`prefixes` by their first two characters (or only one), for `_has_prefix`."""
+    table: dict[str, tuple[str, ...]] = {}
+    for p in prefixes:
+        table[p[:2]] = (*table.get(p[:2], ()), p)
+    return table
+
+
+def _has_prefix(low: str, table: dict[str, tuple[str, ...]]) -> bool:
+    """`low.startswith(prefixes)`, trying only the few prefixes that share its first two
+    characters instead of the whole table."""
+    return low.startswith(table.get(low[:2], ())) or low.startswith(table.get(low[:1], ()))
+
+
+_NOTICE_TABLE = _prefix_table(Q.NOTICE_PREFIXES)
+_MOBILE_TABLE = _prefix_table(Q.MOBILE_PREFIXES)
 
 
 def _marker_depth(s: str, chars: str, marker: str) -> int:
@@ -341,6 +566,22 @@ def _marker_depth(s: str, chars: str, marker: str) -> int:
 
 
 _SNIP_WORDS = ("snip", "schnipp", "cut", "coupé", "recortado", "tagliato", "knip", "klipp", "ciach")
+
+
+# The lower-cased first words of every line `_tag_unit` may tag from them: notices, mobile
+# signatures, scrubber notes, snip marks. `_plain` sends lines that start so to `_tag_unit`.
+_HOT_PREFIXES = (
+    *Q.NOTICE_PREFIXES,
+    *Q.MOBILE_PREFIXES,
+    *(s.lower() for s in _SCRUB_STARTS),
+    *_SNIP_WORDS,
+)
+# The same by their first two characters: most lines share them with none, and lower-casing two
+# characters is cheaper than forty. (A prefix of one character, `*`, is a hot first character.)
+_HOT_STARTS: dict[str, tuple[str, ...]] = {}
+for _prefix in _HOT_PREFIXES:
+    if len(_prefix) >= 2:
+        _HOT_STARTS[_prefix[:2]] = (*_HOT_STARTS.get(_prefix[:2], ()), _prefix)
 
 
 def _is_snip(s: str) -> bool:
@@ -353,33 +594,33 @@ def _is_snip(s: str) -> bool:
 def _tag_rule_line(s: str) -> _Tag | None:
     """Tag a line that starts with `-`, `_`, `=`, `~`, `*` or `#`."""
     if s in ("--", "- --") or Q.SIGNATURE_DELIMITER.fullmatch(s):
-        return _Tag.SIG_DELIM
+        return _T.SIG_DELIM
     body = s.strip("-_=~*# \t")
     if not body:
         if Q.UNDERSCORE_RULE.fullmatch(s):
-            return _Tag.RULE
+            return _T.RULE
         if Q.SEPARATOR_LINE.fullmatch(s):
-            return _Tag.SEPARATOR
+            return _T.SEPARATOR
         return None
     if len(s) < 2 or s[1] not in "-_*":
         return None  # "- a list item", "* a bullet", "# a comment"
     if "next part" in body and Q.SCRUBBER_PART.fullmatch(s):
-        return _Tag.SCRUB_PART
+        return _T.SCRUB_PART
     if body.startswith(("BEGIN PGP", "END PGP")):
         if Q.PGP_SIGNED_BEGIN.fullmatch(s):
-            return _Tag.PGP_HEAD
+            return _T.PGP_HEAD
         if Q.PGP_SIGNATURE_BEGIN.fullmatch(s):
-            return _Tag.PGP_SIG
+            return _T.PGP_SIG
         if Q.PGP_SIGNATURE_END.fullmatch(s):
-            return _Tag.PGP_END
+            return _T.PGP_END
     if Q.FORWARD_END.fullmatch(s):
-        return _Tag.FORWARD_END
+        return _T.FORWARD_END
     if Q.FORWARD_MARKER.fullmatch(s):
-        return _Tag.FORWARD
+        return _T.FORWARD
     if Q.REPLY_SEPARATOR.fullmatch(s):
-        return _Tag.REPLY_SEP
+        return _T.REPLY_SEP
     if Q.BANNER.match(s):
-        return _Tag.BANNER
+        return _T.BANNER
     return None
 
 
@@ -398,12 +639,16 @@ def _flat(s: str) -> str:
     return " ".join(s.split())
 
 
-def _match_attribution(s: str, *, strong_only: bool) -> bool | None:
+def _match_attribution(s: str, *, strong_only: bool, verb_inside: bool = False) -> bool | None:
     """None if `s` is no attribution; else whether it is strong (has a date or an address).
 
     A weak one ("Bob wrote:") must be short and name-like: it counts only before `>` lines.
+    `verb_inside`: the caller found an `ATTRIBUTION_VERB_ANCHOR` match inside `s`, so the hint
+    (which holds the anchor) needs no search.
     """
-    if len(s) > Q.MAX_ATTRIBUTION_CHARS or Q.ATTRIBUTION_HINT.search(s) is None:
+    if len(s) > Q.MAX_ATTRIBUTION_CHARS:
+        return None
+    if not verb_inside and Q.ATTRIBUTION_HINT.search(s) is None:
         return None
     flat = _flat(s.strip("*_ \t"))
     strong = _HAS_DATE_OR_ADDRESS.search(flat) is not None
@@ -465,19 +710,21 @@ def _tag_piece(u: _Unit) -> _Unit:
     """Tag the text between flattened structures: plain text unless it is a whole pattern."""
     s = u.strip
     if not s:
-        u.tag = _Tag.BLANK
+        u.tag = _T.BLANK
     elif s[0] == ">" or len(s) <= _SHORT:
         _tag_unit(u)
-        if u.tag in (_Tag.FIELD, _Tag.ATTR):
-            u.tag = _Tag.TEXT
+        if u.tag in (_T.FIELD, _T.ATTR):
+            u.tag = _T.TEXT
     else:
-        u.tag = _Tag.TEXT
+        u.tag = _T.TEXT
     return u
 
 
 def _attribution_anchors(line: str) -> list[tuple[int, int, _Tag, ForwardInfo | None]]:
     """Spans of strong attributions inside a line, found from their verb outwards."""
     found: list[tuple[int, int, _Tag, ForwardInfo | None]] = []
+    if not any(literal in line for literal in Q.ATTRIBUTION_VERB_LITERALS):
+        return found
     for count, v in enumerate(Q.ATTRIBUTION_VERB_ANCHOR.finditer(line)):
         if count >= _MAX_ANCHORS_PER_LINE:
             break
@@ -501,15 +748,39 @@ def _attribution_anchors(line: str) -> list[tuple[int, int, _Tag, ForwardInfo | 
                     continue
                 a_end = colon + 1
         lo = max(0, v.start() - Q.MAX_ATTRIBUTION_CHARS + 40)
-        starts = [m.start() for m in Q.ATTRIBUTION_START.finditer(line, lo, v.start())]
+        starts = _attribution_starts(line, lo, v.start())
         if line.startswith("-", lo):
             starts.append(lo)
         ordered = sorted(set(starts), reverse=True)[:16]
         for idx, s in enumerate(ordered):
-            if _match_attribution(line[s:a_end], strong_only=True):
-                found.append((_extend_start(line, s, ordered[idx + 1 :]), a_end, _Tag.ATTR, None))
+            # `s` < v.start() and `a_end` >= v.end(): the verb is inside, word bounds and all.
+            if _match_attribution(line[s:a_end], strong_only=True, verb_inside=True):
+                found.append((_extend_start(line, s, ordered[idx + 1 :]), a_end, _T.ATTR, None))
                 break
     return found
+
+
+_START_ROWS = tuple(regex.compile(row) for row in Q.ATTRIBUTION_START_ROWS)
+
+
+def _attribution_starts(line: str, lo: int, hi: int) -> list[int]:
+    """The starts of `Q.ATTRIBUTION_START.finditer(line, lo, hi)`, found row by row.
+
+    The `regex` module searches the alternation ~3x slower than its rows one by one. Each row
+    gives every position it matches at (`overlapped`); as the alternation would, a position
+    takes the first row matching there, and a match hides the positions it covers.
+    """
+    first: dict[int, int] = {}  # position -> end of the first row's match there
+    for row in _START_ROWS:
+        for m in row.finditer(line, lo, hi, overlapped=True):
+            first.setdefault(m.start(), m.end())
+    starts: list[int] = []
+    pos = lo
+    for p in sorted(first):
+        if p >= pos:
+            starts.append(p)
+            pos = first[p]
+    return starts
 
 
 _LEAD_DASHES = regex.compile(r"-{2,10}[ \t]?\Z")
@@ -542,6 +813,8 @@ def _find_colon(line: str, lo: int, hi: int) -> int:
 
 def _header_anchors(line: str) -> list[tuple[int, int, _Tag, ForwardInfo | None]]:
     """Spans of reply header blocks and forward blocks flattened into a line."""
+    if not _has_from_label(line):
+        return []  # a block starts at a From field
     labels = _labels_in_line(line)
     if len(labels) < 2:
         return []
@@ -562,14 +835,14 @@ def _header_anchors(line: str) -> list[tuple[int, int, _Tag, ForwardInfo | None]
         b_start = block[0][0]
         last_role = block[-1][2]
         b_end = _field_value_end(line, block[-1][1], last_role)
-        tag = _Tag.HEADER
+        tag = _T.HEADER
         prefix = line[max(0, b_start - 120) : b_start]
         pre = _separator_before(prefix)
         if pre is not None:
             b_start -= len(prefix) - pre[0]
             if pre[1]:
-                tag = _Tag.FORWARD
-        fwd = _forward_info(line[b_start:b_end]) if tag is _Tag.FORWARD else None
+                tag = _T.FORWARD
+        fwd = _forward_info(line[b_start:b_end]) if tag is _T.FORWARD else None
         found.append((b_start, b_end, tag, fwd))
     return found
 
@@ -601,9 +874,36 @@ def _labels_in_line(line: str) -> list[tuple[int, int, str]]:
     return labels
 
 
+def _has_from_label(line: str) -> bool:
+    """Does a From field label end at one of the colons `_labels_in_line` reads?
+
+    A reply header block starts at a From field, so a line without one holds none. The two
+    letters before a colon rule out most colons without `_label_before`'s search.
+    """
+    count = 0
+    for colon_char in (":", "："):
+        c = line.find(colon_char)
+        while c >= 0 and count < _MAX_COLONS_PER_LINE:
+            count += 1
+            end = c
+            while end > 0 and line[end - 1] in "*_ \u00a0" and c - end < 3:
+                end -= 1
+            if line[max(0, end - 2) : end].lower() in _FROM_TAILS:
+                found = _label_before(line, c)
+                if found is not None and found[1] == "from":
+                    return True
+            c = line.find(colon_char, c + 1)
+    return False
+
+
 _LABEL_WORDS = max(len(label.split()) for label in Q.FIELD_ROLES)
+# The last two letters of every From label (each ends in a word of two letters or more).
+_FROM_TAILS = frozenset(
+    label.split()[-1][-2:] for label, role in Q.FIELD_ROLES.items() if role == "from"
+)
 _WORD_BEFORE = regex.compile(r"[^\s*_>]{1,30}\Z")
 _LABEL_LAST_WORDS = frozenset(label.split()[-1] for label in Q.FIELD_ROLES)
+_LABEL_LAST_CHARS = frozenset(word[-1] for word in _LABEL_LAST_WORDS)
 
 
 def _label_before(line: str, colon: int) -> tuple[int, str] | None:
@@ -611,6 +911,9 @@ def _label_before(line: str, colon: int) -> tuple[int, str] | None:
     end = colon
     while end > 0 and line[end - 1] in "*_ \u00a0" and colon - end < 3:
         end -= 1
+    # Most colons end no label ("https:", "10:22"): the last letter tells, without a search.
+    if line[end - 1 : end].lower()[-1:] not in _LABEL_LAST_CHARS:
+        return None
     word = _WORD_BEFORE.search(line[max(0, end - 30) : end])
     if word is None or word.group().lower() not in _LABEL_LAST_WORDS:
         return None
@@ -699,7 +1002,8 @@ def _field_value_end(line: str, v_start: int, role: str) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
-_STRUCTURE_TAGS = frozenset((_Tag.REPLY_SEP, _Tag.RULE, _Tag.FORWARD, _Tag.FIELD))
+# A tuple, not a set: `Enum.__hash__` is Python code, identity tests in a tuple are not.
+_STRUCTURE_TAGS = (_T.REPLY_SEP, _T.RULE, _T.FORWARD, _T.FIELD)
 
 
 def _group(units: list[_Unit]) -> None:
@@ -714,7 +1018,7 @@ def _group(units: list[_Unit]) -> None:
         tag = u.tag
         if tag in _STRUCTURE_TAGS:
             candidates.add(j)
-        elif tag is _Tag.TEXT or tag is _Tag.ATTR:
+        elif tag is _T.TEXT or tag is _T.ATTR:
             tail = u.strip[-1:]
             if tail and tail in ":：-":
                 candidates.update((j - 1, j - 2))
@@ -724,7 +1028,7 @@ def _group(units: list[_Unit]) -> None:
             continue
         u = units[i]
         tag = u.tag
-        if tag is _Tag.TEXT:
+        if tag is _T.TEXT:
             if len(u.strip) < 200 and Q.ATTRIBUTION_START.match(u.strip):
                 done = i + _group_wrapped_attribution(units, i)
         elif tag in _STRUCTURE_TAGS:
@@ -738,18 +1042,18 @@ def _group_wrapped_attribution(units: list[_Unit], i: int) -> int:
         if i + k >= len(units):
             break
         nxt = units[i + k]
-        if nxt.tag not in (_Tag.TEXT, _Tag.ATTR, _Tag.FIELD) or len(nxt.strip) > 200:
+        if nxt.tag not in (_T.TEXT, _T.ATTR, _T.FIELD) or len(nxt.strip) > 200:
             break
         parts.append(nxt.strip)
         if nxt.strip[-1] not in ":：-":
             continue
         strong = _match_attribution(" ".join(parts), strong_only=True)
         if strong:
-            units[i].tag = _Tag.ATTR
+            units[i].tag = _T.ATTR
             units[i].strong = True
             units[i].group = k + 1
             for j in range(1, k + 1):
-                units[i + j].tag = _Tag.ATTR
+                units[i + j].tag = _T.ATTR
                 units[i + j].group = 0
             return k + 1
     return 1
@@ -759,46 +1063,44 @@ def _group_header(units: list[_Unit], i: int) -> int:
     first = units[i]
     n = len(units)
     j = i + 1
-    opener = first.tag in (_Tag.REPLY_SEP, _Tag.RULE, _Tag.FORWARD)
-    if opener and j < n and units[j].tag is _Tag.BLANK:
+    opener = first.tag in (_T.REPLY_SEP, _T.RULE, _T.FORWARD)
+    if opener and j < n and units[j].tag is _T.BLANK:
         j += 1
     fields: list[int] = [] if opener else [i]
     last = i
     while j < n:
         t = units[j].tag
-        if t is _Tag.FIELD:
+        if t is _T.FIELD:
             fields.append(j)
             last = j
             j += 1
             continue
         # Continuation lines of a wrapped value, only between two fields.
-        if t in (_Tag.TEXT, _Tag.ATTR) and fields and j + 1 < n:
+        if t in (_T.TEXT, _T.ATTR) and fields and j + 1 < n:
             nxt = units[j + 1].tag
-            if nxt is _Tag.FIELD or (
-                j + 2 < n and nxt is _Tag.TEXT and units[j + 2].tag is _Tag.FIELD
-            ):
+            if nxt is _T.FIELD or (j + 2 < n and nxt is _T.TEXT and units[j + 2].tag is _T.FIELD):
                 j += 1
                 continue
         break
     roles = {units[f].role for f in fields}
-    if first.tag is _Tag.RULE and not fields:
+    if first.tag is _T.RULE and not fields:
         return _group_mailman(units, i)
-    if first.tag is _Tag.FIELD and (
+    if first.tag is _T.FIELD and (
         "from" not in roles or not roles & {"date", "subject"} or len(fields) < 2
     ):
-        first.tag = _Tag.TEXT
+        first.tag = _T.TEXT
         return 1
-    if first.tag is _Tag.RULE and "from" not in roles:
+    if first.tag is _T.RULE and "from" not in roles:
         return _group_mailman(units, i)
     end = last if fields else i
-    tag = _Tag.FORWARD if first.tag is _Tag.FORWARD else _Tag.HEADER
+    tag = _T.FORWARD if first.tag is _T.FORWARD else _T.HEADER
     first.group = end - i + 1
     first.strong = True
     for k in range(i + 1, end + 1):
         units[k].tag = tag
         units[k].group = 0
     first.tag = tag
-    if tag is _Tag.FORWARD:
+    if tag is _T.FORWARD:
         first.forward = _FORWARD_PENDING
     return end - i + 1
 
@@ -813,25 +1115,58 @@ def _group_mailman(units: list[_Unit], i: int) -> int:
     n = len(units)
     if i + 1 < n and Q.MAILMAN_FOOTER_RULE.fullmatch(first.strip):
         name = units[i + 1]
-        if name.tag is not _Tag.BLANK and Q.MAILMAN_FOOTER_NAME.fullmatch(name.strip):
+        if name.tag is not _T.BLANK and Q.MAILMAN_FOOTER_NAME.fullmatch(name.strip):
             end = i + 1
-            while end + 1 < n and end - i < 6 and units[end + 1].tag is not _Tag.BLANK:
-                if units[end + 1].tag is _Tag.QUOTED:
+            while end + 1 < n and end - i < 6 and units[end + 1].tag is not _T.BLANK:
+                if units[end + 1].tag is _T.QUOTED:
                     break
                 end += 1
-            first.tag = _Tag.MAILMAN
+            first.tag = _T.MAILMAN
             first.group = end - i + 1
             for k in range(i + 1, end + 1):
-                units[k].tag = _Tag.MAILMAN
+                units[k].tag = _T.MAILMAN
                 units[k].group = 0
             return end - i + 1
-    first.tag = _Tag.SEPARATOR
+    first.tag = _T.SEPARATOR
     return 1
 
 
 # ---------------------------------------------------------------------------------------------
 # From tags to kinds
 # ---------------------------------------------------------------------------------------------
+
+
+def _join_text_runs(units: list[_Unit]) -> list[_Unit]:
+    """Join each run of neighbouring TEXT units into one, once structures are grouped.
+
+    Most lines are plain text, and after grouping nothing tells one TEXT line from the next but
+    `_lazy_continuation` (a lone line between quoted ones: never a run), the `|` test of bar
+    quotes (lines starting with `|` stay apart), and the lines right after a banner (counted)
+    or a PGP header (its `Hash:` line), which stay apart. In author mode a run becomes one NEW
+    span that `_signature_pass` splits back into lines where it reads them; elsewhere the lines'
+    spans would have joined anyway. So every later stage handles one unit and one span instead
+    of one a line, and the segments come out the same.
+    """
+    text_tag = _T.TEXT
+    holding = (_T.BANNER, _T.PGP_HEAD)
+    out: list[_Unit] = []
+    run: _Unit | None = None
+    hold = False  # after a banner or PGP header, until a unit that is not text
+    for u in units:
+        if u.tag is text_tag:
+            if hold or u.group != 1 or u.strip.startswith("|"):
+                run = None
+            elif run is not None and run.end == u.start:
+                run.end = u.end
+                run.lines += u.lines
+                continue
+            else:
+                run = u
+        else:
+            run = None
+            hold = u.tag in holding
+        out.append(u)
+    return out
 
 
 class _Mode(enum.Enum):
@@ -842,18 +1177,28 @@ class _Mode(enum.Enum):
     PGP = enum.auto()
 
 
+class _M:
+    """The `_Mode` members as plain class attributes (see `K` for why)."""
+
+    AUTHOR = _Mode.AUTHOR
+    UNMARKED = _Mode.UNMARKED
+    FORWARD = _Mode.FORWARD
+    SIGNATURE = _Mode.SIGNATURE
+    PGP = _Mode.PGP
+
+
 def _next_content(units: list[_Unit], j: int) -> _Unit | None:
     """The next unit that is not blank nor a snip mark."""
     n = len(units)
-    while j < n and units[j].tag in (_Tag.BLANK, _Tag.SNIP):
+    while j < n and units[j].tag in (_T.BLANK, _T.SNIP):
         j += 1
     return units[j] if j < n else None
 
 
 def _assign(units: list[_Unit]) -> list[_Span]:
     spans: list[_Span] = []
-    mode = _Mode.AUTHOR
-    before_pgp = _Mode.AUTHOR
+    mode = _M.AUTHOR
+    before_pgp = _M.AUTHOR
     qdepth = 1
     scrub = False  # inside a pipermail scrubber note
     n = len(units)
@@ -864,7 +1209,7 @@ def _assign(units: list[_Unit]) -> list[_Span]:
         # blank lines after it stay line by line for the signature pass; marked and unmarked
         # quote lines stay apart for the placeholder pass.
         start, end = units[a].start, units[b].end
-        marked = kind is K.QUOTE and units[a].tag is _Tag.QUOTED
+        marked = kind is K.QUOTE and units[a].tag is _T.QUOTED
         if spans:
             prev = spans[-1]
             joinable = prev.kind is not K.NEW and prev.kind is not None and prev.end == start
@@ -884,55 +1229,66 @@ def _assign(units: list[_Unit]) -> list[_Span]:
     while i < n:
         u = units[i]
         tag = u.tag
-        step = max(u.group, 1)
-        last = i + step - 1
-        if tag is _Tag.BLANK:
-            emit(i, i, None)
+        # The two commonest cases first, with `emit` inlined.
+        if tag is _T.BLANK:
+            prev = spans[-1] if spans else None
+            if (
+                prev is not None
+                and prev.kind is not K.NEW
+                and prev.kind is not None
+                and prev.end == u.start
+            ):
+                prev.end = u.end
+            else:
+                spans.append(_Span(u.start, u.end, None))
             i += 1
             continue
-        if tag is _Tag.TEXT and mode is _Mode.AUTHOR:
-            if i and units[i - 1].tag is _Tag.QUOTED and _lazy_continuation(units, i):
+        if tag is _T.TEXT and mode is _M.AUTHOR:
+            if i and units[i - 1].tag is _T.QUOTED and _lazy_continuation(units, i):
                 emit(i, i, K.QUOTE, units[i - 1].depth)
             else:
-                emit(i, i, K.NEW)
+                # New text joins nothing: `_signature_pass` reads it line by line.
+                spans.append(_Span(u.start, u.end, K.NEW, run=u.lines > 1))
             i += 1
             continue
-        if tag is _Tag.SNIP and mode is not _Mode.FORWARD:
+        step = max(u.group, 1)
+        last = i + step - 1
+        if tag is _T.SNIP and mode is not _M.FORWARD:
             emit(i, i, K.PLACEHOLDER)
             i += 1
             continue
-        if tag is _Tag.QUOTED:
-            base = qdepth if mode is _Mode.UNMARKED else 0
+        if tag is _T.QUOTED:
+            base = qdepth if mode is _M.UNMARKED else 0
             emit(i, i, K.QUOTE, base + u.depth)
-            if mode is _Mode.SIGNATURE:
-                mode = _Mode.AUTHOR
+            if mode is _M.SIGNATURE:
+                mode = _M.AUTHOR
             i += 1
             continue
-        if mode is _Mode.PGP:
+        if mode is _M.PGP:
             emit(i, i, K.SIGNATURE)
-            if tag is _Tag.PGP_END:
+            if tag is _T.PGP_END:
                 mode = before_pgp
             i += 1
             continue
-        if tag is _Tag.PGP_SIG:
-            before_pgp = _Mode.AUTHOR if mode is _Mode.SIGNATURE else mode
-            mode = _Mode.PGP
+        if tag is _T.PGP_SIG:
+            before_pgp = _M.AUTHOR if mode is _M.SIGNATURE else mode
+            mode = _M.PGP
             emit(i, i, K.SIGNATURE)
             i += 1
             continue
-        if tag is _Tag.MAILMAN:
+        if tag is _T.MAILMAN:
             emit(i, last, K.FOOTER)
             i += step
             continue
-        if tag is _Tag.SCRUB_PART or (tag is _Tag.SCRUB_NOTE and (scrub or _scrub_head(u))):
+        if tag is _T.SCRUB_PART or (tag is _T.SCRUB_NOTE and (scrub or _scrub_head(u))):
             emit(i, i, K.PLACEHOLDER)
             scrub = True
-            if mode is not _Mode.FORWARD:
-                mode = _Mode.AUTHOR
+            if mode is not _M.FORWARD:
+                mode = _M.AUTHOR
             i += 1
             continue
         scrub = False
-        if tag is _Tag.PGP_HEAD:
+        if tag is _T.PGP_HEAD:
             emit(i, i, K.PLACEHOLDER)
             if i + 1 < n and units[i + 1].strip.startswith("Hash:"):
                 emit(i + 1, i + 1, K.PLACEHOLDER)
@@ -940,78 +1296,78 @@ def _assign(units: list[_Unit]) -> list[_Span]:
             i += 1
             continue
 
-        if mode is _Mode.UNMARKED:
-            if tag in (_Tag.ATTR, _Tag.HEADER, _Tag.FORWARD) and (u.strong or tag is not _Tag.ATTR):
+        if mode is _M.UNMARKED:
+            if tag in (_T.ATTR, _T.HEADER, _T.FORWARD) and (u.strong or tag is not _T.ATTR):
                 emit(i, last, K.QUOTE, qdepth)
                 nxt = _next_content(units, last + 1)
-                if nxt is not None and nxt.tag is not _Tag.QUOTED:
+                if nxt is not None and nxt.tag is not _T.QUOTED:
                     qdepth += 1
             else:
                 emit(i, last, K.QUOTE, qdepth)
             i += step
             continue
 
-        if mode is _Mode.FORWARD:
-            if tag is _Tag.FORWARD_END:
+        if mode is _M.FORWARD:
+            if tag is _T.FORWARD_END:
                 emit(i, i, K.FORWARD)
-                mode = _Mode.AUTHOR
+                mode = _M.AUTHOR
             else:
                 emit(i, last, K.FORWARD)
             i += step
             continue
 
         # AUTHOR and SIGNATURE modes: structures open quotes, forwards and signatures.
-        if tag is _Tag.ATTR:
+        if tag is _T.ATTR:
             nxt = _next_content(units, last + 1)
-            if nxt is not None and nxt.tag is _Tag.TEXT and nxt.strip.startswith("|"):
+            if nxt is not None and nxt.tag is _T.TEXT and nxt.strip.startswith("|"):
                 _bar_quote(units, last + 1)
                 nxt = _next_content(units, last + 1)
-            marked = nxt is not None and nxt.tag is _Tag.QUOTED
+            marked = nxt is not None and nxt.tag is _T.QUOTED
             if marked or u.strong:
                 emit(i, last, K.ATTRIBUTION)
-                mode = _Mode.AUTHOR if marked or nxt is None else _Mode.UNMARKED
+                mode = _M.AUTHOR if marked or nxt is None else _M.UNMARKED
                 qdepth = 1
                 i += step
                 continue
-            tag = _Tag.TEXT  # a weak attribution with no quote after it is just text
-        elif tag is _Tag.HEADER or (tag is _Tag.REPLY_SEP and step == 1):
+            tag = _T.TEXT  # a weak attribution with no quote after it is just text
+        elif tag is _T.HEADER or (tag is _T.REPLY_SEP and step == 1):
             emit(i, last, K.ATTRIBUTION)
             nxt = _next_content(units, last + 1)
-            marked = nxt is not None and nxt.tag is _Tag.QUOTED
-            mode = _Mode.AUTHOR if marked or nxt is None else _Mode.UNMARKED
+            marked = nxt is not None and nxt.tag is _T.QUOTED
+            mode = _M.AUTHOR if marked or nxt is None else _M.UNMARKED
             qdepth = 1
             i += step
             continue
-        elif tag is _Tag.FORWARD:
+        elif tag is _T.FORWARD:
             sp = _Span(units[i].start, units[last].end, K.FORWARD_HEADER)
             sp.forward = _FORWARD_PENDING if u.forward is _FORWARD_PENDING else u.forward
             spans.append(sp)
-            mode = _Mode.FORWARD
+            mode = _M.FORWARD
             i += step
             continue
-        elif tag is _Tag.SIG_DELIM:
+        elif tag is _T.SIG_DELIM:
             emit(i, i, K.SIGNATURE)
-            mode = _Mode.SIGNATURE
+            mode = _M.SIGNATURE
             i += 1
             continue
-        elif tag is _Tag.MOBILE:
+        elif tag is _T.MOBILE:
             emit(i, i, K.SIGNATURE)
             i += 1
             continue
-        elif tag is _Tag.BANNER:
+        elif tag is _T.BANNER:
             j = i
-            while j + 1 < n and j - i < 5 and units[j + 1].tag is _Tag.TEXT:
+            while j + 1 < n and j - i < 5 and units[j + 1].tag is _T.TEXT:
                 j += 1
             emit(i, j, K.FOOTER)
             i = j + 1
             continue
-        elif tag is _Tag.DISCLAIMER and mode is _Mode.AUTHOR and _has_new(spans):
+        elif tag is _T.DISCLAIMER and mode is _M.AUTHOR and _has_new(spans):
             emit(i, i, K.SIGNATURE)
-            mode = _Mode.SIGNATURE
+            mode = _M.SIGNATURE
             i += 1
             continue
 
-        if mode is _Mode.SIGNATURE:
+        if mode is _M.SIGNATURE:
             emit(i, last, K.SIGNATURE)
             i += step
             continue
@@ -1039,12 +1395,12 @@ def _has_new(spans: list[_Span]) -> bool:
 def _bar_quote(units: list[_Unit], j: int) -> None:
     """`|` quoting right after an attribution: treat the bar lines as `>` lines."""
     n = len(units)
-    while j < n and units[j].tag in (_Tag.TEXT, _Tag.BLANK):
+    while j < n and units[j].tag in (_T.TEXT, _T.BLANK):
         u = units[j]
-        if u.tag is _Tag.TEXT:
+        if u.tag is _T.TEXT:
             if not u.strip.startswith("|"):
                 break
-            u.tag = _Tag.QUOTED
+            u.tag = _T.QUOTED
             u.depth = _marker_depth(u.strip, Q.BAR_MARKER_CHARS, "|")
         j += 1
 
@@ -1055,8 +1411,10 @@ def _lazy_continuation(units: list[_Unit], i: int) -> bool:
     if i == 0 or i + 1 >= len(units):
         return False
     prev, cur, nxt = units[i - 1], units[i], units[i + 1]
-    if prev.tag is not _Tag.QUOTED or nxt.tag is not _Tag.QUOTED or cur.tag is not _Tag.TEXT:
+    if prev.tag is not _T.QUOTED or nxt.tag is not _T.QUOTED or cur.tag is not _T.TEXT:
         return False
+    if cur.lines > 1:
+        return False  # only a line next to quoted lines on both sides continues them
     p = prev.strip
     return (
         len(p) >= 60
@@ -1091,18 +1449,29 @@ _INLINE_SEPARATOR = regex.compile(r"(?<=\s)(?:-{5,100}|_{5,100}|={5,100})(?=\s)"
 
 def _signature_pass(text: str, spans: list[_Span]) -> list[_Span]:
     """Move the sign-off, name and contact block ending the author's last new text to SIGNATURE."""
-    last = -1
-    for k in range(len(spans) - 1, -1, -1):
-        if spans[k].kind is K.NEW:
-            last = k
-            break
+    spans = _split_last_runs(text, spans)
+    new = K.NEW
+    last = len(spans) - 1
+    while last >= 0 and spans[last].kind is not new:
+        last -= 1
     if last < 0:
         return spans
-    first = last
-    while first > 0 and spans[first - 1].kind in (K.NEW, None):
-        first -= 1
-    run = [k for k in range(first, last + 1) if spans[k].kind is K.NEW]
-    new_before = any(s.kind is K.NEW for s in spans[:first])
+    # The new text of the last stretch of new text and blank space, read from its end: only
+    # its last `_SIGNOFF_TAIL_LINES + 1` spans are read below, and whether more come before
+    # them; so a long stretch is not walked to its start.
+    run: list[int] = []
+    k = last
+    while k >= 0 and len(run) <= _SIGNOFF_TAIL_LINES + 1:
+        kind = spans[k].kind
+        if kind is new:
+            run.append(k)
+        elif kind is not None:
+            break
+        k -= 1
+    run.reverse()
+    # (When the stretch goes on, `new_before` is never read: `pos > 0`, `len(run) > 1`.)
+    long_run = len(run) > _SIGNOFF_TAIL_LINES + 1
+    new_before = long_run or any(sp.kind is new for sp in spans[: k + 1])
 
     # Whole lines: "Best regards,\nName\nTitle\nPhone" or "-- Name" at the end. A sign-off
     # is at most _SIGNOFF_TAIL_LINES from the end, so only those lines are looked at.
@@ -1139,6 +1508,46 @@ def _signature_pass(text: str, spans: list[_Span]) -> list[_Span]:
             return spans
     # Inside the last line: a flattened body ends with "... Best regards Name Sent from ...".
     return _inline_signature(text, spans, k, new_before or len(run) > 1)
+
+
+def _split_last_runs(text: str, spans: list[_Span]) -> list[_Span]:
+    """Split the end of the author's last stretch of new text back into one span a line, as
+    `_signature_pass` reads it (`_Span.run`, `_join_text_runs`).
+
+    It reads at most the last `_SIGNOFF_TAIL_LINES + 1` spans of new text, and whether one comes
+    before them, so only that many lines (and one more) are split.
+    """
+    new = K.NEW
+    last = len(spans) - 1
+    while last >= 0 and spans[last].kind is not new:
+        last -= 1
+    need = _SIGNOFF_TAIL_LINES + 2
+    tail: list[_Span] = []  # backwards
+    split = False
+    k = last
+    while k >= 0 and need > 0:
+        sp = spans[k]
+        if sp.kind is not new and sp.kind is not None:
+            break
+        k -= 1
+        if not sp.run:
+            if sp.kind is new:
+                need -= 1
+            tail.append(sp)
+            continue
+        split = True
+        end = sp.end
+        while need > 0 and end > sp.start:
+            nl = text.rfind("\n", sp.start, end - 1)
+            start = nl + 1 if nl >= 0 else sp.start
+            tail.append(_Span(start, end, new))
+            need -= 1
+            end = start
+        if end > sp.start:
+            tail.append(_Span(sp.start, end, new, run=True))
+    if not split:
+        return spans
+    return [*spans[: k + 1], *reversed(tail), *spans[last + 1 :]]
 
 
 def _blank_line_before(text: str, start: int) -> bool:
@@ -1216,26 +1625,117 @@ def _inline_signoff(text: str, lo: int, hi: int, start: int, allow_start: bool) 
 
 
 def _placeholder_pass(text: str, spans: list[_Span]) -> list[_Span]:
-    if ("[" not in text or "]" not in text) and ("<" not in text or ">" not in text):
+    # Every placeholder starts with one of `Q.PLACEHOLDER_STARTS` (a `[` one ends with `]`):
+    # spans holding none of those present in the text are kept without a search. Bounded `find`s
+    # cost far less than the pattern's search.
+    starts = [s for s in Q.PLACEHOLDER_STARTS if s in text and (s != "[" or "]" in text)]
+    if not starts:
         return spans
+    find = text.find
     out: list[_Span] = []
+    keep = (None, K.PLACEHOLDER, K.FOOTER, K.ATTRIBUTION, K.FORWARD_HEADER)
     for sp in spans:
-        if sp.kind in (None, K.PLACEHOLDER, K.FOOTER, K.ATTRIBUTION, K.FORWARD_HEADER) or sp.marked:
+        if sp.kind in keep or sp.marked:
             out.append(sp)
             continue
-        chunk = text[sp.start : sp.end]
-        if ("[" not in chunk or "]" not in chunk) and ("<" not in chunk or ">" not in chunk):
+        a, b = sp.start, sp.end
+        for s in starts:
+            if find(s, a, b) >= 0 and (s != "[" or find("]", a, b) >= 0):
+                break
+        else:
             out.append(sp)
             continue
-        pos = sp.start
-        for m in Q.PLACEHOLDER.finditer(text, sp.start, sp.end):
+        pos = a
+        for m in Q.PLACEHOLDER.finditer(text, a, b):
             if m.start() > pos:
                 out.append(_Span(pos, m.start(), sp.kind, sp.depth, sp.forward))
             out.append(_Span(m.start(), m.end(), K.PLACEHOLDER))
             pos = m.end()
-        if pos < sp.end:
-            out.append(_Span(pos, sp.end, sp.kind, sp.depth, sp.forward))
+        if pos < b:
+            out.append(_Span(pos, b, sp.kind, sp.depth, sp.forward))
     return out
+
+
+def _footer_spans(text: str, learned: Sequence[str]) -> tuple[tuple[int, int], ...]:
+    """`footer_spans(text, learned)`, skipped when `_may_hold_footer` proves it finds nothing:
+    it canonicalises the whole body, which costs more than the rest of `split_body`."""
+    if not _may_hold_footer(text, learned):
+        return ()
+    return footer_spans(text, learned)
+
+
+def _may_hold_footer(text: str, learned: Sequence[str]) -> bool:
+    """False only when `footer_spans(text, learned)` is sure to find nothing.
+
+    `footer_spans` finds a template's anchor or a learnt footer in the canonical text
+    (`wsisdedup.normalise.canonical`), so each run of letters `[a-z]` in them is there too. In
+    canonical text such a run comes either from the lower-cased body, where at most `*` and
+    invisible (format) characters stood inside it, or from one link token: the host of a link
+    (in the body as written unless a gateway rewrote the link), an address, a `[domain]` label,
+    or "link" for a link without a host. So when, for each anchor and learnt footer, one of its
+    runs is missing from the lower-cased body without those characters, and no link sits on a
+    gateway's host, there is nothing to find.
+    """
+    if "\u0130" in text:
+        text = text.replace("\u0130", "I")  # as `canonical` does: "İ".lower() is two characters
+    low = text.lower()
+    if "*" in low:
+        low = low.replace("*", "")
+    if not low.isascii():
+        # The non-ASCII characters present, found at C speed (as `normalise` does).
+        utf8 = low.encode("utf-8", "surrogatepass").translate(None, _ASCII_BYTES)
+        for char in set(utf8.decode("utf-8", "surrogatepass")):
+            if unicodedata.category(char) == "Cf":
+                low = low.replace(char, "")
+    if "://" in low and _may_hold_rewritten_link(text):
+        return True
+    for runs in (*_TEMPLATE_RUNS, *map(_letter_runs, learned)):
+        for run in runs:
+            if run not in low:
+                break
+        else:
+            return True
+    return False
+
+
+@functools.lru_cache(maxsize=1024)
+def _letter_runs(canonical_text: str) -> tuple[str, ...]:
+    """The runs of `[a-z]` in a piece of canonical text, longest (rarest) first, leaving out
+    those a link without a host could stand for (`normalise.host_token` gives "link")."""
+    runs = {run for run in _LETTERS.findall(canonical_text) if run not in "link"}
+    return tuple(sorted(runs, key=lambda run: (-len(run), run)))
+
+
+_LETTERS = regex.compile(r"[a-z]+")
+_ASCII_BYTES = bytes(range(128))
+_TEMPLATE_RUNS = tuple(_letter_runs(template.anchor) for template in FOOTER_TEMPLATES)
+
+# The host part of a link after its `://`, as `wsisdedup.patterns.links.HOST` reads it: with or
+# without user info before an `@`.
+_LINK_HOST = regex.compile(r"[^/?#:\s]{1,253}")
+_LINK_USER_INFO = regex.compile(r"[^/?#@\s]{0,256}@")
+
+
+def _may_hold_rewritten_link(text: str) -> bool:
+    """Could a link of `text` be one `wsisdedup.links.unwrap_url` rewrites?
+
+    It rewrites only links whose host (after `://`, lower-cased) is a gateway's
+    (`LP.REWRITER_HOST`). A link found in canonical text may end anywhere in its host (at a
+    bracket, a quote, trimmed punctuation), so any gateway host at the start of the host part
+    counts.
+    """
+    k = text.find("://")
+    while k >= 0:
+        after = k + 3
+        hosts = [_LINK_HOST.match(text, after)]
+        user = _LINK_USER_INFO.match(text, after)
+        if user is not None:
+            hosts.append(_LINK_HOST.match(text, user.end()))
+        for host in hosts:
+            if host is not None and LP.REWRITER_HOST.match(host.group().lower()):
+                return True
+        k = text.find("://", after)
+    return False
 
 
 def _footer_pass(spans: list[_Span], footer: Sequence[tuple[int, int]]) -> list[_Span]:
@@ -1269,7 +1769,9 @@ def _finish(text: str, spans: list[_Span]) -> tuple[Segment, ...]:
     for sp in spans:
         if sp.start >= sp.end:
             continue
-        if sp.kind is None or not text[sp.start : sp.end].strip():
+        # (`isspace` on the first character spares slicing most spans.)
+        lead_space = text[sp.start].isspace()
+        if sp.kind is None or (lead_space and text[sp.start : sp.end].isspace()):
             if merged:
                 merged[-1].end = sp.end
             elif pending_start is None:
@@ -1278,7 +1780,7 @@ def _finish(text: str, spans: list[_Span]) -> tuple[Segment, ...]:
         if pending_start is not None:
             sp = _Span(pending_start, sp.end, sp.kind, sp.depth, sp.forward)
             pending_start = None
-        elif merged and text[sp.start].isspace():
+        elif merged and lead_space:
             # A piece cut out of a line starts with the space that followed the piece before.
             lead = sp.start
             while text[lead].isspace():

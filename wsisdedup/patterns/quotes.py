@@ -22,7 +22,9 @@ __all__ = [
     "ATTRIBUTION_HINT",
     "ATTRIBUTION_ROWS",
     "ATTRIBUTION_START",
+    "ATTRIBUTION_START_ROWS",
     "ATTRIBUTION_VERB_ANCHOR",
+    "ATTRIBUTION_VERB_LITERALS",
     "BANNER",
     "BAR_MARKER_CHARS",
     "DATE_WORDS",
@@ -48,6 +50,7 @@ __all__ = [
     "PGP_SIGNATURE_END",
     "PGP_SIGNED_BEGIN",
     "PLACEHOLDER",
+    "PLACEHOLDER_STARTS",
     "POSTSCRIPT",
     "QUOTE_MARKER_CHARS",
     "REPLY_SEPARATOR",
@@ -385,13 +388,16 @@ ATTRIBUTION_ROWS: tuple[tuple[str, str], ...] = (
 )
 
 # Where a flattened attribution may start inside a line: a capitalised lead word or a date.
-ATTRIBUTION_START = regex.compile(
-    r"(?:(?<=^|[\s>*\-])"
-    r"(?:On|Am|Le|El|Em|Il|Op|Den|På|W dniu|Dnia|Dne|At|Quoting|In message)(?:\s|$)"
-    r"|(?<=^|\s)\d{1,4}[-/.年]"
-    r"|(?<=^|\s)\p{L}{2,4}\.?,?\s\d{1,2}\.?\s"
-    r"|在)"
+# ATTRIBUTION_START is the alternation of the rows; `segment` also runs them one by one, which
+# the `regex` module does several times faster than their alternation.
+ATTRIBUTION_START_ROWS = (
+    r"(?<=^|[\s>*\-])"
+    r"(?:On|Am|Le|El|Em|Il|Op|Den|På|W dniu|Dnia|Dne|At|Quoting|In message)(?:\s|$)",
+    r"(?<=^|\s)\d{1,4}[-/.年]",
+    r"(?<=^|\s)\p{L}{2,4}\.?,?\s\d{1,2}\.?\s",
+    r"在",
 )
+ATTRIBUTION_START = regex.compile("(?:" + "|".join(ATTRIBUTION_START_ROWS) + ")")
 
 # The word that ends (or, in verb-first languages, sits inside) an attribution: candidates for a
 # flattened attribution are found from these, which are rare in ordinary text.
@@ -399,6 +405,34 @@ ATTRIBUTION_VERB_ANCHOR = regex.compile(
     r"(?:\b(?:wrote|writes|schrieb|[ée]crit|escribi[óo]|escreveu|scritto|schreef|geschreven|"
     r"skrev|kirjoitti|napisał(?:\(a\)|a)?|pisze|napsal(?:\(a\)|a)?|написал(?:\(а\)|а)?|пишет|"
     r"пише|írta|yazdı)\b|[写寫]道|書きました|작성|>\s?[:：])"
+)
+
+# Pieces of text one of which every match of ATTRIBUTION_VERB_ANCHOR holds (`crit` for
+# `[ée]crit`, `>` for `>:`): a line holding none is no anchor, found with `str.__contains__`
+# at a fraction of the pattern's cost. Keep in step with the pattern.
+ATTRIBUTION_VERB_LITERALS = (
+    "wrote",
+    "writes",
+    "schrieb",
+    "crit",
+    "escribi",
+    "escreveu",
+    "scritto",
+    "schreef",
+    "geschreven",
+    "skrev",
+    "kirjoitti",
+    "napisał",
+    "pisze",
+    "napsal",
+    "написал",
+    "пише",
+    "írta",
+    "yazdı",
+    "道",
+    "書きました",
+    "작성",
+    ">",
 )
 
 # Every attribution row holds one of these: rows are only tried on lines that do.
@@ -892,6 +926,10 @@ PLACEHOLDER = regex.compile(
     r"|\[(?:Quoted text hidden|Message clipped|Texte des messages précédents masqué|"
     r"Zitierten Text ausblenden|Texto citado oculto)\]"
 )
+
+# What every PLACEHOLDER match starts with: text holding none of these holds no placeholder,
+# and `str.find` tells that far faster than the pattern's search. Keep in step with the rows.
+PLACEHOLDER_STARTS = ("[", "<image", "<<")
 
 # Marks a replier leaves where they cut quoted text: "[...]", "<snip>", "... snip ...", "[…]".
 SNIP = regex.compile(
