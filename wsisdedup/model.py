@@ -326,12 +326,17 @@ class Stats:
     """Figures about one read of an archive."""
 
     messages_read: int = 0
+    """Messages the readers yielded, copies included."""
     messages: int = 0
+    """Messages kept after copies were collapsed."""
     threads: int = 0
     problems: int = 0
     input_chars: int = 0
+    """Characters of every body read, copies included (headers are not counted)."""
     body_chars: int = 0
+    """Characters of the kept messages' bodies."""
     new_chars: int = 0
+    """Characters of the kept messages' new text."""
     duplicates_collapsed: int = 0
     quotes_marked: int = 0
     quotes_unmarked: int = 0
