@@ -17,6 +17,12 @@
 
 Blank space always belongs to the segment before it (leading blank space to the first segment),
 and neighbouring segments of the same kind and depth are merged, so `segments` is canonical.
+
+Speed: most lines are plain text, quoted text or blank, so the tables are run only on lines
+that cheap string tests cannot prove plain (`_plain`), and neighbouring lines of one kind are one
+unit and one span (runs of text lines are split back into lines only where a later step reads
+them so). Each shortcut gives exactly what the full tables give; the tests hold them to it, and
+benchmarks/bench_segment.py measures them.
 """
 
 from __future__ import annotations
@@ -232,7 +238,7 @@ class _Unit:
         self.strong = False  # ATTR: has a date or an address, so it may open an unmarked quote
         self.role = ""  # FIELD: the field's role
         self.forward: ForwardInfo | None = None
-        self.lines = 1  # TEXT: lines joined into this unit by `_join_text_runs`
+        self.lines = 1  # TEXT: how many lines it joins (`_units`, `_join_text_runs`)
 
 
 @attrs.define
@@ -258,13 +264,14 @@ def _units(text: str) -> list[_Unit]:
     # Locals, not `_T.X` lookups: this loop runs once a line.
     blank, quoted, plain_text = _T.BLANK, _T.QUOTED, _T.TEXT
     markers = Q.QUOTE_MARKER_CHARS
-    # The verb literals a line may hold (`_has_verb`): after the first few lines, only those in
-    # the body (one search each; a long report holds none, and testing every literal on every
-    # line costs more than the rest of the line's work).
+    # The verb literals a line may hold (`_has_verb`, for lines with colons). In a body with
+    # many colons only those in the body: one search each costs less than testing every line
+    # for every literal (a long report holds none of them).
     verbs: tuple[str, ...] = Q.ATTRIBUTION_VERB_LITERALS
     if text.isascii():
         verbs = tuple(lit for lit in verbs if lit.isascii())
-    narrow_at = _NARROW_VERBS_AT
+    if text.count(":") > _NARROW_VERBS_COLONS:
+        verbs = tuple(lit for lit in verbs if lit in text)
     units: list[_Unit] = []
     append = units.append
     last: _Unit | None = None  # units[-1]
@@ -272,9 +279,6 @@ def _units(text: str) -> list[_Unit]:
     held = False
     pos = 0
     for line in text.split("\n"):
-        if pos > narrow_at:
-            verbs = tuple(lit for lit in verbs if lit in text)
-            narrow_at = len(text)
         end = pos + len(line) + 1
         strip = line.strip()
         if not strip:
@@ -295,7 +299,7 @@ def _units(text: str) -> list[_Unit]:
                 continue
             u = _Unit(pos, end, strip, quoted)
             u.depth = depth
-        elif _plain(strip, verbs):
+        elif plain := _plain(strip, verbs):
             if run is not None and ">" not in strip[:17] and strip[0] != "|":
                 run.end = end
                 run.lines += 1
@@ -303,7 +307,7 @@ def _units(text: str) -> list[_Unit]:
                 continue
             u = _Unit(pos, end, strip, plain_text)
         else:
-            if len(strip) > 20 and _may_hold_structure(strip, verbs):
+            if plain is None or (len(strip) > 20 and _may_hold_structure(strip, verbs)):
                 pieces = _explode(text, pos, min(end, len(text)), strip)
                 if pieces:
                     if any(p.strip[-1:] in ":：-" for p in pieces[:2]):
@@ -355,13 +359,14 @@ def _units(text: str) -> list[_Unit]:
 _HOT_FIRST = frozenset(">-_=~*#[(<{.…")
 
 
-def _plain(s: str, verbs: Sequence[str]) -> bool:
+def _plain(s: str, verbs: Sequence[str]) -> bool | None:
     """Is the stripped line `s` plain text, as `_tag_unit` and `_may_hold_structure` would find?
 
     Most lines are, and proving it with a few string tests is several times cheaper than
     running the tables: every table `_tag_unit` tries needs a telling first character, first
     words (`_HOT_STARTS`), last character or colon, and `_may_hold_structure` needs a colon.
-    False means "look closer", not "not plain".
+    False means "look closer", not "not plain"; None means that `_may_hold_structure(s)` is
+    true (so the caller need not ask it again).
     """
     if len(s) > _SHORT or s[-1] in ":：-" or s.endswith("wrote"):
         return False
@@ -376,25 +381,24 @@ def _plain(s: str, verbs: Sequence[str]) -> bool:
             hot = _HOT_STARTS.get(head[:2].lower())
             if hot is not None and head.lower().startswith(hot):
                 return False
-    # `_notice_tag` reads s[:40] (its lstrip is a no-op: no `*_[(` first); the mobile, scrubber
-    # and snip tests read fewer characters, so lower-casing 40 covers them all.
+    # `_notice_tag` reads s[:40] (its lstrip is a no-op: no `*_[(` first); the mobile and snip
+    # tests read fewer characters, so lower-casing 40 covers them all.
     hot = _HOT_STARTS.get(s[:2].lower())
-    if hot is not None and s[:40].lower().startswith(hot):
+    if (hot is not None and s[:40].lower().startswith(hot)) or s[:3] in _SCRUB_STARTS:
         return False
     if ":" not in s and "：" not in s:
         return True
     # Colons: nothing for `_explode` to find, and no field label before the first one.
     if len(s) > 20 and _may_hold_structure(s, verbs):
-        return False
+        return None
     colon = s.find(":", 0, 40)
     if colon < 0:
         colon = s.find("：", 0, 40)
     return colon <= 0 or _field_role(s, colon) is None
 
 
-# Where `_units` narrows the verb literals to those in the body: past a few lines, searching
-# the body once for each costs less than testing each line for all of them.
-_NARROW_VERBS_AT = 2000
+# Past this many colons `_units` narrows the verb literals to those in the body.
+_NARROW_VERBS_COLONS = 40
 
 # Structures after which grouping counts or reads the next lines one by one: header fields
 # (continuation lines), openers of header blocks, Mailman's rule (the footer's lines), a banner
@@ -533,10 +537,13 @@ def _notice_tag(s: str) -> _Tag:
 
 def _field_role(s: str, colon: int) -> str | None:
     """The role of the header field label that starts `s` and ends at `colon`, or None."""
+    # Most colons end no label ("https:", "Note:"): the last letter tells, without the lookup.
+    c = s[colon - 1]
+    if c not in "*_ \t\u00a0" and not c.isspace() and c.lower() not in _LABEL_LAST_CHARS:
+        return None
     label = s[:colon].strip("*_ \t\u00a0")
     if not label or len(label) > 30:
         return None
-    # Most colons end no label ("https:", "Note:"): the last letter tells, without the lookup.
     if label.rstrip()[-1:].lower() not in _LABEL_LAST_CHARS:
         return None
     return Q.FIELD_ROLES.get(" ".join(label.lower().split()))
@@ -569,13 +576,9 @@ _SNIP_WORDS = ("snip", "schnipp", "cut", "coupé", "recortado", "tagliato", "kni
 
 
 # The lower-cased first words of every line `_tag_unit` may tag from them: notices, mobile
-# signatures, scrubber notes, snip marks. `_plain` sends lines that start so to `_tag_unit`.
-_HOT_PREFIXES = (
-    *Q.NOTICE_PREFIXES,
-    *Q.MOBILE_PREFIXES,
-    *(s.lower() for s in _SCRUB_STARTS),
-    *_SNIP_WORDS,
-)
+# signatures, snip marks (and scrubber notes, `_SCRUB_STARTS`, which it reads as written).
+# `_plain` sends lines that start so to `_tag_unit`.
+_HOT_PREFIXES = (*Q.NOTICE_PREFIXES, *Q.MOBILE_PREFIXES, *_SNIP_WORDS)
 # The same by their first two characters: most lines share them with none, and lower-casing two
 # characters is cheaper than forty. (A prefix of one character, `*`, is a hot first character.)
 _HOT_STARTS: dict[str, tuple[str, ...]] = {}
@@ -877,18 +880,24 @@ def _labels_in_line(line: str) -> list[tuple[int, int, str]]:
 def _has_from_label(line: str) -> bool:
     """Does a From field label end at one of the colons `_labels_in_line` reads?
 
-    A reply header block starts at a From field, so a line without one holds none. The two
-    letters before a colon rule out most colons without `_label_before`'s search.
+    A reply header block starts at a From field, so a line without one holds none. The word
+    before a colon rules out most colons without `_label_before`'s search.
     """
     count = 0
     for colon_char in (":", "："):
         c = line.find(colon_char)
         while c >= 0 and count < _MAX_COLONS_PER_LINE:
             count += 1
+            before = line[c - 1 : c]
+            if not before or (
+                before not in "*_ \u00a0" and before.lower() not in _FROM_LAST_LETTERS
+            ):
+                c = line.find(colon_char, c + 1)
+                continue
             end = c
             while end > 0 and line[end - 1] in "*_ \u00a0" and c - end < 3:
                 end -= 1
-            if line[max(0, end - 2) : end].lower() in _FROM_TAILS:
+            if line[max(0, end - _FROM_LONGEST) : end].lower().endswith(_FROM_WORDS):
                 found = _label_before(line, c)
                 if found is not None and found[1] == "from":
                     return True
@@ -897,10 +906,10 @@ def _has_from_label(line: str) -> bool:
 
 
 _LABEL_WORDS = max(len(label.split()) for label in Q.FIELD_ROLES)
-# The last two letters of every From label (each ends in a word of two letters or more).
-_FROM_TAILS = frozenset(
-    label.split()[-1][-2:] for label, role in Q.FIELD_ROLES.items() if role == "from"
-)
+# The last words of the From labels: one of them ends the text before a From label's colon.
+_FROM_WORDS = tuple({label.split()[-1] for label, role in Q.FIELD_ROLES.items() if role == "from"})
+_FROM_LONGEST = max(map(len, _FROM_WORDS))
+_FROM_LAST_LETTERS = frozenset(word[-1] for word in _FROM_WORDS)
 _WORD_BEFORE = regex.compile(r"[^\s*_>]{1,30}\Z")
 _LABEL_LAST_WORDS = frozenset(label.split()[-1] for label in Q.FIELD_ROLES)
 _LABEL_LAST_CHARS = frozenset(word[-1] for word in _LABEL_LAST_WORDS)
@@ -1482,7 +1491,7 @@ def _signature_pass(text: str, spans: list[_Span]) -> list[_Span]:
             continue
         tail = run[pos:]
         if _is_signoff_line(line) or (
-            Q.SEPARATOR_LINE.fullmatch(line)
+            _is_separator_line(line)
             and any(_CONTACT.search(text[spans[t].start : spans[t].end]) for t in tail[1:])
         ):
             stop = _tail_stop(text, spans, tail)
@@ -1559,7 +1568,21 @@ def _blank_line_before(text: str, start: int) -> bool:
 
 
 def _is_signoff_line(line: str) -> bool:
-    return len(line) <= 60 and Q.SIGNOFF_LINE.fullmatch(line) is not None
+    # A sign-off line starts, after at most a few dashes, with a sign-off word: its first two
+    # letters rule out most lines without the pattern (which costs a few µs a line).
+    return (
+        len(line) <= 60
+        and line.lstrip("-–—~ \t")[:2].lower() in _SIGNOFF_STARTS
+        and Q.SIGNOFF_LINE.fullmatch(line) is not None
+    )
+
+
+_SIGNOFF_STARTS = frozenset(word[:2] for word in Q.SIGNOFF_WORDS)
+
+
+def _is_separator_line(line: str) -> bool:
+    # A stripped separator line starts with one of these: most lines need no pattern call.
+    return line[:1] in "-_=~*" and Q.SEPARATOR_LINE.fullmatch(line) is not None
 
 
 def _tail_stop(text: str, spans: list[_Span], tail: list[int]) -> int | None:

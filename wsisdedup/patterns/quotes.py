@@ -59,6 +59,7 @@ __all__ = [
     "SEPARATOR_LINE",
     "SIGNATURE_DELIMITER",
     "SIGNOFF_LINE",
+    "SIGNOFF_WORDS",
     "SNIP",
     "SUPERCITE_MARKER",
     "TIMEZONES",
@@ -777,6 +778,8 @@ _SIGNOFFS = (
     # ja, zh
     "|よろしくお願いします|よろしくお願いいたします|以上|此致|敬礼|此致敬礼|谢谢|祝好|顺祝商祺"
 )
+# The sign-offs as words (the table above without its regex escapes).
+SIGNOFF_WORDS = tuple(word.replace("\\", "") for word in _SIGNOFFS.split("|"))
 # A whole line: the sign-off, punctuation, and at most a short name ("Cheers, Bob", "Thanks!").
 SIGNOFF_LINE = regex.compile(
     r"[-–—~ \t]{0,4}(?i:(?:"
