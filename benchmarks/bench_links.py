@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from wsisdedup.links import find_links, link_artefact_spans, unwrap_links, unwrap_url  # noqa: E402
 from wsisdedup.model import Rewriter  # noqa: E402
+from wsisdedup.text.links import find_links, link_artefact_spans, unwrap_links, unwrap_url  # noqa: E402
 
 DATA = ROOT / "examples" / "data"
 

@@ -4,7 +4,7 @@ Prints one row per corpus: MB of body text, then MB/s of
 
 - `tokenise`: `re.findall(r"\\w+")` over the same bodies, the reference pass of PERFORMANCE.md
   (absolute speeds vary from machine to machine and with load; the ratio to this one holds);
-- `canonical`: `wsisdedup.normalise.canonical` on each body, and its cost in tokenisations;
+- `canonical`: `wsisdedup.text.normalise.canonical` on each body, and its cost in tokenisations;
 - `footers+c`: `footer_spans` given the canonical form (what the segmenter pays on top of it);
 - `footers`: `footer_spans` alone (it builds the canonical form itself);
 - `learn`: `learn_footers` over all bodies.
@@ -27,10 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from wsisdedup.footers import footer_spans, learn_footers  # noqa: E402
 from wsisdedup.model import ParsedMessage  # noqa: E402
-from wsisdedup.normalise import canonical  # noqa: E402
-from wsisdedup.read import read_messages  # noqa: E402
+from wsisdedup.readers import read_messages  # noqa: E402
+from wsisdedup.segment.footers import footer_spans, learn_footers  # noqa: E402
+from wsisdedup.text.normalise import canonical  # noqa: E402
 
 DATA = ROOT / "examples" / "data"
 CORPORA = {

@@ -21,7 +21,7 @@ msg/s is from CPU time (`time.process_time`), which other processes on the machi
 inflate; wall_msg/s is from the wall clock. 1st_10%_ms and last10%_ms are the CPU milliseconds
 per message over the first and the last tenth of the archive: the first messages of any archive
 are cheaper (short quoting chains), so compare the last tenths across sizes. canon% is the
-share of the stage's time spent in `wsisdedup.normalise.canonical`.
+share of the stage's time spent in `wsisdedup.text.normalise.canonical`.
 """
 
 from __future__ import annotations
@@ -44,8 +44,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "examples" / "data"
 sys.path.insert(0, str(ROOT))
 
-from wsisdedup.index import IndexDoc, Span, match_archive  # noqa: E402
-from wsisdedup.normalise import canonical  # noqa: E402
+from wsisdedup.match.index import IndexDoc, Span, match_archive  # noqa: E402
+from wsisdedup.text.normalise import canonical  # noqa: E402
 
 SIZES = (1_000, 10_000, 100_000)
 VERSION = 1

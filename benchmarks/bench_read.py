@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from wsisdedup.model import Problem  # noqa: E402
-from wsisdedup.read import read_messages  # noqa: E402
+from wsisdedup.readers import read_messages  # noqa: E402
 
 FEDORA = ROOT / "examples" / "data" / "fedora-devel-2010-January.txt.gz"
 

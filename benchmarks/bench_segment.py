@@ -34,8 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from wsisdedup.footers import footer_spans  # noqa: E402
 from wsisdedup.segment import split_body  # noqa: E402
+from wsisdedup.segment.footers import footer_spans  # noqa: E402
 
 FEDORA = ROOT / "examples" / "data" / "fedora-devel-2010-January.txt.gz"
 FROM_LINE = re.compile(r"^From \S+ +\w{3} \w{3} +\d+ \d+:\d+:\d+ \d{4}$", re.M)

@@ -329,13 +329,15 @@ def gen_reply_header_fields() -> str:
 
 
 def gen_subject_prefixes() -> str:
-    """Reply and forward prefixes stripped from subjects, from wsisdedup.subject."""
-    subject = _module("wsisdedup.subject")
+    """Reply and forward prefixes stripped from subjects, from wsisdedup.text.subject."""
+    subject = _module("wsisdedup.text.subject")
     rows = []
     for name, meaning in (("REPLY_PREFIXES", "reply"), ("FORWARD_PREFIXES", "forward")):
         prefixes = _attr(subject, name, frozenset)
         if not prefixes or not all(isinstance(p, str) and p for p in prefixes):
-            raise DocsTableError(f"wsisdedup.subject.{name} must be a non-empty set of strings")
+            raise DocsTableError(
+                f"wsisdedup.text.subject.{name} must be a non-empty set of strings"
+            )
         rows.append((meaning, str(len(prefixes)), ", ".join(code(p) for p in sorted(prefixes))))
     return table(("Prefix", "How many", "Prefixes (after case folding)"), rows)
 
@@ -429,13 +431,13 @@ def gen_segment_kinds() -> str:
 
 
 def gen_index_settings() -> str:
-    """The matching stage's knobs with their defaults, from wsisdedup.index.IndexSettings."""
+    """The matching stage's knobs with their defaults, from wsisdedup.match.index.IndexSettings."""
     import attrs
 
-    index = _module("wsisdedup.index")
+    index = _module("wsisdedup.match.index")
     settings = _attr(index, "IndexSettings", type)
     if not attrs.has(settings):
-        raise DocsTableError("wsisdedup.index.IndexSettings is not an attrs class")
+        raise DocsTableError("wsisdedup.match.index.IndexSettings is not an attrs class")
     docs = attribute_docs(settings)
     default = settings()
     rows = [
@@ -686,7 +688,8 @@ def gen_status() -> str:
             state(
                 copies == 1,
                 kept,
-                "a message archived twice is kept twice (`wsisdedup.index` is not run by `read`)",
+                "a message archived twice is kept twice "
+                "(`wsisdedup.match.index` is not run by `read`)",
             ),
         )
     )
@@ -744,7 +747,7 @@ def gen_status() -> str:
                 completed,
                 "a link cut with `...` is completed (`Link.completed`)",
                 "cut links are marked `truncated` but not completed by `read` "
-                "(`wsisdedup.links.complete_truncated` exists)",
+                "(`wsisdedup.text.links.complete_truncated` exists)",
             ),
         )
     )

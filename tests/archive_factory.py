@@ -293,7 +293,7 @@ def sample_archive() -> Archive:
         evidence=Evidence.ATTRIBUTION,
         links=(
             link_in(b3, "mailto:drafts@example.org"),
-            # As wsisdedup.links reports a cut link: the original is the prefix, without `...`.
+            # As wsisdedup.text.links reports a cut link: the original is the prefix, without `...`.
             link_in(
                 b3,
                 "https://example.org/very/long/pa...",

@@ -29,7 +29,7 @@ from wsisdedup import cli
 from wsisdedup.model import Evidence
 from wsisdedup.patterns import links as link_patterns
 from wsisdedup.patterns import quotes
-from wsisdedup.read import FORMATS as INPUT_FORMATS
+from wsisdedup.readers import FORMATS as INPUT_FORMATS
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"

@@ -28,6 +28,8 @@ from archive_factory import (
 
 from wsisdedup import export
 from wsisdedup.errors import WsisdedupError
+from wsisdedup.export import records as export_records
+from wsisdedup.export.records import _HTML_DEEP as HTML_DEEP
 from wsisdedup.model import (
     Archive,
     Evidence,
@@ -458,7 +460,7 @@ def test_html_shows_replies_as_a_nested_tree() -> None:
             assert nested == d[mid], mid
             assert art.parent is not None and art.parent.tag == "li"
     deep = parse(html_of(chain_archive(20))).find_all("ul", "deep")
-    assert len(deep) == 20 - export._HTML_DEEP
+    assert len(deep) == 20 - HTML_DEEP
 
 
 def test_html_loads_nothing_and_runs_nothing() -> None:
@@ -671,7 +673,7 @@ def test_sqlite_search_ignores_diacritics(tmp_path: Path) -> None:
 def test_sqlite_without_fts5_is_a_clear_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(export, "_fts5_available", lambda: False)
+    monkeypatch.setattr(export_records, "_fts5_available", lambda: False)
     with pytest.raises(WsisdedupError, match="FTS5"):
         export.write_sqlite(SAMPLE, tmp_path / "x.sqlite")
     assert not list(tmp_path.iterdir())

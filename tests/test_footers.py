@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wsisdedup.footers import footer_spans, learn_footers
-from wsisdedup.normalise import canonical
+from wsisdedup.segment.footers import footer_spans, learn_footers
+from wsisdedup.text.normalise import canonical
 
 DATA = Path(__file__).resolve().parent.parent / "examples" / "data"
 FEDORA = DATA / "fedora-devel-2010-January.txt.gz"

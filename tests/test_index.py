@@ -1,4 +1,4 @@
-"""Tests for the cross-message matching stage (wsisdedup.index).
+"""Tests for the cross-message matching stage (wsisdedup.match.index).
 
 Bodies are synthetic, built from a seeded random vocabulary, so the test knows where every word
 came from: quotes with and without `>`, re-wrapped, with rewritten links and `*bold*` marks.
@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wsisdedup.index import (
+from wsisdedup.match.index import (
     IndexDoc,
     IndexSettings,
     Match,
@@ -261,7 +261,7 @@ def test_fingerprint_is_stable_across_processes() -> None:
     """Hashes do not depend on the interpreter's string-hash seed (PYTHONHASHSEED)."""
     text = Words(11).paragraph(60)
     code = (
-        "import sys; from wsisdedup.index import IndexDoc, fingerprint; "
+        "import sys; from wsisdedup.match.index import IndexDoc, fingerprint; "
         "f = fingerprint(IndexDoc.whole('x', sys.stdin.read())); "
         "print(f.hashes, f.own_hashes, f.body_digest.hex())"
     )

@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wsisdedup.links import (
+from wsisdedup.model import Rewriter
+from wsisdedup.text.links import (
     complete_truncated,
     deobfuscate_address,
     find_links,
@@ -21,7 +22,6 @@ from wsisdedup.links import (
     unwrap_links,
     unwrap_url,
 )
-from wsisdedup.model import Rewriter
 
 HERE = Path(__file__).resolve().parent
 EXAMPLES = HERE.parent / "examples" / "data"

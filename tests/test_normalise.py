@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wsisdedup.normalise import Canonical, OffsetMap, canonical, host_token, word_starts, words
+from wsisdedup.text.normalise import Canonical, OffsetMap, canonical, host_token, word_starts, words
 
 SEED = Path(__file__).resolve().parent.parent / "examples" / "data" / "wsis20-2025-06.txt"
 

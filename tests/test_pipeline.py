@@ -106,7 +106,7 @@ def test_parents_recovered_without_threading_headers() -> None:
     and subjects (measured: 211 of 226, 93.4%). Messages are matched by their position in the
     file, since ids derived from content differ from the Message-IDs.
     """
-    from wsisdedup.read import read_messages
+    from wsisdedup.readers import read_messages
 
     parsed = [p for p in read_messages(FEDORA) if isinstance(p, ParsedMessage)]
     bare = [attrs.evolve(p, message_id=None, in_reply_to=(), references=()) for p in parsed]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from wsisdedup.model import ParsedMessage, Person, Problem
-from wsisdedup.read import FORMATS, read_messages, sniff
+from wsisdedup.readers import FORMATS, read_messages, sniff
 
 # Paths here rather than imported from conftest, so the module imports the same way whether or
 # not tests/ is a package.

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from wsisdedup.errors import ArchiveFormatError
 from wsisdedup.model import ParsedMessage, Problem
-from wsisdedup.read import read_messages
+from wsisdedup.readers import read_messages
 
 SEP = "From sender@example.org Mon Jan  2 10:00:00 2023\n"
 
@@ -196,8 +196,8 @@ def test_fifty_megabyte_message_is_read_in_bounded_memory(tmp_path: Path) -> Non
 
 
 def test_parse_failure_inside_email_becomes_a_problem(monkeypatch: pytest.MonkeyPatch) -> None:
-    # By module name: the attribute `wsisdedup.read` is the public read() function.
-    mbox = importlib.import_module("wsisdedup.read.mbox")
+    # By module name, so that the patch reaches the reader that calls it.
+    mbox = importlib.import_module("wsisdedup.readers.mbox")
 
     def explode(*args: object, **kwargs: object) -> ParsedMessage:
         raise RuntimeError("boom")

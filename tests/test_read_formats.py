@@ -11,7 +11,7 @@ import pytest
 
 from wsisdedup.errors import ArchiveFormatError
 from wsisdedup.model import ParsedMessage, Person, Problem
-from wsisdedup.read import read_messages, sniff
+from wsisdedup.readers import read_messages, sniff
 
 
 def _read(source: object, **kw: str) -> list[ParsedMessage]:

@@ -10,11 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wsisdedup.model import ParsedMessage, Person
-from wsisdedup.read import looks_like_text_dump, read_messages
-from wsisdedup.read.charset import decode_bytes
-from wsisdedup.read.headers import parse_date, parse_ids, parse_person, parse_subject
-from wsisdedup.read.html import html_to_text
-from wsisdedup.read.mime import parse_headers, split_multipart, transfer_decode
+from wsisdedup.readers import looks_like_text_dump, read_messages
+from wsisdedup.readers.charset import decode_bytes
+from wsisdedup.readers.headers import parse_date, parse_ids, parse_person, parse_subject
+from wsisdedup.readers.html import html_to_text
+from wsisdedup.readers.mime import parse_headers, split_multipart, transfer_decode
 
 # -- charsets ---------------------------------------------------------------------------------
 

@@ -24,11 +24,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import wsisdedup.segment as segment_module
-from wsisdedup.footers import footer_spans, learn_footers
+import wsisdedup.segment.assign as segment_module
 from wsisdedup.model import Body, SegmentKind
 from wsisdedup.patterns import quotes as Q
 from wsisdedup.segment import Attribution, parse_attribution, split_body
+from wsisdedup.segment.footers import footer_spans, learn_footers
 
 DATA = Path(__file__).resolve().parent.parent / "examples" / "data"
 K = SegmentKind
@@ -129,7 +129,7 @@ def test_blank_lines_join_the_segment_before_them() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# List footers come from wsisdedup.footers and override every other kind
+# List footers come from wsisdedup.segment.footers and override every other kind
 # ---------------------------------------------------------------------------------------------
 
 

@@ -12,8 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wsisdedup.normalise import canonical
-from wsisdedup.read.textdump import (
+from wsisdedup.readers.textdump.split import (
     AttributionKind,
     ClueKind,
     MessageEvidence,
@@ -23,6 +22,7 @@ from wsisdedup.read.textdump import (
     read_text_dump,
 )
 from wsisdedup.segment import parse_attribution
+from wsisdedup.text.normalise import canonical
 
 SEED = Path(__file__).resolve().parent.parent / "examples" / "data" / "wsis20-2025-06.txt"
 DUMPS = Path(__file__).resolve().parent / "data" / "textdump"

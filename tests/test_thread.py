@@ -42,9 +42,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import wsisdedup.subject
+import wsisdedup.text.subject
 from wsisdedup.model import Evidence, Message, Person, Source
-from wsisdedup.subject import (
+from wsisdedup.text.subject import (
     is_reply_subject,
     is_trivial_subject,
     normalise_subject,
@@ -534,7 +534,7 @@ def test_trivial_subjects() -> None:
 
 
 def test_subject_doctests() -> None:
-    assert doctest.testmod(wsisdedup.subject).failed == 0
+    assert doctest.testmod(wsisdedup.text.subject).failed == 0
 
 
 def test_long_subject_is_linear() -> None:

@@ -13,14 +13,6 @@ from __future__ import annotations
 import logging
 
 from wsisdedup.errors import ArchiveFormatError, UnsupportedFormatError, WsisdedupError
-from wsisdedup.links import (
-    complete_truncated,
-    deobfuscate_address,
-    find_links,
-    link_artefact_spans,
-    unwrap_links,
-    unwrap_url,
-)
 from wsisdedup.model import (
     Archive,
     Body,
@@ -40,6 +32,14 @@ from wsisdedup.model import (
 )
 from wsisdedup.pipeline import read, read_many
 from wsisdedup.segment import split_body
+from wsisdedup.text.links import (
+    complete_truncated,
+    deobfuscate_address,
+    find_links,
+    link_artefact_spans,
+    unwrap_links,
+    unwrap_url,
+)
 
 __all__ = [
     "Archive",

@@ -264,6 +264,53 @@ class Message:
     def quotes(self) -> tuple[Segment, ...]:
         return tuple(s for s in self.segments if s.kind is SegmentKind.QUOTE)
 
+    def to_record(self) -> dict[str, Any]:
+        """This message as a flat dict of JSON types; nested parts are lists of dicts.
+
+        The one record layout of the library: `Archive.to_records`, the JSON Lines export and
+        the Parquet and SQLite stores all start from it.
+        """
+        new_text = self.new_text
+        return {
+            "id": self.id,
+            "thread_id": self.thread_id,
+            "parent_id": self.parent_id,
+            "parent_evidence": self.parent_evidence.value if self.parent_evidence else None,
+            "author_name": self.author.name,
+            "author_address": self.author.address,
+            "date": self.date.isoformat() if self.date else None,
+            "subject": self.subject,
+            "new_text": new_text,
+            "signature": self.signature,
+            "quotes": [
+                {
+                    "source_id": q.source_id,
+                    "start": q.start,
+                    "end": q.end,
+                    "depth": q.depth,
+                    "text": q.text,
+                }
+                for q in self.quotes
+            ],
+            "links": [
+                {
+                    "written": lk.written,
+                    "original": lk.original,
+                    "rewriter": lk.rewriter.value,
+                    "truncated": lk.truncated,
+                    "completed": lk.completed,
+                    "start": lk.start,
+                    "end": lk.end,
+                }
+                for lk in self.links
+            ],
+            "duplicates": [str(s) for s in self.duplicates],
+            "duplicate_score": self.duplicate_score,
+            "source": str(self.source),
+            "new_chars": len(new_text),
+            "body_chars": len(self.body),
+        }
+
     def _restored(self, kind: SegmentKind) -> str:
         rewritten = sorted(
             (ln for ln in self.links if ln.original != ln.written and ln.end > ln.start),
@@ -383,10 +430,7 @@ class Archive:
 
     def to_records(self) -> list[dict[str, Any]]:
         """One plain dict per message, ready for `pandas.DataFrame(archive.to_records())`."""
-        # Imported here: export sits above the model in the stage order.
-        from wsisdedup.export import to_records
-
-        return to_records(self)
+        return [m.to_record() for m in self.messages]
 
     def thread_of(self, message_id: str) -> Thread | None:
         m = self.get(message_id)

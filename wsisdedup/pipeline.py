@@ -16,9 +16,7 @@ from typing import BinaryIO
 
 import attrs
 
-from wsisdedup.footers import learn_footers
-from wsisdedup.index import IndexDoc, apply_matches, match_archive
-from wsisdedup.links import complete_truncated, find_links
+from wsisdedup.match.index import IndexDoc, apply_matches, match_archive
 from wsisdedup.model import (
     Archive,
     Message,
@@ -28,9 +26,11 @@ from wsisdedup.model import (
     SegmentKind,
     Stats,
 )
-from wsisdedup.read import read_messages
+from wsisdedup.readers import read_messages
 from wsisdedup.segment import parse_attribution, split_body
-from wsisdedup.subject import is_reply_subject
+from wsisdedup.segment.footers import learn_footers
+from wsisdedup.text.links import complete_truncated, find_links
+from wsisdedup.text.subject import is_reply_subject
 from wsisdedup.thread import AttributionRef, names_author, thread_messages
 
 __all__ = ["Progress", "build_archive", "read", "read_many"]

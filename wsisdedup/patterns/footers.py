@@ -1,6 +1,6 @@
 """Mailing-list footer templates, one row per list manager and variant.
 
-The patterns match *canonical* text (`wsisdedup.normalise.canonical`): lower case, single
+The patterns match *canonical* text (`wsisdedup.text.normalise.canonical`): lower case, single
 spaces, no `>` markers, a link reduced to its host, a separator line reduced to five characters
 (`_____`, `#####`). So one row matches a footer whether it sits at the end of a message, inside
 a quote, or flattened onto one line by an archive's web page.

@@ -3,7 +3,7 @@
 Security gateways rewrite every link of a message into an address on their own host that carries
 the original inside it. Each gateway is one row of `REWRITERS`: the host it uses, the path that
 marks a rewritten link, how the original is carried, and where it ends. A new gateway is a new row.
-The decoders themselves live in `wsisdedup.links`; this module holds only data.
+The decoders themselves live in `wsisdedup.text.links`; this module holds only data.
 
 Every pattern is anchored or starts on a literal, and no pattern nests unbounded quantifiers, so a
 body of 10 MB (or a 1 MB "link") costs linear time.

@@ -17,7 +17,7 @@ from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 import regex
 
 from wsisdedup.model import Person
-from wsisdedup.read.charset import decode_bytes
+from wsisdedup.readers.charset import decode_bytes
 
 __all__ = [
     "decode_value",

@@ -25,10 +25,10 @@ import attrs
 import regex
 
 from wsisdedup.model import ParsedMessage, Problem, Source
-from wsisdedup.read.headers import deobfuscate
-from wsisdedup.read.mime import Envelope, parse_headers, parse_message
-from wsisdedup.read.sniff import is_header_line, mbox_separator, pipermail_separator
-from wsisdedup.read.stream import Input
+from wsisdedup.readers.headers import deobfuscate
+from wsisdedup.readers.mime import Envelope, parse_headers, parse_message
+from wsisdedup.readers.sniff import is_header_line, mbox_separator, pipermail_separator
+from wsisdedup.readers.stream import Input
 
 __all__ = ["MBOX", "PIPERMAIL", "Chunk", "Dialect", "envelope_of", "read_mbox", "split_mbox"]
 

@@ -13,7 +13,7 @@ import zlib
 
 import regex
 
-from wsisdedup.read.stream import GZIP_MAGIC
+from wsisdedup.readers.stream import GZIP_MAGIC
 
 __all__ = [
     "is_binary",

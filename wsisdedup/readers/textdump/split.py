@@ -9,7 +9,7 @@ roster at the end. Some threads have no subject line, some bodies carry their qu
 
 **Splitting.** What tells a quoted tail from the next message is repetition: a tail repeats text
 that an earlier line of the dump already holds, the start of a new message does not. Each line
-is reduced to the words of its canonical text (`wsisdedup.normalise.canonical`, which sees
+is reduced to the words of its canonical text (`wsisdedup.text.normalise.canonical`, which sees
 through quote markers, stars, rewritten and labelled links; addresses are dropped), the words of
 the whole dump form one stream, and every 5-word shingle remembers where it first occurred. A
 word is *covered* when a shingle over it occurred entirely in earlier lines. A line whose first
@@ -55,9 +55,7 @@ import attrs
 import regex
 from rapidfuzz import fuzz, process, utils
 
-from wsisdedup.footers import footer_spans
 from wsisdedup.model import ParsedMessage, Person, Problem, Source
-from wsisdedup.normalise import canonical
 from wsisdedup.patterns.quotes import (
     DATE_WORDS,
     FIELD_LABEL,
@@ -67,7 +65,9 @@ from wsisdedup.patterns.quotes import (
     WEEKDAYS,
 )
 from wsisdedup.segment import parse_attribution
-from wsisdedup.subject import strip_subject
+from wsisdedup.segment.footers import footer_spans
+from wsisdedup.text.normalise import canonical
+from wsisdedup.text.subject import strip_subject
 
 __all__ = [
     "AttributionKind",

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from wsisdedup.model import ParsedMessage, Problem, Source
-from wsisdedup.read.mbox import end_problem, envelope_of, parse_or_problem
-from wsisdedup.read.mime import Envelope
-from wsisdedup.read.sniff import mbox_separator
-from wsisdedup.read.stream import Input
+from wsisdedup.readers.mbox import end_problem, envelope_of, parse_or_problem
+from wsisdedup.readers.mime import Envelope
+from wsisdedup.readers.sniff import mbox_separator
+from wsisdedup.readers.stream import Input
 
 __all__ = ["read_eml"]
 

@@ -15,12 +15,12 @@ from typing import BinaryIO
 
 from wsisdedup.errors import ArchiveFormatError
 from wsisdedup.model import ParsedMessage, Problem
-from wsisdedup.read.eml import read_eml
-from wsisdedup.read.maildir import is_maildir, read_folder, read_maildir
-from wsisdedup.read.mbox import MBOX, PIPERMAIL, read_mbox
-from wsisdedup.read.sniff import is_binary, looks_like_text_dump, sniff
-from wsisdedup.read.stream import Input, open_input, source_name
-from wsisdedup.read.textdump import read_text_dump
+from wsisdedup.readers.eml import read_eml
+from wsisdedup.readers.maildir import is_maildir, read_folder, read_maildir
+from wsisdedup.readers.mbox import MBOX, PIPERMAIL, read_mbox
+from wsisdedup.readers.sniff import is_binary, looks_like_text_dump, sniff
+from wsisdedup.readers.stream import Input, open_input, source_name
+from wsisdedup.readers.textdump.split import read_text_dump
 
 __all__ = ["FORMATS", "looks_like_text_dump", "read_messages", "sniff"]
 

@@ -3,7 +3,7 @@
 A list manager appends the same footer to every message it sends out, so a footer is never the
 author's words, neither at the end of a message nor inside the quote of an earlier one, where a
 reply carries it along (with `>` markers, re-wrapped, or flattened onto one line by an archive's
-web page). Both jobs therefore work on canonical text (`wsisdedup.normalise`), in which all
+web page). Both jobs therefore work on canonical text (`wsisdedup.text.normalise`), in which all
 those copies are equal, and map matches back to the body with the canonical offsets.
 
 - `footer_spans(text, learned)` finds the footers of the known list managers (the table in
@@ -20,8 +20,8 @@ import random
 from collections import deque
 from collections.abc import Iterable, Sequence
 
-from wsisdedup.normalise import SEPARATOR_LENGTH, Canonical, canonical
 from wsisdedup.patterns.footers import FOOTER_TEMPLATES, SEPARATOR_WORD
+from wsisdedup.text.normalise import SEPARATOR_LENGTH, Canonical, canonical
 
 __all__ = ["footer_spans", "learn_footers"]
 

@@ -13,7 +13,7 @@
    after it is the quoted message (top-posting, Outlook, archives that drop the markers).
 4. The end of the author's last stretch of new text is searched for a sign-off, a mobile
    signature, or a contact block; bracketed placeholders are cut out; list footers (from
-   `wsisdedup.footers`) override every other kind.
+   `wsisdedup.segment.footers`) override every other kind.
 
 Blank space always belongs to the segment before it (leading blank space to the first segment),
 and neighbouring segments of the same kind and depth are merged, so `segments` is canonical.
@@ -36,11 +36,11 @@ from datetime import datetime, timedelta, timezone
 import attrs
 import regex
 
-from wsisdedup.footers import footer_spans
 from wsisdedup.model import Body, ForwardInfo, Person, Segment, SegmentKind
 from wsisdedup.patterns import links as LP
 from wsisdedup.patterns import quotes as Q
 from wsisdedup.patterns.footers import FOOTER_TEMPLATES
+from wsisdedup.segment.footers import footer_spans
 
 __all__ = ["Attribution", "parse_attribution", "split_body"]
 
@@ -95,7 +95,7 @@ class Attribution:
 def split_body(text: str, *, footers: Sequence[str] = ()) -> Body:
     """Split one message body into segments (new text, quotes, signature, ...).
 
-    `footers` are list footers learnt from the archive (see `wsisdedup.footers`); the spans
+    `footers` are list footers learnt from the archive (see `wsisdedup.segment.footers`); the spans
     `footer_spans` finds become FOOTER segments whatever they would have been otherwise.
 
     >>> body = split_body("Sounds good.\\n\\nOn Mon, Jan 4, 2010 at 1:00 PM, Bob <b@x.org> "
@@ -1691,7 +1691,7 @@ def _may_hold_footer(text: str, learned: Sequence[str]) -> bool:
     """False only when `footer_spans(text, learned)` is sure to find nothing.
 
     `footer_spans` finds a template's anchor or a learnt footer in the canonical text
-    (`wsisdedup.normalise.canonical`), so each run of letters `[a-z]` in them is there too. In
+    (`wsisdedup.text.normalise.canonical`), so each run of letters `[a-z]` in them is there too. In
     canonical text such a run comes either from the lower-cased body, where at most `*` and
     invisible (format) characters stood inside it, or from one link token: the host of a link
     (in the body as written unless a gateway rewrote the link), an address, a `[domain]` label,
@@ -1740,7 +1740,7 @@ _LINK_USER_INFO = regex.compile(r"[^/?#@\s]{0,256}@")
 
 
 def _may_hold_rewritten_link(text: str) -> bool:
-    """Could a link of `text` be one `wsisdedup.links.unwrap_url` rewrites?
+    """Could a link of `text` be one `wsisdedup.text.links.unwrap_url` rewrites?
 
     It rewrites only links whose host (after `://`, lower-cased) is a gateway's
     (`LP.REWRITER_HOST`). A link found in canonical text may end anywhere in its host (at a
@@ -1762,7 +1762,7 @@ def _may_hold_rewritten_link(text: str) -> bool:
 
 
 def _footer_pass(spans: list[_Span], footer: Sequence[tuple[int, int]]) -> list[_Span]:
-    """FOOTER where `wsisdedup.footers` found a list footer, whatever the kind was before."""
+    """FOOTER where `segment.footers` found a list footer, whatever the kind was before."""
     if not footer:
         return spans
     out: list[_Span] = []

@@ -57,7 +57,7 @@ import regex
 from rapidfuzz import fuzz
 
 from wsisdedup.model import Evidence, Message, Person, Thread, ThreadNode
-from wsisdedup.subject import is_trivial_subject, split_subject
+from wsisdedup.text.subject import is_trivial_subject, split_subject
 
 __all__ = [
     "AttributionRef",

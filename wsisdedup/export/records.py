@@ -62,52 +62,13 @@ PathArg = str | os.PathLike[str]
 
 
 def message_record(m: Message) -> dict[str, Any]:
-    """One message as a flat dict of JSON types; nested parts are lists of dicts."""
-    new_text = m.new_text
-    return {
-        "id": m.id,
-        "thread_id": m.thread_id,
-        "parent_id": m.parent_id,
-        "parent_evidence": m.parent_evidence.value if m.parent_evidence else None,
-        "author_name": m.author.name,
-        "author_address": m.author.address,
-        "date": m.date.isoformat() if m.date else None,
-        "subject": m.subject,
-        "new_text": new_text,
-        "signature": m.signature,
-        "quotes": [
-            {
-                "source_id": q.source_id,
-                "start": q.start,
-                "end": q.end,
-                "depth": q.depth,
-                "text": q.text,
-            }
-            for q in m.quotes
-        ],
-        "links": [
-            {
-                "written": lk.written,
-                "original": lk.original,
-                "rewriter": lk.rewriter.value,
-                "truncated": lk.truncated,
-                "completed": lk.completed,
-                "start": lk.start,
-                "end": lk.end,
-            }
-            for lk in m.links
-        ],
-        "duplicates": [str(s) for s in m.duplicates],
-        "duplicate_score": m.duplicate_score,
-        "source": str(m.source),
-        "new_chars": len(new_text),
-        "body_chars": len(m.body),
-    }
+    """One message as a flat dict of JSON types (`Message.to_record`)."""
+    return m.to_record()
 
 
 def to_records(archive: Archive) -> list[dict[str, Any]]:
     """Every message of the archive as `message_record`s, in archive order."""
-    return [message_record(m) for m in archive.messages]
+    return archive.to_records()
 
 
 def _problem_record(p: Problem) -> dict[str, Any]:

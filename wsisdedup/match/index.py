@@ -43,7 +43,7 @@ import regex
 from rapidfuzz.distance import Indel, LCSseq
 
 from wsisdedup.model import Segment, SegmentKind
-from wsisdedup.normalise import Canonical, canonical
+from wsisdedup.text.normalise import Canonical, canonical
 
 __all__ = [
     "ArchiveMatches",
@@ -61,7 +61,7 @@ __all__ = [
     "match_archive",
 ]
 
-# Canonical text has single spaces between words (`wsisdedup.normalise`), so `str.split(" ")`
+# Canonical text has single spaces between words (`wsisdedup.text.normalise`), so `str.split(" ")`
 # tokenises it at C speed, 3-4x faster than a regex. Punctuation at the ends of a word is not part
 # of it ("works." is "works"); a token of punctuation alone ("-", "|") is not a word at all.
 # Splitting on spaces rather than on `\W` keeps "0:6.10.4" or "mx1.redhat.com" one word, so

@@ -13,7 +13,7 @@ see through all of that, so it works on a canonical form in which those differen
 - `*` (bold from HTML-to-text) removed; soft hyphens and zero-width characters removed; a
   list bullet standing alone (`-`, `·`, `•`) removed, since archives that flatten a message
   drop its bullets;
-- a link is one token, its host after `wsisdedup.links.unwrap_url`, without `www.`: the host
+- a link is one token, its host after `wsisdedup.text.links.unwrap_url`, without `www.`: the host
   survives truncation at any length and every gateway, the path does not. A `[domain]` label or
   `<url>` right after a link (or label) repeats it and is dropped; a label on its own stands
   for its link (HyperKitty sometimes keeps only the label);
@@ -46,7 +46,7 @@ from typing import overload
 
 import attrs
 
-from wsisdedup import links
+from wsisdedup.text import links
 
 __all__ = [
     "SEPARATOR_LENGTH",

@@ -26,8 +26,8 @@ import attrs
 import regex
 
 from wsisdedup.model import ParsedMessage, Person, Problem, Source
-from wsisdedup.read.charset import decode_bytes, normalise_newlines
-from wsisdedup.read.headers import (
+from wsisdedup.readers.charset import decode_bytes, normalise_newlines
+from wsisdedup.readers.headers import (
     decode_value,
     deobfuscate,
     parse_date,
@@ -35,7 +35,7 @@ from wsisdedup.read.headers import (
     parse_person,
     parse_subject,
 )
-from wsisdedup.read.html import html_to_text
+from wsisdedup.readers.html import html_to_text
 
 __all__ = ["Envelope", "Headers", "parse_headers", "parse_message", "transfer_decode"]
 
