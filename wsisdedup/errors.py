@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["ArchiveFormatError", "UnsupportedFormatError", "WsisdedupError"]
+__all__ = ["ArchiveFormatError", "OutputError", "UnsupportedFormatError", "WsisdedupError"]
 
 
 class WsisdedupError(Exception):
@@ -29,3 +29,16 @@ class ArchiveFormatError(WsisdedupError, ValueError):
 
 class UnsupportedFormatError(ArchiveFormatError, NotImplementedError):
     """The input is in a format that is recognised but not read yet."""
+
+
+class OutputError(WsisdedupError, OSError):
+    """An output could not be written, or writing it would destroy data. Names the path.
+
+    Raised before anything is written where the target is refused (a folder, a device, one of
+    the archive's own input files), and after a failed write, which leaves the old file intact.
+    """
+
+    def __init__(self, what: str, *, path: str) -> None:
+        self.what = what
+        self.path = path
+        super().__init__(f"{path}: {what}")
