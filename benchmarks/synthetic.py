@@ -270,6 +270,7 @@ class _Builder:
         self.copies: list[CopyPair] = []
         self.distinct: list[DistinctPair] = []
         self.serial = 0
+        self.done: set[str] = set()
 
     # -- text -----------------------------------------------------------------------------
 
@@ -316,7 +317,7 @@ class _Builder:
     # -- choices --------------------------------------------------------------------------
 
     def tick(self) -> None:
-        self.now += timedelta(minutes=self.rng.randint(5, 60), seconds=self.rng.randint(0, 59))
+        self.now += timedelta(minutes=self.rng.randint(10, 190), seconds=self.rng.randint(0, 59))
 
     def author(self, avoid: _Person | None = None) -> _Person:
         while True:
@@ -514,27 +515,39 @@ class _Builder:
         self.copies.append(CopyPair(original=i, copy=j, reason=reason))
         return True
 
+    def attempt(self, kind: str, remaining: int) -> bool:
+        """Add a message (two for short answers) of this kind, if the archive allows one."""
+        if kind in ("new_thread", "report"):
+            self.new_thread(kind)
+            ok = True
+        elif kind == "report_repost":
+            ok = self.report_repost()
+        elif kind == "short_answer":
+            ok = remaining >= 2 and self.short_answers()
+        elif kind in COPY_REASONS:
+            ok = self.copy(kind)
+        else:
+            ok = self.reply(kind)
+        if ok:
+            self.done.add(kind)
+            self.tick()
+        return ok
+
     def step(self, remaining: int) -> None:
         names = [k for k, _ in _KINDS]
         weights = [w for _, w in _KINDS]
-        while True:
-            kind = self.rng.choices(names, weights)[0]
-            if not self.drafts:
-                kind = "new_thread"
-            if kind in ("new_thread", "report"):
-                self.new_thread(kind)
-                ok = True
-            elif kind == "report_repost":
-                ok = self.report_repost()
-            elif kind == "short_answer":
-                ok = remaining >= 2 and self.short_answers()
-            elif kind in COPY_REASONS:
-                ok = self.copy(kind)
-            else:
-                ok = self.reply(kind)
-            if ok:
-                self.tick()
-                return
+        if not self.drafts:
+            # A report first, so that a repost weeks later is possible even in a small archive.
+            self.attempt("report", remaining)
+            return
+        # Near the end, kinds not seen yet go first: every kind shows in a few hundred messages.
+        missing = [k for k in names if k not in self.done]
+        if missing and remaining <= 2 * len(missing) + 2:
+            for kind in missing:
+                if self.attempt(kind, remaining):
+                    return
+        while not self.attempt(self.rng.choices(names, weights)[0], remaining):
+            pass
 
     # -- output ---------------------------------------------------------------------------
 
