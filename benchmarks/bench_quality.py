@@ -1,6 +1,6 @@
 """Quality benchmark: the library's answers on a synthetic archive whose answers are known.
 
-    .venv/bin/python benchmarks/bench_quality.py                      # 3000 messages, seed 0
+    .venv/bin/python benchmarks/bench_quality.py                      # 5000 messages, seed 0
     .venv/bin/python benchmarks/bench_quality.py --messages 500 --seed 3
     .venv/bin/python benchmarks/bench_quality.py --json               # the figures as JSON
 
@@ -373,6 +373,7 @@ def run(messages: int, seed: int) -> dict[str, Any]:
         if shape in REPLY_SHAPES:
             reply_own.hits += hits
             reply_own.total += total
+            reply_own.by_shape[shape] = [hits, total]
     reply_own.failures = [f for f in own.failures if f.shape in REPLY_SHAPES]
     return {
         "messages": messages,
@@ -380,7 +381,7 @@ def run(messages: int, seed: int) -> dict[str, Any]:
         "generate_s": t1 - t0,
         "read_s": t2 - t1,
         "archive_messages": len(archive.messages),
-        "shapes": shape_counts(truth),
+        "shapes": dict(sorted(shape_counts(truth).items())),
         "measures": {
             "own_kept_replies": reply_own,
             "own_kept_all": own,
@@ -482,7 +483,7 @@ def as_json(result: dict[str, Any]) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--messages", type=int, default=3000)
+    parser.add_argument("--messages", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
