@@ -66,7 +66,9 @@ def test_mbox_parses_to_the_messages(generated: tuple[Path, GroundTruth]) -> Non
         assert t.author_address in msg["From"]
         assert msg["Date"] and msg["Subject"]
         # mailbox keeps the blank line that ends the last message only.
-        assert msg.get_payload().rstrip("\n") == t.body.rstrip("\n")
+        payload = msg.get_payload()
+        assert isinstance(payload, str)
+        assert payload.rstrip("\n") == t.body.rstrip("\n")
         if t.has_reply_headers:
             assert msg["In-Reply-To"] == f"<{t.parent_id}>"
             assert f"<{t.parent_id}>" in msg["References"]
