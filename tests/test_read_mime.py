@@ -69,6 +69,20 @@ _PEOPLE = [
     ("Imre Varga", Person(name="Imre Varga")),
     ("MAILER-DAEMON", Person(name="MAILER-DAEMON")),
     ("", Person()),
+    # From without angle brackets, as some LISTSERV exports write it: a name and an address,
+    # never an empty name (issue 10).
+    (
+        '"Last, First"   first.last@example.com',
+        Person(name="Last, First", address="first.last@example.com"),
+    ),
+    (
+        "Smith, John   john.smith@EXAMPLE.com",
+        Person(name="Smith, John", address="john.smith@example.com"),
+    ),
+    ("Lee, Ann <ann@example.org>", Person(name="Lee, Ann", address="ann@example.org")),
+    ('ann@example.org "Lee, Ann"', Person(name="Lee, Ann", address="ann@example.org")),
+    ("Ann Lee ann@example.org", Person(name="Ann Lee", address="ann@example.org")),
+    ("x@example.org, z@example.net", Person(address="x@example.org")),
 ]
 
 

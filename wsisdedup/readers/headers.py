@@ -46,6 +46,16 @@ _ANGLE_ID = regex.compile(r"<\s*([^<>\s]{1,998})\s*>")
 # `'Name' via listname <list@host>`. The name is the author's; the address is the list's.
 _VIA = regex.compile(r"^(?P<name>.+?) via (?P<list>\S[^<>]{0,200})$")
 _QUOTED = regex.compile(r"^(['\"])(.*)\1$")
+# An address written without angle brackets after or before a display name, as some LISTSERV
+# exports and old clients write From: `"Last, First"   first.last@example.com`. parseaddr reads
+# such a value as one odd address (or, with the comma, as two), so it is taken apart by hand.
+_BARE_ADDRESS = regex.compile(
+    r"(?<![^\s<(\[,;:\"'])"  # starts a word
+    r"[\w.+'=%!#$&*/?^`{|}~-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,10}"
+    r"(?=[\s>)\],;:\"']|$)"  # ends one
+)
+_ADDRESS_ONLY = regex.compile(r"[^\s\"<>(),;]{1,256}@[^\s\"<>(),;]{1,256}")
+_NAME_DEBRIS = " \t,;:<>()[]\"'"
 
 
 def decode_value(raw: str | None) -> str:
@@ -167,6 +177,13 @@ def parse_person(raw_from: str | None, raw_reply_to: str | None = None) -> Perso
         name, address = parseaddr(value)
     except (ValueError, IndexError, HeaderParseError):
         name, address = "", ""
+    # parseaddr gives an odd address, or drops words it could not place: read it by hand.
+    if not _ADDRESS_ONLY.fullmatch(address) or (
+        not name and len(collapse(value).strip("<> ")) > len(address)
+    ):
+        bare = _name_and_bare_address(value)
+        if bare is not None:
+            return bare
     if "@" not in address:
         # Not an address at all (a bare name, `MAILER-DAEMON`): keep the words as the name.
         return Person(name=_clean_name(value, ""))
@@ -177,6 +194,24 @@ def parse_person(raw_from: str | None, raw_reply_to: str | None = None) -> Perso
         return Person(name=name, address=address)
     name = _clean_name(via.group("name"), "")
     return Person(name=name, address=_reply_to_of(name, raw_reply_to))
+
+
+def _name_and_bare_address(value: str) -> Person | None:
+    """`"Last, First"  first.last@example.com` (or `Name, First <a@b>`) as a name and address.
+
+    The first address-shaped word is the address; what is left, without other addresses,
+    quotes, brackets and commas at its ends, is the name. None when the value holds no address.
+
+    >>> _name_and_bare_address('"Lee, Ann"   ann.lee@example.org')
+    Person(name='Lee, Ann', address='ann.lee@example.org')
+    """
+    found = _BARE_ADDRESS.search(value)
+    if found is None:
+        return None
+    rest = _BARE_ADDRESS.sub(" ", value[: found.start()] + " " + value[found.end() :])
+    name = collapse(rest).strip(_NAME_DEBRIS)
+    address = _clean_address(found.group())
+    return Person(name=_clean_name(name, address), address=address)
 
 
 def _reply_to_of(name: str, raw_reply_to: str | None) -> str:
