@@ -235,9 +235,7 @@ def print_table(
     for cls, s in [*per_class.items(), ("ALL", total)]:
         if cls == "ALL":
             print("-" * len(head))
-        print(
-            f"{cls:<22} {s.messages:>5} {s.lines:>6} {s.binary_acc:>11.1%} {s.exact_acc:>7.1%}"
-        )
+        print(f"{cls:<22} {s.messages:>5} {s.lines:>6} {s.binary_acc:>11.1%} {s.exact_acc:>7.1%}")
     print()
     print(f"{len(bad)} worst messages (4-way accuracy):")
     for message, s in bad:
