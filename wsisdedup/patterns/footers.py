@@ -11,7 +11,9 @@ with `str.find` (fast) and runs the pattern only in a window around each one.
 Sources for the shapes: Mailman 2.1's default `msg_footer`; Mailman 3's
 `list:member:regular:footer` template (the same in `mailman/src/mailman/templates/`); LISTSERV
 and JISCMail footers as they appear in public archives (the 3GPP corpus holds LISTSERV's);
-Google Groups' footer.
+Google Groups' footer in its older and newer wording; Lyris ListManager's "You are currently
+subscribed to"; ezmlm's "-unsubscribe@"/"-help@" lines; Majordomo's "send the line
+unsubscribe"; Sympa's command address and its "Liste de diffusion" info footer.
 """
 
 from __future__ import annotations
@@ -114,17 +116,103 @@ FOOTER_TEMPLATES: tuple[FooterTemplate, ...] = (
         ),
         before=0,
     ),
+    # Lyris ListManager: "---", "You are currently subscribed to <list> as: <address>", then
+    # how to leave: a blank mail to leave-<list>-<id>@<host>, or a link.
+    FooterTemplate(
+        name="lyris",
+        anchor="you are currently subscribed to ",
+        pattern=regex.compile(
+            r"(?:--- |----- )?you are currently subscribed to \S{1,100} as:? "
+            + _ADDRESS
+            + r"\.?(?: to unsubscribe[^.@]{0,120}?(?:"
+            + _ADDRESS
+            + r"|"
+            + _HOST
+            + r")\.?(?: or [^.@]{0,60}?(?:"
+            + _ADDRESS
+            + r"|"
+            + _HOST
+            + r")\.?)?)?(?: (?:for|to) [^.@]{1,80}?(?:"
+            + _ADDRESS
+            + r"|"
+            + _HOST
+            + r")\.?){0,3}"
+        ),
+        before=10,
+        after=800,
+    ),
+    # ezmlm (and ezmlm-idx, as the Apache lists run it): a dash line, "To unsubscribe,
+    # e-mail: <list>-unsubscribe@<host>", "For additional commands, e-mail: <list>-help@<host>".
+    FooterTemplate(
+        name="ezmlm",
+        anchor="-unsubscribe@",
+        pattern=regex.compile(
+            r"(?:----- )?to unsubscribe,? (?:e-?mail|send (?:an )?e-?mail to):? [\w.+=-]{1,100}"
+            r"-unsubscribe@" + _HOST + r"\.?(?: for additional commands,? (?:e-?mail|send "
+            r"(?:an )?e-?mail to):? [\w.+=-]{1,100}-help@" + _HOST + r"\.?)?"
+        ),
+        before=120,
+        after=300,
+    ),
+    # Majordomo: 'To unsubscribe from this list: send the line "unsubscribe <list>" in the body
+    # of a message to majordomo@<host>', often "More majordomo info at <link>" and one more
+    # "<words> at <link>" line the site adds.
+    FooterTemplate(
+        name="majordomo",
+        anchor="majordomo@",
+        pattern=regex.compile(
+            r"(?:- |-- )?to unsubscribe[^@]{0,160}?majordomo@"
+            + _HOST
+            + r"\.?(?: more majordomo info at "
+            + _HOST
+            + r"(?: [a-z ]{1,40} at "
+            + _HOST
+            + r")?)?"
+        ),
+        before=200,
+        after=300,
+    ),
+    # Sympa: sites add "<List> mailing list" or "Liste de diffusion <list>" and the list's info
+    # link after a separator, or the command address: "To unsubscribe ... sympa@<host> with
+    # the subject unsubscribe <list>".
+    FooterTemplate(
+        name="sympa",
+        anchor=" sympa@",
+        pattern=regex.compile(
+            r"(?:(?:_____|--) )?(?:liste de diffusion [\w.+=-]{1,100} (?:" + _HOST + r" )?)?"
+            r"(?:(?:to unsubscribe|pour (?:se|vous) d[ée]s(?:inscrire|abonner))[^@]{0,100}? )?"
+            r"sympa@"
+            + _HOST
+            + r"(?: [^.]{0,100}?(?:unsubscribe|signoff|sig) [\w.+=-]{1,100}[\"']?)?"
+        ),
+        before=200,
+        after=200,
+    ),
+    FooterTemplate(
+        name="sympa-info",
+        anchor=" liste de diffusion ",
+        pattern=regex.compile(
+            r"(?:_____|--) liste de diffusion [\w.+=-]{1,100} " + _HOST + r"(?= |$)"
+        ),
+        before=6,
+        after=360,
+    ),
     # Google Groups: "-- ", "You received this message because you are subscribed to the
     # Google Groups "<name>" group.", the unsubscribe address and the discussion's web link.
     FooterTemplate(
         name="google-groups",
         anchor="you received this message because you are subscribed to the google groups ",
         pattern=regex.compile(
-            r"(?:-- )?you received this message because you are subscribed to the google "
-            r'groups "[^"]{1,200}" group\. (?:to unsubscribe from this group and stop '
-            r"receiving emails from it, send an email to \S{1,200}@googlegroups\.com\.?"
-            r"(?: to (?:view|post to) this (?:discussion|group)[^.]{0,60}? (?:visit|send email"
-            r" to) \S{1,300}(?: \.)?)*(?: for more options,? visit \S{1,300}(?: \.)?)?)?"
+            r"(?:-- |--- )?you received this message because you are subscribed to the google "
+            r'groups "[^"]{1,200}" group\.'
+            # Then, in the order of the Groups version that wrote it (older ones first post,
+            # then unsubscribe, then "for more options"): each sentence at most once or twice.
+            r"(?: (?:to post to this group, send (?:an )?email to \S{1,200}"
+            r"|to unsubscribe from this group(?: and stop receiving emails from it)?, send "
+            r"(?:an )?email to \S{1,200}"
+            r"|to (?:view|post to) this (?:discussion|group)[^.]{0,60}? (?:visit|send email"
+            r" to) \S{1,300}"
+            r"|for more options,? visit (?:this group at )?\S{1,300})(?: \.)?){0,6}"
         ),
         before=5,
         after=1000,
