@@ -28,8 +28,8 @@ from archive_factory import (
 
 from wsisdedup import export
 from wsisdedup.errors import WsisdedupError
-from wsisdedup.export import records as export_records
-from wsisdedup.export.records import _HTML_DEEP as HTML_DEEP
+from wsisdedup.export import views as export_records
+from wsisdedup.export.views import _HTML_DEEP as HTML_DEEP
 from wsisdedup.model import (
     Archive,
     Evidence,

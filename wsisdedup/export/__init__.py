@@ -7,7 +7,7 @@ text formats to writers to an open stream. Each format is a module of this packa
 
 from __future__ import annotations
 
-from wsisdedup.export.records import (
+from wsisdedup.export.views import (
     FORMATS,
     STREAM_FORMATS,
     message_record,
