@@ -157,7 +157,21 @@ def write_sqlite(archive: Archive, path: PathArg) -> None:
 
 
 def _fill_sqlite(con: sqlite3.Connection, archive: Archive, views: Sequence[_ThreadView]) -> None:
+    """Create the schema and fill every table; the full-text index last, rebuilt from `messages`."""
     con.executescript(_SQL_SCHEMA)
+    _insert_messages(con, archive)
+    _insert_message_parts(con, archive)
+    _insert_threads(con, views)
+    con.executemany(
+        "INSERT INTO problems VALUES (?,?,?,?)",
+        ((p.what, p.path, p.line, p.offset) for p in archive.problems),
+    )
+    con.executemany("INSERT INTO stats VALUES (?,?)", archive.stats.as_dict().items())
+    con.execute("INSERT INTO messages_fts(messages_fts) VALUES ('rebuild')")
+
+
+def _insert_messages(con: sqlite3.Connection, archive: Archive) -> None:
+    """One `messages` row per message, numbered in archive order (the FTS rowid)."""
     con.executemany(
         "INSERT INTO messages VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
@@ -183,6 +197,10 @@ def _fill_sqlite(con: sqlite3.Connection, archive: Archive, views: Sequence[_Thr
             for new_text in (m.new_text,)
         ),
     )
+
+
+def _insert_message_parts(con: sqlite3.Connection, archive: Archive) -> None:
+    """The rows each message owns several of: its segments, links and duplicate copies."""
     con.executemany(
         "INSERT INTO segments VALUES (?,?,?,?,?,?,?,?)",
         (
@@ -213,6 +231,10 @@ def _fill_sqlite(con: sqlite3.Connection, archive: Archive, views: Sequence[_Thr
         "INSERT INTO duplicates VALUES (?,?,?,?,?,?,?,?)",
         ((m.id, i, *_source_row(s)) for m in archive.messages for i, s in enumerate(m.duplicates)),
     )
+
+
+def _insert_threads(con: sqlite3.Connection, views: Sequence[_ThreadView]) -> None:
+    """A `threads` row per view, in the order shown, and its messages depth-first."""
     for position, view in enumerate(views):
         dates = sorted(
             (p.message.date for p in view.placed if p.message.date is not None), key=_utc_sort_key
@@ -233,9 +255,3 @@ def _fill_sqlite(con: sqlite3.Connection, archive: Archive, views: Sequence[_Thr
             "INSERT INTO thread_messages VALUES (?,?,?,?)",
             ((view.id, i, p.message.id, p.depth) for i, p in enumerate(view.placed)),
         )
-    con.executemany(
-        "INSERT INTO problems VALUES (?,?,?,?)",
-        ((p.what, p.path, p.line, p.offset) for p in archive.problems),
-    )
-    con.executemany("INSERT INTO stats VALUES (?,?)", archive.stats.as_dict().items())
-    con.execute("INSERT INTO messages_fts(messages_fts) VALUES ('rebuild')")
