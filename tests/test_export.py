@@ -28,8 +28,8 @@ from archive_factory import (
 
 from wsisdedup import export
 from wsisdedup.errors import WsisdedupError
-from wsisdedup.export import records as export_records
-from wsisdedup.export.records import _HTML_DEEP as HTML_DEEP
+from wsisdedup.export import sqlite as export_sqlite
+from wsisdedup.export.html import _HTML_DEEP as HTML_DEEP
 from wsisdedup.model import (
     Archive,
     Evidence,
@@ -673,7 +673,7 @@ def test_sqlite_search_ignores_diacritics(tmp_path: Path) -> None:
 def test_sqlite_without_fts5_is_a_clear_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(export_records, "_fts5_available", lambda: False)
+    monkeypatch.setattr(export_sqlite, "_fts5_available", lambda: False)
     with pytest.raises(WsisdedupError, match="FTS5"):
         export.write_sqlite(SAMPLE, tmp_path / "x.sqlite")
     assert not list(tmp_path.iterdir())
