@@ -65,3 +65,51 @@ def test_python_dash_m_runs() -> None:
     assert r.returncode == 0, r.stderr
     assert "messages_read" in r.stdout
     assert r.stderr == ""  # not a terminal: no progress bar
+
+
+def _copy_of_numpy(tmp_path: Path) -> Path:
+    archive = tmp_path / "list.txt"
+    archive.write_bytes(NUMPY.read_bytes())
+    return archive
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "sqlite"])
+def test_clean_never_writes_over_its_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    archive = _copy_of_numpy(tmp_path)
+    before = archive.read_bytes()
+    assert main(["clean", str(archive), "--format", fmt, "-o", str(archive)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "input" in err and str(archive) in err
+    assert archive.read_bytes() == before
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "sqlite", "parquet"])
+def test_clean_refuses_a_folder_or_device(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    for target in (tmp_path, Path("/dev/null")):
+        assert main(["clean", str(NUMPY), "--format", fmt, "-o", str(target)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("wsisdedup: error: ") and err.count("\n") == 1
+        assert "Traceback" not in err
+    assert Path("/dev/null").is_char_device()
+
+
+def test_failed_write_keeps_the_old_export(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out.jsonl"
+    out.write_text("the good old export\n")
+
+    def fail(*args: object, **kwargs: object) -> str:
+        raise OSError(28, "No space left on device")
+
+    # The JSON Lines writer fails half-way through, as on a full disk.
+    monkeypatch.setattr("wsisdedup.export.jsonl._json_line", fail)
+    assert main(["clean", str(NUMPY), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and str(out) in err
+    assert out.read_text() == "the good old export\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.jsonl"]

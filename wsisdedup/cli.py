@@ -18,6 +18,7 @@ from typing import TextIO
 
 from wsisdedup import export
 from wsisdedup.errors import WsisdedupError
+from wsisdedup.export.atomic import check_target
 from wsisdedup.model import Archive, Message
 from wsisdedup.pipeline import read_many
 
@@ -107,15 +108,18 @@ def _cmd_tree(args: argparse.Namespace) -> int:
 
 
 def _cmd_clean(args: argparse.Namespace) -> int:
-    archive = _read(args.archives, args.input_format)
     fmt = args.format
-    if args.output != "-":
-        export.FORMATS[fmt](archive, args.output)
-    elif fmt in _TEXT_WRITERS:
-        _TEXT_WRITERS[fmt](archive, sys.stdout)
-    else:
+    if args.output == "-" and fmt not in _TEXT_WRITERS:
         print(f"wsisdedup: --format {fmt} writes a file: give -o PATH", file=sys.stderr)
         return EXIT_UNUSABLE
+    if args.output != "-":
+        # Refuse a bad output (a folder, a device, one of the inputs) before the reading.
+        check_target(args.output, inputs=args.archives)
+    archive = _read(args.archives, args.input_format)
+    if args.output != "-":
+        export.FORMATS[fmt](archive, args.output)
+    else:
+        _TEXT_WRITERS[fmt](archive, sys.stdout)
     return _report_problems(archive)
 
 

@@ -9,7 +9,9 @@ the same archive.
 
 Modules, in layers (a module imports only from layers above it):
 
-1. `files`: the path type the writers take, and whole-file replacement (no half-written file).
+1. `atomic`: the path type the writers take, and writes that never destroy data (a temporary
+   file renamed over a regular target when complete; devices, folders and the archive's own
+   inputs refused).
    `records`: each message as a plain dict of JSON types (`message_record`, `to_records`).
 2. `views`: what the tree-shaped outputs show: thread walks (each message once, depth-first),
    a message's blocks for people (quotes as links, footers dropped), names, dates, anchors

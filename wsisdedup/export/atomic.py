@@ -27,10 +27,19 @@ from pathlib import Path
 from typing import TextIO
 
 from wsisdedup.errors import OutputError
+from wsisdedup.model import Archive
 
-__all__ = ["check_target", "replacing", "replacing_text"]
+__all__ = ["PathArg", "archive_inputs", "check_target", "replacing", "replacing_text"]
 
 PathArg = str | os.PathLike[str]
+"""The path type every writer takes."""
+
+
+def archive_inputs(archive: Archive) -> tuple[str, ...]:
+    """The files an archive was read from, which no export of it may overwrite."""
+    paths = {m.source.path for m in archive.messages}
+    paths.update(p.path for p in archive.problems)
+    return tuple(sorted(p for p in paths if p))
 
 
 def _kind(mode: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TextIO
 
-from wsisdedup.export.files import PathArg
+from wsisdedup.export.atomic import PathArg, archive_inputs, replacing_text
 from wsisdedup.export.html import write_html
 from wsisdedup.export.jsonl import write_jsonl
 from wsisdedup.export.markdown import write_markdown
@@ -19,7 +19,9 @@ __all__ = ["FORMATS", "STREAM_FORMATS"]
 
 def _to_file(write: Callable[[Archive, TextIO], object]) -> Callable[[Archive, PathArg], None]:
     def to_path(archive: Archive, path: PathArg) -> None:
-        with open(path, "w", encoding="utf-8", newline="\n") as f:
+        # A temporary file renamed over `path` when complete (export.atomic): a failed write
+        # never leaves a partial file, and never replaces a good one or the archive itself.
+        with replacing_text(path, inputs=archive_inputs(archive)) as f:
             write(archive, f)
 
     to_path.__name__ = f"{getattr(write, '__name__', 'write')}_file"

@@ -8,7 +8,7 @@ from datetime import UTC
 from typing import Any
 
 from wsisdedup.errors import WsisdedupError
-from wsisdedup.export.files import PathArg, _replacing
+from wsisdedup.export.atomic import PathArg, archive_inputs, replacing
 from wsisdedup.export.records import message_record
 from wsisdedup.model import Archive
 
@@ -95,5 +95,5 @@ def write_parquet(archive: Archive, path: PathArg) -> None:
         {"wsisdedup.stats": json.dumps(archive.stats.as_dict())}
     )
     table = pa.Table.from_pylist(rows, schema=schema)
-    with _replacing(path) as tmp:
+    with replacing(path, inputs=archive_inputs(archive)) as tmp:
         pq.write_table(table, str(tmp))

@@ -6,8 +6,8 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from wsisdedup.errors import WsisdedupError
-from wsisdedup.export.files import PathArg, _replacing
+from wsisdedup.errors import OutputError, WsisdedupError
+from wsisdedup.export.atomic import PathArg, archive_inputs, replacing
 from wsisdedup.export.views import _thread_views, _ThreadView
 from wsisdedup.model import Archive, Source
 
@@ -138,7 +138,8 @@ def write_sqlite(archive: Archive, path: PathArg) -> None:
 
     `messages_fts` is an FTS5 index of subject, author and new text (query it with
     `MATCH`); `thread_tree` is a view of every thread, indented, for SQLite browsers.
-    Raises `WsisdedupError` if this Python's SQLite has no FTS5.
+    Raises `WsisdedupError` if this Python's SQLite has no FTS5, and `OutputError` if the
+    file cannot be written (the old file at `path`, if any, is left as it was).
     """
     if not _fts5_available():
         raise WsisdedupError(
@@ -147,13 +148,16 @@ def write_sqlite(archive: Archive, path: PathArg) -> None:
             "current SQLite, or another --format"
         )
     views = _thread_views(archive)
-    with _replacing(path) as tmp:
-        con = sqlite3.connect(tmp)
+    with replacing(path, inputs=archive_inputs(archive)) as tmp:
         try:
-            _fill_sqlite(con, archive, views)
-            con.commit()
-        finally:
-            con.close()
+            con = sqlite3.connect(tmp)
+            try:
+                _fill_sqlite(con, archive, views)
+                con.commit()
+            finally:
+                con.close()
+        except sqlite3.Error as exc:
+            raise OutputError(f"SQLite could not write it: {exc}", path=str(path)) from exc
 
 
 def _fill_sqlite(con: sqlite3.Connection, archive: Archive, views: Sequence[_ThreadView]) -> None:
