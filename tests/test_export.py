@@ -768,3 +768,26 @@ def test_real_archive_exports(tmp_path: Path) -> None:
 def test_evidence_enum_values_are_what_the_records_say() -> None:
     values = {r["parent_evidence"] for r in export.to_records(SAMPLE)} - {None}
     assert values == {e.value for e in Evidence}
+
+
+def test_json_tree_of_a_very_deep_thread(tmp_path: Path) -> None:
+    """A chain of 3,000 replies: written without recursion (json.dumps of the nested tree
+    raised RecursionError and left an empty file)."""
+    length = 3000
+    out = tmp_path / "deep.json"
+    export.FORMATS["json"](chain_archive(length), out)
+    text = out.read_text(encoding="utf-8")
+    # Python's own decoder recurses too; a reader of such a file must allow the depth.
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, 4 * length + 100))
+    try:
+        doc = json.loads(text)
+    finally:
+        sys.setrecursionlimit(old)
+    (thread,) = doc["threads"]
+    node, depth = thread["messages"][0], 0
+    while node["replies"]:
+        (node,) = node["replies"]
+        depth += 1
+    assert depth == length - 1
+    assert node["id"] == f"chain-{length - 1}@example.org"

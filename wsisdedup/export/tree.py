@@ -17,25 +17,40 @@ def write_json_tree(archive: Archive, out: TextIO) -> None:
 
     `messages` holds the thread's top messages (one, unless the root was never archived), each
     a `message_record` with its "replies" nested the same way.
+
+    The nesting is written as the thread is walked, never built and handed to `json.dumps`
+    whole: a chain of a thousand replies would exceed the encoder's recursion limit, and the
+    whole archive would be held twice in memory.
     """
-    threads: list[dict[str, Any]] = []
-    for view in _thread_views(archive):
-        tops: list[dict[str, Any]] = []
-        stack: list[dict[str, Any]] = []
-        for p in view.placed:
-            rec = message_record(p.message)
-            rec["replies"] = []
-            del stack[p.depth :]
-            if stack:
-                stack[-1]["replies"].append(rec)
-            else:
-                tops.append(rec)
-            stack.append(rec)
-        threads.append({"id": view.id, "subject": view.root.subject, "messages": tops})
-    doc = {
+    head = {
         "stats": archive.stats.as_dict(),
         "problems": [_problem_record(p) for p in archive.problems],
-        "threads": threads,
     }
-    out.write(json.dumps(doc, ensure_ascii=False, indent=1))
-    out.write("\n")
+    out.write(_dumps(head)[:-1] + ', "threads": [')
+    for i, view in enumerate(_thread_views(archive)):
+        if i:
+            out.write(", ")
+        out.write(_dumps({"id": view.id, "subject": view.root.subject})[:-1] + ', "messages": [')
+        _write_nested(out, [(p.depth, message_record(p.message)) for p in view.placed])
+        out.write("]}")
+    out.write("]}\n")
+
+
+def _write_nested(out: TextIO, placed: list[tuple[int, dict[str, Any]]]) -> None:
+    """Records in depth-first order, each with its depth, as nested `"replies"` lists."""
+    written: list[int] = [0]  # records written so far in each open list, outermost first
+    for depth, rec in placed:
+        depth = min(depth, len(written) - 1)
+        while len(written) > depth + 1:  # close the replies of deeper records
+            out.write("]}")
+            written.pop()
+        if written[-1]:
+            out.write(", ")
+        written[-1] += 1
+        out.write(_dumps(rec)[:-1] + ', "replies": [')
+        written.append(0)
+    out.write("]}" * (len(written) - 1))
+
+
+def _dumps(obj: dict[str, Any]) -> str:
+    return json.dumps(obj, ensure_ascii=False)
