@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
 import sqlite3
 import sys
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from archive_factory import (
     link_in,
     make_archive,
     message,
+    new,
     sample_archive,
 )
 
@@ -393,17 +395,106 @@ def test_markdown_signature_in_italics_and_no_raw_html() -> None:
     md = md_of(SAMPLE)
     assert "*— Alexa Petrova · Programme Officer, Example Foundation*" in md
     hostile = md_of(HOSTILE)
-    # A `<` Markdown would pass through as HTML is always backslash-escaped.
-    raw_tags = re.findall(r"(?<!\\)<(?:script|img|b>|/(?!a>))", hostile)
+    # A `<` of the authors' text is an entity: Python-Markdown keeps `\\<script>` as raw HTML.
+    raw_tags = re.findall(r"<(?:script|img|b>|/(?!a>))", hostile)
     assert raw_tags == []
-    assert '\\<script>alert("pwned")\\</script>' in hostile
-    assert "\\# not a heading" in hostile and "\\> not a quote" in hostile
+    assert '&lt;script&gt;alert("pwned")&lt;/script&gt;' in hostile
+    assert "\\# not a heading" in hostile and "&gt; not a quote" in hostile
     assert "1\\. not a list" in hostile
     assert "](javascript" not in hostile.lower() and "<javascript" not in hostile.lower()
 
 
+class _Tags(HTMLParser):
+    """Every start tag of rendered HTML, with its attributes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+_LIVE_BODY = (
+    "Hello <script>alert(1)</script> and <img src=x onerror=alert(1)> <b>bold</b>\n\n"
+    "[click](javascript:alert(1)) and [d](data:text/html;base64,PHNjcmlwdD4=)\n\n"
+    "[x]: javascript:alert(2)\n\nsee [x] now\n\n![img](http://remote.example/x.png)\n\n"
+    "<http://evil.example> <!-- hidden --> &lt;kept&gt;\n"
+)
+
+
+@pytest.mark.parametrize("renderer", ["python-markdown", "markdown-it (CommonMark)"])
+def test_markdown_renders_as_text_never_html_links_or_images(renderer: str) -> None:
+    """Issue 11: bodies must not become raw HTML, live links or loaded images, in either kind
+    of renderer (Python-Markdown, which MkDocs uses, and CommonMark)."""
+    import markdown
+    from markdown_it import MarkdownIt
+
+    archive = make_archive(
+        [
+            message(
+                "live@example.org",
+                body_of(new(_LIVE_BODY)),
+                author=Person(name="Eve <i>Evil</i>", address="eve@example.org"),
+                date=datetime(2025, 3, 1, tzinfo=UTC),
+                subject="Hi [z](javascript:alert(3)) <s>",
+                index=0,
+            )
+        ]
+    )
+    md = md_of(archive)
+    html_out = (
+        markdown.markdown(md)
+        if renderer == "python-markdown"
+        else MarkdownIt("commonmark").render(md)
+    )
+    parser = _Tags()
+    parser.feed(html_out)
+    names = {tag for tag, _ in parser.tags}
+    assert not names & {"script", "img", "b", "i", "s"}, names
+    for tag, attributes in parser.tags:
+        if tag == "a" and "href" in attributes:
+            href = attributes["href"] or ""
+            assert href.startswith("#") or href.startswith("https://"), href
+    assert "<!--" not in html_out
+    # The text is still there to read, as written.
+    text = html.unescape(re.sub(r"<[^>]+>", "", html_out))
+    for shown in ("<script>alert(1)</script>", "[x]: javascript:alert(2)", "&lt;kept&gt;"):
+        assert shown in text, shown
+    assert "![img](http://remote.example/x.png)" in text.replace("\\", "")
+
+
 # ----------------------------------------------------------------------------------------------
 # HTML
+
+
+def test_html_isolates_the_direction_of_authors_text() -> None:
+    """Issue 11: a right-to-left override in a subject, a name or a body must not reorder
+    the page around it. Every piece of the authors' text sits in an element with `dir`, which
+    isolates it (HTML gives `[dir]` elements `unicode-bidi: isolate`)."""
+    rlo = "\u202e"
+    archive = make_archive(
+        [
+            message(
+                "rtl@example.org",
+                body_of(new(f"See the {rlo}fdp.exe attachment.\n")),
+                author=Person(name=f"Mallory {rlo}yrollaM", address=f"m{rlo}@example.org"),
+                date=datetime(2025, 3, 1, tzinfo=UTC),
+                subject=f"Invoice {rlo}gpj.exe",
+                index=0,
+            )
+        ]
+    )
+    page = html_of(archive)
+    dom = parse(page)
+    holders = 0
+    for e in dom.walk():
+        for child in e.children:
+            if isinstance(child, str) and rlo in child and e.tag != "title":
+                holders += 1
+                isolated = [x for x in (e, *e.ancestors()) if "dir" in x.attributes]
+                assert isolated and isolated[0].tag != "html", (e.tag, child)
+    assert holders >= 4  # subject (toc and heading), name, address, body
 
 
 def test_html_has_every_message_with_a_unique_anchor() -> None:

@@ -65,6 +65,8 @@ article.message { background: var(--card); border: 1px solid var(--line); border
 article.message:target { outline: 2px solid var(--accent); }
 article.message > header { font-size: .9rem; margin-bottom: .25rem; }
 .author { font-weight: 600; }
+/* Names, addresses and subjects are the authors' text: a long unbroken one wraps. */
+article.message > header, nav.toc li, .meta { overflow-wrap: anywhere; }
 .address, .reply, time, .permalink { color: var(--dim); }
 .permalink { text-decoration: none; }
 .body p { margin: .4rem 0; white-space: pre-wrap; overflow-wrap: anywhere; }
@@ -163,7 +165,7 @@ def _html_text(text: str, links: Sequence[_LocalLink]) -> str:
 
 def _html_paragraphs(b: _Block) -> str:
     return "".join(
-        f"<p>{_html_text(b.text[s:e], _links_between(b.links, s, e))}</p>"
+        f'<p dir="auto">{_html_text(b.text[s:e], _links_between(b.links, s, e))}</p>'
         for s, e in _paragraphs(b.text)
     )
 
@@ -177,9 +179,9 @@ def _html_time(d: datetime | None) -> str:
 def _html_message(m: Message, archive: Archive, anchors: Mapping[str, str]) -> str:
     anchor = anchors[m.id]
     out = [f'<article class="message" id="{_e(anchor)}"><header>']
-    out.append(f'<span class="author">{_e(_author(m))}</span>')
+    out.append(f'<span class="author" dir="auto">{_e(_author(m))}</span>')
     if m.author.name and m.author.address:
-        out.append(f' <span class="address">&lt;{_e(m.author.address)}&gt;</span>')
+        out.append(f' <span class="address" dir="auto">&lt;{_e(m.author.address)}&gt;</span>')
     out.append(_html_time(m.date))
     out.append(f' <a class="permalink" href="#{_e(anchor)}" title="{_e(m.id)}">#</a>')
     if m.parent_id is not None:
@@ -187,7 +189,7 @@ def _html_message(m: Message, archive: Archive, anchors: Mapping[str, str]) -> s
         how = f" (by {_e(m.parent_evidence.value)})" if m.parent_evidence else ""
         if parent is not None and parent.id in anchors:
             out.append(
-                f'<br><span class="reply">reply to <a href="#{_e(anchors[parent.id])}">'
+                f'<br><span class="reply">reply to <a dir="auto" href="#{_e(anchors[parent.id])}">'
                 f"{_e(_author(parent))}</a>{how}</span>"
             )
         else:
@@ -203,28 +205,32 @@ def _html_message(m: Message, archive: Archive, anchors: Mapping[str, str]) -> s
                 src = b.source
                 label = ", ".join(x for x in (_author(src), _show_date(src.date)) if x)
                 out.append(
-                    f'<p class="quote">quoting <a class="quote-link" href="#{_e(anchors[src.id])}">'
+                    f'<p class="quote">quoting <a class="quote-link" dir="auto" '
+                    f'href="#{_e(anchors[src.id])}">'
                     f"{_e(label)}</a></p>"
                 )
             else:
                 plain = _unquoted(b.text)
                 out.append(
                     f'<details class="quote"><summary>{_e(_unlinked_quote(b))}: '
-                    f'<span class="preview">{_e(_preview(plain))}</span></summary>'
-                    f"<div>{_e(plain)}</div></details>"
+                    f'<span class="preview" dir="auto">{_e(_preview(plain))}</span></summary>'
+                    f'<div dir="auto">{_e(plain)}</div></details>'
                 )
         elif b.kind is _BlockKind.SIGNATURE:
-            out.append(f'<div class="signature">{_html_text(b.text, b.links)}</div>')
+            out.append(f'<div class="signature" dir="auto">{_html_text(b.text, b.links)}</div>')
         elif b.kind is _BlockKind.FORWARD_HEADER:
             out.append(
-                f'<div class="forward-header">Forwarded message{_e(_forward_note(b.forward))}</div>'
+                f'<div class="forward-header" dir="auto">'
+                f"Forwarded message{_e(_forward_note(b.forward))}</div>"
             )
         elif b.kind is _BlockKind.FORWARD:
-            out.append(f'<blockquote class="forward">{_html_text(b.text, b.links)}</blockquote>')
+            out.append(
+                f'<blockquote class="forward" dir="auto">{_html_text(b.text, b.links)}</blockquote>'
+            )
         elif b.kind is _BlockKind.ATTRIBUTION:
-            out.append(f'<div class="attribution">{_e(b.text)}</div>')
+            out.append(f'<div class="attribution" dir="auto">{_e(b.text)}</div>')
         else:
-            out.append(f'<div class="placeholder">{_e(b.text)}</div>')
+            out.append(f'<div class="placeholder" dir="auto">{_e(b.text)}</div>')
     out.append("</div>")
     if m.duplicates:
         score = f" (similarity {m.duplicate_score:.2f})" if m.duplicate_score is not None else ""
@@ -272,7 +278,7 @@ def write_html(archive: Archive, out: TextIO, *, title: str | None = None) -> No
         '<meta name="generator" content="wsisdedup">\n'
         f"<title>{_e(name)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
     )
-    out.write(f"<header><h1>{_e(name)}</h1>\n")
+    out.write(f'<header><h1 dir="auto">{_e(name)}</h1>\n')
     out.write(f'<p class="summary">{_e(_summary(archive, views))}</p>\n')
     out.write('<dl class="stats">\n')
     for key, value in archive.stats.as_dict().items():
@@ -298,8 +304,8 @@ def write_html(archive: Archive, out: TextIO, *, title: str | None = None) -> No
             subject = view.root.subject.strip() or "(no subject)"
             n = len(view.placed)
             out.write(
-                f'<li><a href="#t-{_e(anchors[view.root.id][2:])}">{_e(subject)}</a> '
-                f'<span class="count">{n} message{"s" * (n != 1)}, '
+                f'<li><a dir="auto" href="#t-{_e(anchors[view.root.id][2:])}">{_e(subject)}</a> '
+                f'<span class="count" dir="auto">{n} message{"s" * (n != 1)}, '
                 f"{_e(_author(view.root))}</span></li>\n"
             )
         out.write("</ol></details></nav>\n")
@@ -320,7 +326,10 @@ def _write_html_thread(
     if rng := _date_range(view):
         meta.append(rng)
     out.write(f'<section class="thread" id="t-{_e(anchors[view.root.id][2:])}"><header>')
-    out.write(f'<h2>{_e(subject)}</h2><div class="meta">{_e(" · ".join(meta))}</div></header>\n')
+    out.write(
+        f'<h2 dir="auto">{_e(subject)}</h2><div class="meta" dir="auto">'
+        f"{_e(' · '.join(meta))}</div></header>\n"
+    )
     out.write('<ul class="tree">')
     current = 0
     for i, p in enumerate(view.placed):

@@ -58,9 +58,25 @@ def _md_escape_line(line: str) -> str:
     return f"{m.group('indent')}\\{line[m.start('mark') :]}"
 
 
+# Inline, authors' text is escaped so that Python-Markdown and CommonMark renderers both show
+# it as text: `&` and `<` become entities (both render entities, and neither has a backslash
+# escape for `<` that Python-Markdown honours, so `\<script>` would be raw HTML there), and the
+# characters that open links, images, link reference definitions, emphasis and code get a
+# backslash, which both honour. A body's `[x](javascript:...)`, `[x]: javascript:...` or
+# `![](http://tracker/...)` is therefore shown, never made live or loaded.
+_MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_MD_SPECIAL = regex.compile(r"[&<>\\\[\]*_`!]")
+
+
+def _md_escape_char(m: regex.Match[str]) -> str:
+    c = m.group()
+    return _MD_ENTITIES.get(c) or "\\" + c
+
+
 def _md_inline(text: str) -> str:
-    """Text safe inside Markdown: no raw HTML (a `<` could open a tag a renderer keeps)."""
-    return text.replace("<", "\\<")
+    """Authors' text safe inline: shown as written, never raw HTML, a link or an image."""
+    escaped: str = _MD_SPECIAL.sub(_md_escape_char, text)
+    return escaped
 
 
 def _md_text(text: str, links: Sequence[_LocalLink], pad: str) -> str:
@@ -84,13 +100,9 @@ def _md_text(text: str, links: Sequence[_LocalLink], pad: str) -> str:
     )
 
 
-_MD_LABEL_SPECIAL = regex.compile(r"([\\\[\]*_`<])")
-
-
 def _md_label(text: str) -> str:
-    """Text safe inside a link label or emphasis: no brackets, stars or raw HTML."""
-    escaped: str = _MD_LABEL_SPECIAL.sub(r"\\\1", text)
-    return escaped
+    """Text safe inside a link label or emphasis: the same escaping as `_md_inline`."""
+    return _md_inline(text)
 
 
 def _md_indent(text: str, pad: str) -> str:
