@@ -5,7 +5,10 @@ stay new text; if no `>` follows, everything after it is the quoted message (top
 Outlook, archives that drop the markers). A forward marker opens a forwarded message, a
 signature delimiter or PGP signature a signature.
 
-Its output is a list of `_Span`s for the passes in `signature`, `passes` and `body`.
+`_assign` is a small driver: it handles blank space and the author's text itself (most units)
+and hands every other unit to `_step`, which calls the handler of the current mode
+(`_step_unmarked`, `_step_forward`, `_step_author`). Its output is a list of `_Span`s for the
+passes in `signature`, `passes` and `body`.
 
 Imports `tags` and `spans`.
 """
@@ -19,7 +22,7 @@ import regex
 from wsisdedup.model import SegmentKind
 from wsisdedup.patterns import quotes as Q
 from wsisdedup.segment.spans import K, _Span
-from wsisdedup.segment.tags import _FORWARD_PENDING, _T, _marker_depth, _Unit
+from wsisdedup.segment.tags import _FORWARD_PENDING, _T, _marker_depth, _Tag, _Unit
 
 
 def _join_text_runs(units: list[_Unit]) -> list[_Unit]:
@@ -81,41 +84,36 @@ def _next_content(units: list[_Unit], j: int) -> _Unit | None:
     return units[j] if j < n else None
 
 
+class _State:
+    """What `_assign`'s handlers share: one object, so that each mode and tag can have a
+    handler of its own instead of a branch of one long loop."""
+
+    __slots__ = ("before_pgp", "mode", "n", "qdepth", "scrub", "spans", "units")
+
+    def __init__(self, units: list[_Unit]) -> None:
+        self.units = units
+        self.n = len(units)
+        self.spans: list[_Span] = []
+        self.mode = _M.AUTHOR
+        self.before_pgp = _M.AUTHOR  # the mode a PGP signature's end goes back to
+        self.qdepth = 1  # the depth of an unmarked quote
+        self.scrub = False  # inside a pipermail scrubber note
+
+
 def _assign(units: list[_Unit]) -> list[_Span]:
-    spans: list[_Span] = []
-    mode = _M.AUTHOR
-    before_pgp = _M.AUTHOR
-    qdepth = 1
-    scrub = False  # inside a pipermail scrubber note
-    n = len(units)
+    """Turn tags into kinds: the state machine's driver.
+
+    It handles the two commonest cases itself (blank space, and text in author mode) and hands
+    every other unit to `_step`, which returns the index of the next unit to read.
+    """
+    st = _State(units)
+    spans = st.spans
+    n = st.n
     i = 0
-
-    def emit(a: int, b: int, kind: SegmentKind | None, depth: int = 0) -> None:
-        # Lines join the span before them when nothing later needs them apart: new text and
-        # blank lines after it stay line by line for the signature pass; marked and unmarked
-        # quote lines stay apart for the placeholder pass.
-        start, end = units[a].start, units[b].end
-        marked = kind is K.QUOTE and units[a].tag is _T.QUOTED
-        if spans:
-            prev = spans[-1]
-            joinable = prev.kind is not K.NEW and prev.kind is not None and prev.end == start
-            if joinable and (
-                kind is None
-                or (
-                    kind is prev.kind
-                    and depth == prev.depth
-                    and marked == prev.marked
-                    and kind is not K.FORWARD_HEADER
-                )
-            ):
-                prev.end = end
-                return
-        spans.append(_Span(start, end, kind, depth, marked=marked))
-
     while i < n:
         u = units[i]
         tag = u.tag
-        # The two commonest cases first, with `emit` inlined.
+        # The two commonest cases first, with `_emit` inlined.
         if tag is _T.BLANK:
             prev = spans[-1] if spans else None
             if (
@@ -129,141 +127,185 @@ def _assign(units: list[_Unit]) -> list[_Span]:
                 spans.append(_Span(u.start, u.end, None))
             i += 1
             continue
-        if tag is _T.TEXT and mode is _M.AUTHOR:
+        if tag is _T.TEXT and st.mode is _M.AUTHOR:
             if i and units[i - 1].tag is _T.QUOTED and _lazy_continuation(units, i):
-                emit(i, i, K.QUOTE, units[i - 1].depth)
+                _emit(st, i, i, K.QUOTE, units[i - 1].depth)
             else:
                 # New text joins nothing: `_signature_pass` reads it line by line.
                 spans.append(_Span(u.start, u.end, K.NEW, run=u.lines > 1))
             i += 1
             continue
-        step = max(u.group, 1)
-        last = i + step - 1
-        if tag is _T.SNIP and mode is not _M.FORWARD:
-            emit(i, i, K.PLACEHOLDER)
-            i += 1
-            continue
-        if tag is _T.QUOTED:
-            base = qdepth if mode is _M.UNMARKED else 0
-            emit(i, i, K.QUOTE, base + u.depth)
-            if mode is _M.SIGNATURE:
-                mode = _M.AUTHOR
-            i += 1
-            continue
-        if mode is _M.PGP:
-            emit(i, i, K.SIGNATURE)
-            if tag is _T.PGP_END:
-                mode = before_pgp
-            i += 1
-            continue
-        if tag is _T.PGP_SIG:
-            before_pgp = _M.AUTHOR if mode is _M.SIGNATURE else mode
-            mode = _M.PGP
-            emit(i, i, K.SIGNATURE)
-            i += 1
-            continue
-        if tag is _T.MAILMAN:
-            emit(i, last, K.FOOTER)
-            i += step
-            continue
-        if tag is _T.SCRUB_PART or (tag is _T.SCRUB_NOTE and (scrub or _scrub_head(u))):
-            emit(i, i, K.PLACEHOLDER)
-            scrub = True
-            if mode is not _M.FORWARD:
-                mode = _M.AUTHOR
-            i += 1
-            continue
-        scrub = False
-        if tag is _T.PGP_HEAD:
-            emit(i, i, K.PLACEHOLDER)
-            if i + 1 < n and units[i + 1].strip.startswith("Hash:"):
-                emit(i + 1, i + 1, K.PLACEHOLDER)
-                i += 1
-            i += 1
-            continue
-
-        if mode is _M.UNMARKED:
-            if tag in (_T.ATTR, _T.HEADER, _T.FORWARD) and (u.strong or tag is not _T.ATTR):
-                emit(i, last, K.QUOTE, qdepth)
-                nxt = _next_content(units, last + 1)
-                if nxt is not None and nxt.tag is not _T.QUOTED:
-                    qdepth += 1
-            else:
-                emit(i, last, K.QUOTE, qdepth)
-            i += step
-            continue
-
-        if mode is _M.FORWARD:
-            if tag is _T.FORWARD_END:
-                emit(i, i, K.FORWARD)
-                mode = _M.AUTHOR
-            else:
-                emit(i, last, K.FORWARD)
-            i += step
-            continue
-
-        # AUTHOR and SIGNATURE modes: structures open quotes, forwards and signatures.
-        if tag is _T.ATTR:
-            nxt = _next_content(units, last + 1)
-            if nxt is not None and nxt.tag is _T.TEXT and nxt.strip.startswith("|"):
-                _bar_quote(units, last + 1)
-                nxt = _next_content(units, last + 1)
-            marked = nxt is not None and nxt.tag is _T.QUOTED
-            if marked or u.strong:
-                emit(i, last, K.ATTRIBUTION)
-                mode = _M.AUTHOR if marked or nxt is None else _M.UNMARKED
-                qdepth = 1
-                i += step
-                continue
-            tag = _T.TEXT  # a weak attribution with no quote after it is just text
-        elif tag is _T.HEADER or (tag is _T.REPLY_SEP and step == 1):
-            emit(i, last, K.ATTRIBUTION)
-            nxt = _next_content(units, last + 1)
-            marked = nxt is not None and nxt.tag is _T.QUOTED
-            mode = _M.AUTHOR if marked or nxt is None else _M.UNMARKED
-            qdepth = 1
-            i += step
-            continue
-        elif tag is _T.FORWARD:
-            sp = _Span(units[i].start, units[last].end, K.FORWARD_HEADER)
-            sp.forward = _FORWARD_PENDING if u.forward is _FORWARD_PENDING else u.forward
-            spans.append(sp)
-            mode = _M.FORWARD
-            i += step
-            continue
-        elif tag is _T.SIG_DELIM:
-            emit(i, i, K.SIGNATURE)
-            mode = _M.SIGNATURE
-            i += 1
-            continue
-        elif tag is _T.MOBILE:
-            emit(i, i, K.SIGNATURE)
-            i += 1
-            continue
-        elif tag is _T.BANNER:
-            j = i
-            while j + 1 < n and j - i < 5 and units[j + 1].tag is _T.TEXT:
-                j += 1
-            emit(i, j, K.FOOTER)
-            i = j + 1
-            continue
-        elif tag is _T.DISCLAIMER and mode is _M.AUTHOR and _has_new(spans):
-            emit(i, i, K.SIGNATURE)
-            mode = _M.SIGNATURE
-            i += 1
-            continue
-
-        if mode is _M.SIGNATURE:
-            emit(i, last, K.SIGNATURE)
-            i += step
-            continue
-        if _lazy_continuation(units, i):
-            emit(i, i, K.QUOTE, units[i - 1].depth)
-            i += 1
-            continue
-        emit(i, last, K.NEW)
-        i += step
+        i = _step(st, i, u, tag)
     return spans
+
+
+def _emit(st: _State, a: int, b: int, kind: SegmentKind | None, depth: int = 0) -> None:
+    """Add units `a` to `b` as a span of `kind`, or join them to the span before."""
+    # Lines join the span before them when nothing later needs them apart: new text and
+    # blank lines after it stay line by line for the signature pass; marked and unmarked
+    # quote lines stay apart for the placeholder pass.
+    units, spans = st.units, st.spans
+    start, end = units[a].start, units[b].end
+    marked = kind is K.QUOTE and units[a].tag is _T.QUOTED
+    if spans:
+        prev = spans[-1]
+        joinable = prev.kind is not K.NEW and prev.kind is not None and prev.end == start
+        if joinable and (
+            kind is None
+            or (
+                kind is prev.kind
+                and depth == prev.depth
+                and marked == prev.marked
+                and kind is not K.FORWARD_HEADER
+            )
+        ):
+            prev.end = end
+            return
+    spans.append(_Span(start, end, kind, depth, marked=marked))
+
+
+def _step(st: _State, i: int, u: _Unit, tag: _Tag | None) -> int:
+    """One unit that is neither blank nor author text; returns the index of the next unit.
+
+    The tags every mode reads alike come first (snip marks, quoted lines, PGP signatures,
+    Mailman footers, scrubber notes, PGP headers), then the handler of the mode.
+    """
+    mode = st.mode
+    if tag is _T.SNIP and mode is not _M.FORWARD:
+        _emit(st, i, i, K.PLACEHOLDER)
+        return i + 1
+    if tag is _T.QUOTED:
+        base = st.qdepth if mode is _M.UNMARKED else 0
+        _emit(st, i, i, K.QUOTE, base + u.depth)
+        if mode is _M.SIGNATURE:
+            st.mode = _M.AUTHOR
+        return i + 1
+    if mode is _M.PGP:
+        _emit(st, i, i, K.SIGNATURE)
+        if tag is _T.PGP_END:
+            st.mode = st.before_pgp
+        return i + 1
+    if tag is _T.PGP_SIG:
+        st.before_pgp = _M.AUTHOR if mode is _M.SIGNATURE else mode
+        st.mode = _M.PGP
+        _emit(st, i, i, K.SIGNATURE)
+        return i + 1
+    if tag is _T.MAILMAN:
+        step = max(u.group, 1)
+        _emit(st, i, i + step - 1, K.FOOTER)
+        return i + step
+    if tag is _T.SCRUB_PART or (tag is _T.SCRUB_NOTE and (st.scrub or _scrub_head(u))):
+        _emit(st, i, i, K.PLACEHOLDER)
+        st.scrub = True
+        if mode is not _M.FORWARD:
+            st.mode = _M.AUTHOR
+        return i + 1
+    st.scrub = False
+    if tag is _T.PGP_HEAD:
+        _emit(st, i, i, K.PLACEHOLDER)
+        if i + 1 < st.n and st.units[i + 1].strip.startswith("Hash:"):
+            _emit(st, i + 1, i + 1, K.PLACEHOLDER)
+            i += 1
+        return i + 1
+    if mode is _M.UNMARKED:
+        return _step_unmarked(st, i, u, tag)
+    if mode is _M.FORWARD:
+        return _step_forward(st, i, u, tag)
+    return _step_author(st, i, u, tag)
+
+
+def _step_unmarked(st: _State, i: int, u: _Unit, tag: _Tag | None) -> int:
+    """UNMARKED mode: everything is quoted; a reply header or strong attribution inside the
+    quote, with no `>` after it, opens a quote one level deeper."""
+    step = max(u.group, 1)
+    last = i + step - 1
+    if tag in (_T.ATTR, _T.HEADER, _T.FORWARD) and (u.strong or tag is not _T.ATTR):
+        _emit(st, i, last, K.QUOTE, st.qdepth)
+        nxt = _next_content(st.units, last + 1)
+        if nxt is not None and nxt.tag is not _T.QUOTED:
+            st.qdepth += 1
+    else:
+        _emit(st, i, last, K.QUOTE, st.qdepth)
+    return i + step
+
+
+def _step_forward(st: _State, i: int, u: _Unit, tag: _Tag | None) -> int:
+    """FORWARD mode: everything is the forwarded message, up to a forward's end marker."""
+    step = max(u.group, 1)
+    if tag is _T.FORWARD_END:
+        _emit(st, i, i, K.FORWARD)
+        st.mode = _M.AUTHOR
+    else:
+        _emit(st, i, i + step - 1, K.FORWARD)
+    return i + step
+
+
+def _step_author(st: _State, i: int, u: _Unit, tag: _Tag | None) -> int:
+    """AUTHOR and SIGNATURE modes: structures open quotes, forwards and signatures; other
+    lines are new text (signature after a delimiter)."""
+    units = st.units
+    step = max(u.group, 1)
+    last = i + step - 1
+    if tag is _T.ATTR:
+        if _open_attribution(st, i, u, last):
+            return i + step
+        # A weak attribution with no quote after it is just text.
+    elif tag is _T.HEADER or (tag is _T.REPLY_SEP and step == 1):
+        _emit(st, i, last, K.ATTRIBUTION)
+        nxt = _next_content(units, last + 1)
+        marked = nxt is not None and nxt.tag is _T.QUOTED
+        st.mode = _M.AUTHOR if marked or nxt is None else _M.UNMARKED
+        st.qdepth = 1
+        return i + step
+    elif tag is _T.FORWARD:
+        sp = _Span(units[i].start, units[last].end, K.FORWARD_HEADER)
+        sp.forward = _FORWARD_PENDING if u.forward is _FORWARD_PENDING else u.forward
+        st.spans.append(sp)
+        st.mode = _M.FORWARD
+        return i + step
+    elif tag is _T.SIG_DELIM:
+        _emit(st, i, i, K.SIGNATURE)
+        st.mode = _M.SIGNATURE
+        return i + 1
+    elif tag is _T.MOBILE:
+        _emit(st, i, i, K.SIGNATURE)
+        return i + 1
+    elif tag is _T.BANNER:
+        j = i
+        while j + 1 < st.n and j - i < 5 and units[j + 1].tag is _T.TEXT:
+            j += 1
+        _emit(st, i, j, K.FOOTER)
+        return j + 1
+    elif tag is _T.DISCLAIMER and st.mode is _M.AUTHOR and _has_new(st.spans):
+        _emit(st, i, i, K.SIGNATURE)
+        st.mode = _M.SIGNATURE
+        return i + 1
+
+    if st.mode is _M.SIGNATURE:
+        _emit(st, i, last, K.SIGNATURE)
+        return i + step
+    if _lazy_continuation(units, i):
+        _emit(st, i, i, K.QUOTE, units[i - 1].depth)
+        return i + 1
+    _emit(st, i, last, K.NEW)
+    return i + step
+
+
+def _open_attribution(st: _State, i: int, u: _Unit, last: int) -> bool:
+    """An attribution (units `i` to `last`) opens a quote when `>` lines follow it, or when
+    it is strong (the quote may then be unmarked); False for a weak one with neither."""
+    units = st.units
+    nxt = _next_content(units, last + 1)
+    if nxt is not None and nxt.tag is _T.TEXT and nxt.strip.startswith("|"):
+        _bar_quote(units, last + 1)
+        nxt = _next_content(units, last + 1)
+    marked = nxt is not None and nxt.tag is _T.QUOTED
+    if marked or u.strong:
+        _emit(st, i, last, K.ATTRIBUTION)
+        st.mode = _M.AUTHOR if marked or nxt is None else _M.UNMARKED
+        st.qdepth = 1
+        return True
+    return False
 
 
 _SCRUB_FIELD = regex.compile(r"(?:Name|Type|Size|Desc|Url|URL)[ \t]{0,2}:")
