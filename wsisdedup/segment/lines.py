@@ -38,14 +38,7 @@ def _units(text: str) -> list[_Unit]:
     # Locals, not `_T.X` lookups: this loop runs once a line.
     blank, quoted, plain_text = _T.BLANK, _T.QUOTED, _T.TEXT
     markers = Q.QUOTE_MARKER_CHARS
-    # The verb literals a line may hold (`_has_verb`, for lines with colons). In a body with
-    # many colons only those in the body: one search each costs less than testing every line
-    # for every literal (a long report holds none of them).
-    verbs: tuple[str, ...] = Q.ATTRIBUTION_VERB_LITERALS
-    if text.isascii():
-        verbs = tuple(lit for lit in verbs if lit.isascii())
-    if text.count(":") > _NARROW_VERBS_COLONS:
-        verbs = tuple(lit for lit in verbs if lit in text)
+    verbs = _verbs_in(text)
     units: list[_Unit] = []
     append = units.append
     last: _Unit | None = None  # units[-1]
@@ -81,51 +74,74 @@ def _units(text: str) -> list[_Unit]:
                 continue
             u = _Unit(pos, end, strip, plain_text)
         else:
-            if plain is None or (len(strip) > 20 and _may_hold_structure(strip, verbs)):
-                pieces = _explode(text, pos, min(end, len(text)), strip)
-                if pieces:
-                    if any(p.strip[-1:] in ":：-" for p in pieces[:2]):
-                        _split_run_tail(text, units, 2)
-                    units.extend(pieces)
-                    last = pieces[-1]
-                    run = None
-                    held = True
-                    pos = end
-                    continue
+            if (
+                plain is None or (len(strip) > 20 and _may_hold_structure(strip, verbs))
+            ) and _add_pieces(text, units, pos, end, strip):
+                # The pieces hold a structure: grouping reads the lines after them one by one.
+                last, run, held, pos = units[-1], None, True, end
+                continue
             u = _tag_unit(_Unit(pos, end, strip))
         tag = u.tag
-        if tag is plain_text:
-            if strip[-1] in ":：-":
-                _split_run_tail(text, units, 2)
-                run = None
-            elif held or ">" in strip[:17] or strip[0] == "|":
-                run = None
-            elif run is not None:
-                run.end = end
-                run.lines += 1
-                pos = end
-                continue
-            else:
-                run = u
-        elif tag is blank or tag is quoted:
+        if tag is blank or tag is quoted:
             held = False
             run = None
-        else:
+        elif tag is not plain_text or strip[-1] in ":：-":
+            # A structure, or a text line that may end an attribution: no run goes on past it.
             if strip[-1] in ":：-":
                 _split_run_tail(text, units, 2)
-            if tag in _HOLDING_TAGS:
-                held = True
+            held = held or tag in _HOLDING_TAGS
             run = None
+        elif held or ">" in strip[:17] or strip[0] == "|":
+            run = None
+        elif run is not None:
+            run.end = end
+            run.lines += 1
+            pos = end
+            continue
+        else:
+            run = u
         append(u)
         last = u
         pos = end
     _supercite(units)
-    # The last line has no newline after it: its unit ends at the end of the text.
+    _end_last_unit(text, units)
+    return units
+
+
+def _verbs_in(text: str) -> tuple[str, ...]:
+    """The verb literals a line of `text` may hold (`_has_verb`, for lines with colons).
+
+    In a body with many colons only those in the body: one search each costs less than testing
+    every line for every literal (a long report holds none of them).
+    """
+    verbs: tuple[str, ...] = Q.ATTRIBUTION_VERB_LITERALS
+    if text.isascii():
+        verbs = tuple(lit for lit in verbs if lit.isascii())
+    if text.count(":") > _NARROW_VERBS_COLONS:
+        verbs = tuple(lit for lit in verbs if lit in text)
+    return verbs
+
+
+def _add_pieces(text: str, units: list[_Unit], pos: int, end: int, strip: str) -> bool:
+    """Append the pieces of a flattened line (`_explode`) to `units`; False if it holds none.
+
+    Out of `_units`' loop: few lines get here, and those that do cost far more than a call.
+    """
+    pieces = _explode(text, pos, min(end, len(text)), strip)
+    if not pieces:
+        return False
+    if any(p.strip[-1:] in ":：-" for p in pieces[:2]):
+        _split_run_tail(text, units, 2)
+    units.extend(pieces)
+    return True
+
+
+def _end_last_unit(text: str, units: list[_Unit]) -> None:
+    """The last line has no newline after it: its unit ends at the end of the text."""
     if units:
         units[-1].end = min(units[-1].end, len(text))
         if units[-1].start >= len(text):
             units.pop()
-    return units
 
 
 # First characters that send a line to `_tag_unit`: quote markers, rule and separator lines,
