@@ -16,9 +16,9 @@ class K:
     """The `SegmentKind` members as plain class attributes.
 
     On CPython 3.11 reading an Enum member (`SegmentKind.NEW`) goes through
-    `EnumType.__getattr__` and costs ~0.2 µs, seven times a class attribute; the loops of this
-    module read several per line, which made them a fifth of `split_body`'s time. `_T` and `_M`
-    do the same for `_Tag` and `_Mode`.
+    `EnumType.__getattr__` and costs ~0.2 µs, seven times a class attribute; the loops of the
+    segment stage read several per line, which made them a fifth of `split_body`'s time.
+    `tags._T` and `assign._M` do the same for `_Tag` and `_Mode`.
     """
 
     NEW = SegmentKind.NEW
