@@ -10,9 +10,11 @@ import base64
 import doctest
 import email
 import gzip
+import importlib
 import itertools
 import json
 import mailbox
+import pkgutil
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
@@ -24,7 +26,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import wsisdedup.segment.assign as segment_module
+import wsisdedup.segment
+import wsisdedup.segment.anchors as anchors_module
+import wsisdedup.segment.passes as passes_module
+import wsisdedup.segment.signature as signature_module
 from wsisdedup.model import Body, SegmentKind
 from wsisdedup.patterns import quotes as Q
 from wsisdedup.segment import Attribution, parse_attribution, split_body
@@ -148,7 +153,7 @@ def test_footer_spans_become_footer_segments(monkeypatch: pytest.MonkeyPatch) ->
         seen.append((t, learned))
         return ((start, start + len(footer)),)
 
-    monkeypatch.setattr(segment_module, "footer_spans", fake_spans)
+    monkeypatch.setattr(passes_module, "footer_spans", fake_spans)
     body = split_body(text, footers=(footer,))
     check_cover(body)
     assert seen == [(text, (footer,))]
@@ -232,8 +237,12 @@ def test_parse_attribution_without_year_has_no_date() -> None:
 
 
 def test_module_doctests() -> None:
-    result = doctest.testmod(segment_module)
-    assert result.attempted >= 2 and result.failed == 0
+    attempted = failed = 0
+    for info in pkgutil.iter_modules(wsisdedup.segment.__path__, "wsisdedup.segment."):
+        result = doctest.testmod(importlib.import_module(info.name))
+        attempted += result.attempted
+        failed += result.failed
+    assert attempted >= 2 and failed == 0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -378,7 +387,7 @@ def test_attribution_starts_found_row_by_row_are_the_alternations() -> None:
     for line in lines:
         for lo, hi in ((0, len(line)), (min(3, len(line)), max(0, len(line) - 2))):
             expected = [m.start() for m in Q.ATTRIBUTION_START.finditer(line, lo, hi)]
-            assert segment_module._attribution_starts(line, lo, hi) == expected, (line, lo, hi)
+            assert anchors_module._attribution_starts(line, lo, hi) == expected, (line, lo, hi)
 
 
 def test_signoff_gate_turns_no_signoff_away() -> None:
@@ -387,7 +396,7 @@ def test_signoff_gate_turns_no_signoff_away() -> None:
     accepted = 0
     for line in lines:
         full = len(line) <= 60 and Q.SIGNOFF_LINE.fullmatch(line) is not None
-        assert segment_module._is_signoff_line(line) == full, line
+        assert signature_module._is_signoff_line(line) == full, line
         accepted += full
     assert accepted >= len(Q.SIGNOFF_WORDS)
 
@@ -455,21 +464,21 @@ def test_footer_precheck_never_hides_a_footer(how: str) -> None:
     for text in texts:
         spans = footer_spans(text)
         found += bool(spans)
-        assert segment_module._may_hold_footer(text, ()) or not spans
+        assert passes_module._may_hold_footer(text, ()) or not spans
         footers = [s for s in split_body(text).segments if s.kind is K.FOOTER]
         for a, b in spans:
             assert any(s.start <= a and b <= s.end for s in footers), (text, a, b)
     learned = ("privacy notice list",)
     text = f"x {hide('privacy')} notice list"
-    assert segment_module._may_hold_footer(text, learned) or not footer_spans(text, learned)
+    assert passes_module._may_hold_footer(text, learned) or not footer_spans(text, learned)
     assert found >= 1
 
 
 def test_footer_precheck_skips_bodies_without_list_words() -> None:
-    assert not segment_module._may_hold_footer("Thanks, see you tomorrow.\n> Ok?\n", ())
-    assert not segment_module._may_hold_footer("see http://example.org/a and www.x.org", ())
+    assert not passes_module._may_hold_footer("Thanks, see you tomorrow.\n> Ok?\n", ())
+    assert not passes_module._may_hold_footer("see http://example.org/a and www.x.org", ())
     # A link with no host stands for "link" in canonical text: never a reason to skip.
-    assert segment_module._may_hold_footer("see http:/// now", ("link now",))
+    assert passes_module._may_hold_footer("see http:/// now", ("link now",))
 
 
 @pytest.mark.parametrize("name", ["fedora", "3gpp"])
@@ -481,7 +490,7 @@ def test_footer_precheck_on_real_archives(name: str) -> None:
         for footers in ((), learned):
             spans = footer_spans(text, footers)
             found += bool(spans)
-            if not segment_module._may_hold_footer(text, footers):
+            if not passes_module._may_hold_footer(text, footers):
                 skipped += 1
                 assert spans == ()
     # fedora-devel's archive holds few footers, so most bodies are skipped; 3GPP bodies end

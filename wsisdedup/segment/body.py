@@ -1,0 +1,128 @@
+"""One body -> typed segments that cover it exactly.
+
+`split_body` reads a body line by line, the way a person reads a reply:
+
+1. Lines that hold a flattened structure (an archive that joined a message onto one line, so an
+   "On ... wrote:" or a `From: ... Sent: ... Subject:` block sits in the middle of a line) are cut
+   into pieces first, at the structure's bounds. From then on a piece is read like a line.
+2. Each line gets a tag from the tables in `wsisdedup.patterns.quotes` (quoted, attribution,
+   header field, signature delimiter, ...), and neighbouring lines are grouped into wrapped
+   attributions and reply header blocks.
+3. A small state machine turns tags into kinds. After an attribution or a reply header, `>`
+   lines are quotes and the author's inline answers stay new text; if no `>` follows, everything
+   after it is the quoted message (top-posting, Outlook, archives that drop the markers).
+4. The end of the author's last stretch of new text is searched for a sign-off, a mobile
+   signature, or a contact block; bracketed placeholders are cut out; list footers (from
+   `wsisdedup.segment.footers`) override every other kind.
+
+Blank space always belongs to the segment before it (leading blank space to the first segment),
+and neighbouring segments of the same kind and depth are merged, so `segments` is canonical.
+
+Each step is a module of this package; this one runs them in order and makes the segments
+(`_finish`).
+
+Speed: most lines are plain text, quoted text or blank, so the tables are run only on lines
+that cheap string tests cannot prove plain (`_plain`), and neighbouring lines of one kind are one
+unit and one span (runs of text lines are split back into lines only where a later step reads
+them so). Each shortcut gives exactly what the full tables give; the tests hold them to it, and
+benchmarks/bench_segment.py measures them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from wsisdedup.model import Body, Segment
+from wsisdedup.segment.assign import _assign, _join_text_runs
+from wsisdedup.segment.attribution import _forward_info
+from wsisdedup.segment.group import _group
+from wsisdedup.segment.lines import _units
+from wsisdedup.segment.passes import _footer_pass, _footer_spans, _placeholder_pass
+from wsisdedup.segment.signature import _signature_pass
+from wsisdedup.segment.spans import K, _Span
+from wsisdedup.segment.tags import _FORWARD_PENDING
+
+__all__ = ["split_body"]
+
+
+def split_body(text: str, *, footers: Sequence[str] = ()) -> Body:
+    """Split one message body into segments (new text, quotes, signature, ...).
+
+    `footers` are list footers learnt from the archive (see `wsisdedup.segment.footers`); the spans
+    `footer_spans` finds become FOOTER segments whatever they would have been otherwise.
+
+    >>> body = split_body("Sounds good.\\n\\nOn Mon, Jan 4, 2010 at 1:00 PM, Bob <b@x.org> "
+    ...                   "wrote:\\n> Ok?\\n")
+    >>> body.new_text
+    'Sounds good.'
+    >>> [s.kind.value for s in body.segments]
+    ['new', 'attribution', 'quote']
+    """
+    if not text:
+        return Body(text=text, segments=())
+    units = _units(text)
+    _group(units)
+    spans = _assign(_join_text_runs(units))
+    spans = _signature_pass(text, spans)
+    spans = _placeholder_pass(text, spans)
+    spans = _footer_pass(spans, _footer_spans(text, footers))
+    return Body(text=text, segments=_finish(text, spans))
+
+
+def _finish(text: str, spans: list[_Span]) -> tuple[Segment, ...]:
+    # Blank space (kind None, or a whitespace-only piece) joins the segment before it.
+    merged: list[_Span] = []
+    pending_start: int | None = None
+    for sp in spans:
+        if sp.start >= sp.end:
+            continue
+        # (`isspace` on the first character spares slicing most spans.)
+        lead_space = text[sp.start].isspace()
+        if sp.kind is None or (lead_space and text[sp.start : sp.end].isspace()):
+            if merged:
+                merged[-1].end = sp.end
+            elif pending_start is None:
+                pending_start = sp.start
+            continue
+        if pending_start is not None:
+            sp = _Span(pending_start, sp.end, sp.kind, sp.depth, sp.forward)
+            pending_start = None
+        elif merged and lead_space:
+            # A piece cut out of a line starts with the space that followed the piece before.
+            lead = sp.start
+            while text[lead].isspace():
+                lead += 1
+            merged[-1].end = lead
+            sp = _Span(lead, sp.end, sp.kind, sp.depth, sp.forward)
+        prev = merged[-1] if merged else None
+        if (
+            prev is not None
+            and prev.kind is sp.kind
+            and prev.depth == sp.depth
+            and sp.kind is not K.FORWARD_HEADER
+        ):
+            prev.end = sp.end
+            continue
+        merged.append(_Span(sp.start, sp.end, sp.kind, sp.depth, sp.forward))
+    if pending_start is not None:  # the whole body is blank
+        merged.append(_Span(pending_start, len(text), K.NEW))
+    segments: list[Segment] = []
+    for sp in merged:
+        kind = sp.kind if sp.kind is not None else K.NEW
+        piece = text[sp.start : sp.end]
+        forward = None
+        if kind is K.FORWARD_HEADER:
+            forward = (
+                sp.forward if sp.forward not in (None, _FORWARD_PENDING) else _forward_info(piece)
+            )
+        segments.append(
+            Segment(
+                kind=kind,
+                text=piece,
+                start=sp.start,
+                end=sp.end,
+                depth=sp.depth if kind is K.QUOTE else 0,
+                forward=forward,
+            )
+        )
+    return tuple(segments)

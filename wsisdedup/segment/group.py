@@ -1,0 +1,139 @@
+"""Group neighbouring units into the structures that span several lines.
+
+Wrapped attributions (Gmail and others wrap a long one over two or three lines), reply header
+blocks (`From:`/`Date:`/`Subject:` after an optional `-----Original Message-----` or rule),
+forwards, and Mailman 2's default footer. The first unit of a structure gets its tag and
+`group` (how many units it spans); the others get group 0.
+
+Imports `attribution` and `tags`.
+"""
+
+from __future__ import annotations
+
+from wsisdedup.patterns import quotes as Q
+from wsisdedup.segment.attribution import _match_attribution
+from wsisdedup.segment.tags import _FORWARD_PENDING, _T, _Unit
+
+# A tuple, not a set: `Enum.__hash__` is Python code, identity tests in a tuple are not.
+_STRUCTURE_TAGS = (_T.REPLY_SEP, _T.RULE, _T.FORWARD, _T.FIELD)
+
+
+def _group(units: list[_Unit]) -> None:
+    """Find wrapped attributions, reply header blocks, forwards and Mailman footers.
+
+    Only lines that can start one are looked at: a structure tag, or a text line one or two
+    lines before a line ending as an attribution does.
+    """
+    n = len(units)
+    candidates: set[int] = set()
+    for j, u in enumerate(units):
+        tag = u.tag
+        if tag in _STRUCTURE_TAGS:
+            candidates.add(j)
+        elif tag is _T.TEXT or tag is _T.ATTR:
+            tail = u.strip[-1:]
+            if tail and tail in ":：-":
+                candidates.update((j - 1, j - 2))
+    done = 0
+    for i in sorted(candidates):
+        if i < done or i < 0 or i >= n:
+            continue
+        u = units[i]
+        tag = u.tag
+        if tag is _T.TEXT:
+            if len(u.strip) < 200 and Q.ATTRIBUTION_START.match(u.strip):
+                done = i + _group_wrapped_attribution(units, i)
+        elif tag in _STRUCTURE_TAGS:
+            done = i + _group_header(units, i)
+
+
+def _group_wrapped_attribution(units: list[_Unit], i: int) -> int:
+    """Gmail and others wrap a long attribution over two or three lines."""
+    parts = [units[i].strip]
+    for k in (1, 2):
+        if i + k >= len(units):
+            break
+        nxt = units[i + k]
+        if nxt.tag not in (_T.TEXT, _T.ATTR, _T.FIELD) or len(nxt.strip) > 200:
+            break
+        parts.append(nxt.strip)
+        if nxt.strip[-1] not in ":：-":
+            continue
+        strong = _match_attribution(" ".join(parts), strong_only=True)
+        if strong:
+            units[i].tag = _T.ATTR
+            units[i].strong = True
+            units[i].group = k + 1
+            for j in range(1, k + 1):
+                units[i + j].tag = _T.ATTR
+                units[i + j].group = 0
+            return k + 1
+    return 1
+
+
+def _group_header(units: list[_Unit], i: int) -> int:
+    first = units[i]
+    n = len(units)
+    j = i + 1
+    opener = first.tag in (_T.REPLY_SEP, _T.RULE, _T.FORWARD)
+    if opener and j < n and units[j].tag is _T.BLANK:
+        j += 1
+    fields: list[int] = [] if opener else [i]
+    last = i
+    while j < n:
+        t = units[j].tag
+        if t is _T.FIELD:
+            fields.append(j)
+            last = j
+            j += 1
+            continue
+        # Continuation lines of a wrapped value, only between two fields.
+        if t in (_T.TEXT, _T.ATTR) and fields and j + 1 < n:
+            nxt = units[j + 1].tag
+            if nxt is _T.FIELD or (j + 2 < n and nxt is _T.TEXT and units[j + 2].tag is _T.FIELD):
+                j += 1
+                continue
+        break
+    roles = {units[f].role for f in fields}
+    if first.tag is _T.RULE and not fields:
+        return _group_mailman(units, i)
+    if first.tag is _T.FIELD and (
+        "from" not in roles or not roles & {"date", "subject"} or len(fields) < 2
+    ):
+        first.tag = _T.TEXT
+        return 1
+    if first.tag is _T.RULE and "from" not in roles:
+        return _group_mailman(units, i)
+    end = last if fields else i
+    tag = _T.FORWARD if first.tag is _T.FORWARD else _T.HEADER
+    first.group = end - i + 1
+    first.strong = True
+    for k in range(i + 1, end + 1):
+        units[k].tag = tag
+        units[k].group = 0
+    first.tag = tag
+    if tag is _T.FORWARD:
+        first.forward = _FORWARD_PENDING
+    return end - i + 1
+
+
+def _group_mailman(units: list[_Unit], i: int) -> int:
+    """Mailman 2's default footer: a rule, "<list> mailing list", address, listinfo URL."""
+    first = units[i]
+    n = len(units)
+    if i + 1 < n and Q.MAILMAN_FOOTER_RULE.fullmatch(first.strip):
+        name = units[i + 1]
+        if name.tag is not _T.BLANK and Q.MAILMAN_FOOTER_NAME.fullmatch(name.strip):
+            end = i + 1
+            while end + 1 < n and end - i < 6 and units[end + 1].tag is not _T.BLANK:
+                if units[end + 1].tag is _T.QUOTED:
+                    break
+                end += 1
+            first.tag = _T.MAILMAN
+            first.group = end - i + 1
+            for k in range(i + 1, end + 1):
+                units[k].tag = _T.MAILMAN
+                units[k].group = 0
+            return end - i + 1
+    first.tag = _T.SEPARATOR
+    return 1

@@ -1,0 +1,229 @@
+"""Cut a body into units: one a line, a run of lines of one kind, or a piece of a flattened line.
+
+`_units` is the hot loop of the segment stage. Most lines are plain text, quoted text or blank,
+so the tables (`tags._tag_unit`) run only on lines that cheap string tests cannot prove plain
+(`_plain`), and neighbouring lines of one kind become one unit. Lines holding a flattened
+structure are cut by `anchors._explode`.
+
+Imports `tags` and `anchors`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from wsisdedup.patterns import quotes as Q
+from wsisdedup.segment.anchors import _explode, _may_hold_structure
+from wsisdedup.segment.tags import (
+    _HOT_STARTS,
+    _SCRUB_STARTS,
+    _SHORT,
+    _T,
+    _field_role,
+    _marker_depth,
+    _tag_unit,
+    _Unit,
+)
+
+
+def _units(text: str) -> list[_Unit]:
+    """The units of a body: one a line (a run of blank lines, of quoted lines of one depth, of
+    text lines is one) or the pieces of a flattened line.
+
+    Text lines join (`_Unit.lines`) except where grouping reads them one by one: after some
+    structures until a blank or quoted line (`held`, `_HOLDING_TAGS`), and the two lines
+    before one that may end an attribution (`_split_run_tail`). Supercite and `|` lines stay
+    apart as well.
+    """
+    # Locals, not `_T.X` lookups: this loop runs once a line.
+    blank, quoted, plain_text = _T.BLANK, _T.QUOTED, _T.TEXT
+    markers = Q.QUOTE_MARKER_CHARS
+    verbs = _verbs_in(text)
+    units: list[_Unit] = []
+    append = units.append
+    last: _Unit | None = None  # units[-1]
+    run: _Unit | None = None  # the run of text lines the next one may join
+    held = False
+    pos = 0
+    for line in text.split("\n"):
+        end = pos + len(line) + 1
+        strip = line.strip()
+        if not strip:
+            if last is not None and last.tag is blank:
+                last.end = end  # a run of blank lines is one unit
+                pos = end
+                continue
+            u = _Unit(pos, end, strip, blank)
+        elif strip[0] == ">":
+            # `_marker_depth`, inlined: most quoted bodies are mostly `>` lines.
+            depth = strip.count(">", 0, len(strip) - len(strip.lstrip(markers)))
+            if last is not None and last.tag is quoted and last.depth == depth and last.group == 1:
+                # A run of quoted lines of one depth is one unit; `strip` keeps the run's
+                # last line, which is all `_lazy_continuation` looks at.
+                last.end = end
+                last.strip = strip
+                pos = end
+                continue
+            u = _Unit(pos, end, strip, quoted)
+            u.depth = depth
+        elif plain := _plain(strip, verbs):
+            if run is not None and ">" not in strip[:17] and strip[0] != "|":
+                run.end = end
+                run.lines += 1
+                pos = end
+                continue
+            u = _Unit(pos, end, strip, plain_text)
+        else:
+            if (
+                plain is None or (len(strip) > 20 and _may_hold_structure(strip, verbs))
+            ) and _add_pieces(text, units, pos, end, strip):
+                # The pieces hold a structure: grouping reads the lines after them one by one.
+                last, run, held, pos = units[-1], None, True, end
+                continue
+            u = _tag_unit(_Unit(pos, end, strip))
+        tag = u.tag
+        if tag is blank or tag is quoted:
+            held = False
+            run = None
+        elif tag is not plain_text or strip[-1] in ":：-":
+            # A structure, or a text line that may end an attribution: no run goes on past it.
+            if strip[-1] in ":：-":
+                _split_run_tail(text, units, 2)
+            held = held or tag in _HOLDING_TAGS
+            run = None
+        elif held or ">" in strip[:17] or strip[0] == "|":
+            run = None
+        elif run is not None:
+            run.end = end
+            run.lines += 1
+            pos = end
+            continue
+        else:
+            run = u
+        append(u)
+        last = u
+        pos = end
+    _supercite(units)
+    _end_last_unit(text, units)
+    return units
+
+
+def _verbs_in(text: str) -> tuple[str, ...]:
+    """The verb literals a line of `text` may hold (`_has_verb`, for lines with colons).
+
+    In a body with many colons only those in the body: one search each costs less than testing
+    every line for every literal (a long report holds none of them).
+    """
+    verbs: tuple[str, ...] = Q.ATTRIBUTION_VERB_LITERALS
+    if text.isascii():
+        verbs = tuple(lit for lit in verbs if lit.isascii())
+    if text.count(":") > _NARROW_VERBS_COLONS:
+        verbs = tuple(lit for lit in verbs if lit in text)
+    return verbs
+
+
+def _add_pieces(text: str, units: list[_Unit], pos: int, end: int, strip: str) -> bool:
+    """Append the pieces of a flattened line (`_explode`) to `units`; False if it holds none.
+
+    Out of `_units`' loop: few lines get here, and those that do cost far more than a call.
+    """
+    pieces = _explode(text, pos, min(end, len(text)), strip)
+    if not pieces:
+        return False
+    if any(p.strip[-1:] in ":：-" for p in pieces[:2]):
+        _split_run_tail(text, units, 2)
+    units.extend(pieces)
+    return True
+
+
+def _end_last_unit(text: str, units: list[_Unit]) -> None:
+    """The last line has no newline after it: its unit ends at the end of the text."""
+    if units:
+        units[-1].end = min(units[-1].end, len(text))
+        if units[-1].start >= len(text):
+            units.pop()
+
+
+# First characters that send a line to `_tag_unit`: quote markers, rule and separator lines,
+# snip marks, and what `_notice_tag` strips before it reads a notice's first words.
+_HOT_FIRST = frozenset(">-_=~*#[(<{.…")
+
+
+def _plain(s: str, verbs: Sequence[str]) -> bool | None:
+    """Is the stripped line `s` plain text, as `_tag_unit` and `_may_hold_structure` would find?
+
+    Most lines are, and proving it with a few string tests is several times cheaper than
+    running the tables: every table `_tag_unit` tries needs a telling first character, first
+    words (`_HOT_STARTS`), last character or colon, and `_may_hold_structure` needs a colon.
+    False means "look closer", not "not plain"; None means that `_may_hold_structure(s)` is
+    true (so the caller need not ask it again).
+    """
+    if len(s) > _SHORT or s[-1] in ":：-" or s.endswith("wrote"):
+        return False
+    first = s[0]
+    if first in _HOT_FIRST:
+        # "- item" and "* item": `_tag_rule_line` gives up on them at once (second character)
+        # and no other table starts with `-` or `*`, but `_notice_tag` reads past a `*`.
+        if first not in "-*" or len(s) < 2 or s[1] in "-_*" or s == "- --":
+            return False
+        if first == "*":
+            head = s[:40].lstrip("*_[( \t")
+            hot = _HOT_STARTS.get(head[:2].lower())
+            if hot is not None and head.lower().startswith(hot):
+                return False
+    # `_notice_tag` reads s[:40] (its lstrip is a no-op: no `*_[(` first); the mobile and snip
+    # tests read fewer characters, so lower-casing 40 covers them all.
+    hot = _HOT_STARTS.get(s[:2].lower())
+    if (hot is not None and s[:40].lower().startswith(hot)) or s[:3] in _SCRUB_STARTS:
+        return False
+    if ":" not in s and "：" not in s:
+        return True
+    # Colons: nothing for `_explode` to find, and no field label before the first one.
+    if len(s) > 20 and _may_hold_structure(s, verbs):
+        return None
+    colon = s.find(":", 0, 40)
+    if colon < 0:
+        colon = s.find("：", 0, 40)
+    return colon <= 0 or _field_role(s, colon) is None
+
+
+# Past this many colons `_units` narrows the verb literals to those in the body.
+_NARROW_VERBS_COLONS = 40
+
+# Structures after which grouping counts or reads the next lines one by one: header fields
+# (continuation lines), openers of header blocks, Mailman's rule (the footer's lines), a banner
+# (up to five lines), a PGP header (its `Hash:` line).
+_HOLDING_TAGS = (_T.FIELD, _T.REPLY_SEP, _T.FORWARD, _T.RULE, _T.BANNER, _T.PGP_HEAD)
+
+
+def _split_run_tail(text: str, units: list[_Unit], want: int) -> None:
+    """Make the last `want` units one line each, splitting the lines off a run of text lines:
+    `_group` reads the two lines before one that may end an attribution one by one."""
+    tail: list[_Unit] = []
+    while want > 0 and units:
+        u = units[-1]
+        if u.lines == 1:
+            tail.append(units.pop())
+        else:
+            start = text.rfind("\n", u.start, u.end - 1) + 1
+            tail.append(_Unit(start, u.end, text[start : u.end].strip(), _T.TEXT))
+            u.end = start
+            u.lines -= 1
+        want -= 1
+    units.extend(reversed(tail))
+
+
+def _supercite(units: list[_Unit]) -> None:
+    """Supercite (Emacs) quotes with the author's name: "Herbert> text". A name prefix counts
+    only when two lines or more carry it, so that "mysql> select" alone stays text."""
+    seen: dict[str, list[_Unit]] = {}
+    for u in units:
+        if u.tag is _T.TEXT and ">" in u.strip[:17]:
+            m = Q.SUPERCITE_MARKER.match(u.strip)
+            if m is not None:
+                seen.setdefault(m.group("name"), []).append(u)
+    for group in seen.values():
+        if len(group) >= 2:
+            for u in group:
+                u.tag = _T.QUOTED
+                u.depth = _marker_depth(u.strip[u.strip.index(">") :], Q.QUOTE_MARKER_CHARS, ">")
