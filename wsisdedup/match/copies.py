@@ -21,6 +21,8 @@ __all__ = ["Collapsed", "collapse_copies"]
 
 @attrs.frozen(kw_only=True)
 class _Copy:
+    """A message the join found to be a copy: the message kept in its place, how alike."""
+
     kept: int
     score: float
 

@@ -31,7 +31,7 @@ from wsisdedup.match.records import (
     DuplicateGroup,
     Fingerprint,
     IndexDoc,
-    IndexSettings,
+    IndexSettings,  # docs/hooks.py reads it from here for the settings table
     Match,
     Progress,
 )
