@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "examples" / "data"
 sys.path.insert(0, str(ROOT))
 
-from wsisdedup.match.index import IndexDoc, Span, match_archive  # noqa: E402
+from wsisdedup.match import IndexDoc, Span, match_archive  # noqa: E402
 from wsisdedup.text.normalise import canonical  # noqa: E402
 
 SIZES = (1_000, 10_000, 100_000)

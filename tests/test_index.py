@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wsisdedup.match.index import (
+from wsisdedup.match import (
     IndexDoc,
     IndexSettings,
     Match,
@@ -261,7 +261,7 @@ def test_fingerprint_is_stable_across_processes() -> None:
     """Hashes do not depend on the interpreter's string-hash seed (PYTHONHASHSEED)."""
     text = Words(11).paragraph(60)
     code = (
-        "import sys; from wsisdedup.match.index import IndexDoc, fingerprint; "
+        "import sys; from wsisdedup.match import IndexDoc, fingerprint; "
         "f = fingerprint(IndexDoc.whole('x', sys.stdin.read())); "
         "print(f.hashes, f.own_hashes, f.body_digest.hex())"
     )

@@ -16,7 +16,7 @@ from typing import BinaryIO
 
 import attrs
 
-from wsisdedup.match.index import IndexDoc, apply_matches, match_archive
+from wsisdedup.match import IndexDoc, apply_matches, collapse_copies, match_archive
 from wsisdedup.model import (
     Archive,
     Message,
@@ -154,18 +154,10 @@ def match_messages(messages: Sequence[Message]) -> Matched:
     found = match_archive(docs)
     refs = attribution_refs(messages)
     authors = {m.id: m.author for m in messages}
-    by_id = {m.id: m for m in messages}
-    copies: dict[str, tuple[str, ...]] = {}
-    scores: dict[str, float] = {}
-    for group in found.duplicates:
-        copies[group.kept_id] = group.copy_ids
-        scores[group.kept_id] = group.score
-    dropped = {c for ids in copies.values() for c in ids}
+    collapsed = collapse_copies(messages, found.duplicates)
     out: list[Message] = []
     quote_sources: dict[str, str] = {}
-    for m in messages:
-        if m.id in dropped:
-            continue
+    for m in collapsed.messages:
         matches = found.repeats.get(m.id, ())
         if matches:
             m = attrs.evolve(m, segments=apply_matches(m.segments, matches))
@@ -173,18 +165,11 @@ def match_messages(messages: Sequence[Message]) -> Matched:
                 parent = quoted_parent(m, refs.get(m.id, ()), authors)
                 if parent is not None:
                     quote_sources[m.id] = parent
-        if m.id in copies:
-            m = attrs.evolve(
-                m,
-                duplicates=tuple(by_id[c].source for c in copies[m.id]),
-                duplicate_score=scores[m.id],
-            )
         out.append(m)
-    kept_for = {c: kept for kept, ids in copies.items() for c in ids}
     return Matched(
         messages=out,
         quote_sources=quote_sources,
-        kept_for=kept_for,
+        kept_for=collapsed.kept_for,
         attributions={m.id: refs[m.id] for m in out if m.id in refs},
     )
 

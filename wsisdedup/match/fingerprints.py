@@ -1,0 +1,214 @@
+"""The map phase of the matching stage: one message alone -> its word tokens and `Fingerprint`.
+
+`fingerprint` cuts the canonical text into word tokens, hashes shingles of `k` words and keeps
+one shingle in `sample`. The hash is stable (blake2b of each word, summed over the shingle), so
+fingerprints can be computed elsewhere and joined in `wsisdedup.match.index`. The tokens
+(`_Tokens`, from `_tokenise`) are what alignment works on, too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from bisect import bisect_left
+from collections.abc import Sequence
+from itertools import accumulate, compress, repeat
+from operator import add, sub
+
+import attrs
+
+from wsisdedup.match.records import DEFAULT_SETTINGS, Fingerprint, IndexDoc, IndexSettings, Span
+from wsisdedup.text.normalise import Canonical, canonical
+
+__all__ = ["fingerprint"]
+
+# Canonical text has single spaces between words (`wsisdedup.text.normalise`), so `str.split(" ")`
+# tokenises it at C speed, 3-4x faster than a regex. Punctuation at the ends of a word is not part
+# of it ("works." is "works"); a token of punctuation alone ("-", "|") is not a word at all.
+# Splitting on spaces rather than on `\W` keeps "0:6.10.4" or "mx1.redhat.com" one word, so
+# version strings and mail-relay debris do not count as long runs of shared words.
+_EDGE_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+
+_WORD_BITS = 57
+"""Bits of each word hash: a sum of up to 8 of them stays under 2**60, a two-digit Python int."""
+_SAMPLE_SHIFT = 40
+"""Which bits of a shingle hash decide whether it is sampled (carries mix them well)."""
+_WORD_CACHE_MAX = 1 << 18
+
+
+class _WordHashes(dict[str, int]):
+    """word -> stable 57-bit hash of the word without its edge punctuation, memoised: a dict hit
+    costs a tenth of a blake2b call. 0 stands for "not a word" (punctuation alone, empty).
+
+    Cleared when it grows past `_WORD_CACHE_MAX` words, so archives full of unique tokens
+    (hashes, base64 debris) cannot grow it without bound.
+    """
+
+    def __missing__(self, word: str) -> int:
+        if len(self) >= _WORD_CACHE_MAX:
+            self.clear()
+        core = word.strip(_EDGE_PUNCTUATION)
+        if not core:
+            self[word] = 0
+            return 0
+        digest = hashlib.blake2b(core.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+        value = int.from_bytes(digest, "big") >> (64 - _WORD_BITS) or 1
+        self[word] = value
+        return value
+
+
+_word_hashes = _WordHashes()
+
+
+@attrs.frozen(kw_only=True)
+class _Tokens:
+    """One body as word tokens, for fingerprinting and alignment."""
+
+    ids: list[int]
+    """Stable word hashes, in text order."""
+    canon: Canonical
+    starts: list[int]
+    """Canonical offset of each token's first character."""
+    ends: list[int]
+    """Canonical offset just after each token's last character."""
+    shingles: list[int]
+    """Hash of the shingle starting at each token (`len(ids) - k + 1` of them)."""
+    own: tuple[tuple[int, int], ...]
+    """Token index ranges `[a, b)` of the own content."""
+    own_ids: list[int]
+    own_index: list[int]
+    """Token index of each of `own_ids`."""
+    own_breaks: tuple[int, ...]
+    """Positions in `own_ids` where a new own range starts, ascending: a repeat must not span
+    one, since the source text between two own ranges is not its own."""
+    own_shingles: list[int]
+    """The shingle starting at each position of `own_ids` (-1 where it would leave the range)."""
+    own_where: dict[int, int]
+    """Shingle hash -> position in `own_ids` of its first own occurrence."""
+
+
+def _own_ranges(text: str, own: Sequence[Span]) -> list[tuple[int, int]]:
+    """The own spans clipped to the text, sorted and merged."""
+    spans = sorted((max(0, s.start), min(len(text), s.end)) for s in own if s.end > s.start)
+    merged: list[tuple[int, int]] = []
+    for a, b in spans:
+        if b <= a:
+            continue
+        if merged and a <= merged[-1][1]:
+            if b > merged[-1][1]:
+                merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def _first_token_at(canon: Canonical, starts: list[int], pos: int, length: int) -> int:
+    """The first token whose body offset is `pos` or more (`len(starts)` if none).
+
+    A lookup in `Canonical.offsets` may cost a search of its own, so the common own spans
+    (from the start, to the end of the body) take none, and others a bisect over tokens.
+    """
+    if pos <= 0:
+        return 0
+    if pos >= length:
+        return len(starts)
+    offsets = canon.offsets
+    return bisect_left(range(len(starts)), pos, key=lambda t: offsets[starts[t]])
+
+
+def _shingles(ids: list[int], k: int) -> list[int]:
+    """The sum of each `k` consecutive word hashes: two C passes (prefix sums, differences)."""
+    prefix = list(accumulate(ids, initial=0))
+    return list(map(sub, prefix[k:], prefix))
+
+
+def _tokenise(doc: IndexDoc, k: int) -> _Tokens:
+    """Canonical word tokens of a body, their canonical spans, shingles and own-content ranges.
+
+    A token belongs to the own content when it starts inside an own span.
+    """
+    canon = canonical(doc.text)
+    ctext = canon.text
+    words = ctext.split(" ")
+    lengths = list(map(len, words))
+    cstarts = list(accumulate(map((1).__add__, lengths), initial=0))
+    cstarts.pop()
+    cends = list(map(add, cstarts, lengths))
+    ids = [_word_hashes[w] for w in words]
+    if 0 in ids:
+        keep = list(map(bool, ids))
+        ids = list(compress(ids, keep))
+        cstarts = list(compress(cstarts, keep))
+        cends = list(compress(cends, keep))
+    own: list[tuple[int, int]] = []
+    for a, b in _own_ranges(doc.text, doc.own):
+        ta = _first_token_at(canon, cstarts, a, len(doc.text))
+        tb = _first_token_at(canon, cstarts, b, len(doc.text))
+        if tb > ta:
+            if own and own[-1][1] >= ta:
+                own[-1] = (own[-1][0], tb)
+            else:
+                own.append((ta, tb))
+    shingles = _shingles(ids, k)
+    own_ids: list[int] = []
+    own_index: list[int] = []
+    own_shingles: list[int] = []
+    breaks: list[int] = []
+    for a, b in own:
+        breaks.append(len(own_ids))
+        own_ids += ids[a:b]
+        own_index += range(a, b)
+        count = max(0, b - a - k + 1)
+        own_shingles += shingles[a : a + count]
+        own_shingles += repeat(-1, b - a - count)
+    # Filled from the end, so that the first occurrence of a shingle is the one kept.
+    where = dict(zip(reversed(own_shingles), range(len(own_shingles) - 1, -1, -1), strict=True))
+    where.pop(-1, None)
+    return _Tokens(
+        ids=ids,
+        canon=canon,
+        starts=cstarts,
+        ends=cends,
+        shingles=shingles,
+        own=tuple(own),
+        own_ids=own_ids,
+        own_index=own_index,
+        own_breaks=tuple(breaks),
+        own_shingles=own_shingles,
+        own_where=where,
+    )
+
+
+def _body_span(tokens: _Tokens, first: int, last: int) -> tuple[int, int]:
+    """The body span from token `first` to token `last` (inclusive)."""
+    return tokens.canon.span(tokens.starts[first], tokens.ends[last])
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def _fingerprint(doc_id: str, tokens: _Tokens, settings: IndexSettings) -> Fingerprint:
+    k = settings.shingle_words
+    shingles = tokens.shingles
+    mask = settings.sample - 1
+    keep = [not (s >> _SAMPLE_SHIFT) & mask for s in shingles]
+    own_hashes: list[int] = []
+    for a, b in tokens.own:
+        # Shingles starting in [a, b - k] lie wholly inside the own range.
+        own_hashes += compress(shingles[a : b - k + 1], keep[a : b - k + 1])
+    ctext = tokens.canon.text
+    starts, ends = tokens.starts, tokens.ends
+    return Fingerprint(
+        id=doc_id,
+        hashes=tuple(compress(shingles, keep)),
+        own_hashes=tuple(dict.fromkeys(own_hashes)),
+        words=len(tokens.ids),
+        own_words=len(tokens.own_ids),
+        body_digest=_digest(ctext),
+        own_digest=_digest("\n".join(ctext[starts[a] : ends[b - 1]] for a, b in tokens.own)),
+    )
+
+
+def fingerprint(doc: IndexDoc, settings: IndexSettings = DEFAULT_SETTINGS) -> Fingerprint:
+    """The map phase for one message: needs nothing but the message."""
+    return _fingerprint(doc.id, _tokenise(doc, settings.shingle_words), settings)
