@@ -28,7 +28,7 @@ from wsisdedup.model import ParsedMessage, Person, Problem, Source
 from wsisdedup.readers.textdump.authors import _Authors
 from wsisdedup.readers.textdump.evidence import DumpAttribution, MessageEvidence, TextDump
 from wsisdedup.readers.textdump.messages import _Layout, _Messages
-from wsisdedup.readers.textdump.quoting import _Quoting
+from wsisdedup.readers.textdump.quoting import _locate, _Quoting
 from wsisdedup.readers.textdump.words import _Words
 from wsisdedup.text.subject import strip_subject
 
@@ -51,7 +51,7 @@ class _Inference:
 
     def run(self) -> TextDump:
         quoting = _Quoting(self.m)
-        located = [quoting.locate(i) for i in range(self.count)]
+        located = [_locate(self.m, i) for i in range(self.count)]
         quoting.learn_list_addresses(located)
         attributions = [[quoting.attribution(loc) for loc in locs] for locs in located]
         quotes = [quoting.quotes(i, located[i], attributions[i]) for i in range(self.count)]

@@ -48,6 +48,40 @@ class _Located:
     """The first word after it (for a header block: the first word of its subject's value)."""
 
 
+# -- placing attributions ---------------------------------------------------------------------
+
+
+def _locate(m: _Messages, i: int) -> list[_Located]:
+    """The attributions of message i, placed in the dump, that are trusted."""
+    out: list[_Located] = []
+    for f in _find_attributions(m.bodies[i]):
+        loc = _place(m, f, i)
+        if _trusted(m, loc):
+            out.append(loc)
+    return out
+
+
+def _place(m: _Messages, f: _Found, i: int) -> _Located:
+    line, column = m.line_col(i, f.start)
+    at = f.subject_start if f.subject_start is not None else f.end
+    at_line, at_column = m.line_col(i, at)
+    return _Located(
+        found=f, message=i, line=line, column=column, word=m.word_at(at_line, at_column)
+    )
+
+
+def _trusted(m: _Messages, loc: _Located) -> bool:
+    """A name-only attribution ("Ann wrote:") counts only where a quote follows it: at the
+    end of its line, or before repeated text."""
+    f = loc.found
+    if f.kind is not AttributionKind.WROTE or f.date_text:
+        return True
+    rest = m.lines[loc.line][loc.column + (f.end - f.start) :]
+    if not rest.strip():
+        return True
+    return loc.word < len(m.w.covered) and m.w.covered[loc.word]
+
+
 class _Quoting:
     """Attributions placed in the dump, and what each message quotes.
 
@@ -79,39 +113,6 @@ class _Quoting:
                 who = _parse_who(loc.found.who)
                 if who.via and who.address:
                     self.list_addresses.add(who.address.casefold())
-
-    # -- placing attributions ----------------------------------------------------------------
-
-    def locate(self, i: int) -> list[_Located]:
-        out: list[_Located] = []
-        for f in _find_attributions(self.bodies[i]):
-            loc = self._place(f, i)
-            if self._trusted(loc):
-                out.append(loc)
-        return out
-
-    def _place(self, f: _Found, i: int) -> _Located:
-        line, column = self.m.line_col(i, f.start)
-        at = f.subject_start if f.subject_start is not None else f.end
-        at_line, at_column = self.m.line_col(i, at)
-        return _Located(
-            found=f, message=i, line=line, column=column, word=self.m.word_at(at_line, at_column)
-        )
-
-    def _trusted(self, loc: _Located) -> bool:
-        """A name-only attribution ("Ann wrote:") counts only where a quote follows it: at the
-        end of its line, or before repeated text."""
-        f = loc.found
-        if f.kind is not AttributionKind.WROTE or f.date_text:
-            return True
-        rest = self.lines[loc.line][loc.column + (f.end - f.start) :]
-        if not rest.strip():
-            return True
-        return loc.word < len(self.w.covered) and self.w.covered[loc.word]
-
-    def _stop(self, i: int) -> int:
-        """The end of message i's words in the stream."""
-        return self.w.line_words(self.m.spans[i][1] - 1).stop
 
     def _quoted(self, loc: _Located) -> tuple[int | None, int]:
         """The message an attribution introduces, and the word where its quoted text starts.
@@ -195,7 +196,7 @@ class _Quoting:
         address = "" if who.via or who.address.casefold() in self.list_addresses else who.address
         return _resolve(name, roster) or name, address
 
-    # -- the whole inference -----------------------------------------------------------------
+    # -- what a message quotes -----------------------------------------------------------------
 
     def quotes(self, i: int, locs: list[_Located], atts: list[DumpAttribution]) -> int | None:
         """The message this one quotes: what the attribution on its main line introduces, else

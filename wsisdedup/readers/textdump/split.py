@@ -111,7 +111,11 @@ def _strip_line_end(line: str) -> str:
 
 
 class _Splitter:
-    """The single pass that assigns each line to a message, a subject, or the roster."""
+    """The single pass that assigns each line to a message, a subject, or the roster.
+
+    Longer than the ~150 lines a class should be: each test below reads the state the pass
+    has built so far (lines turned into subjects, the message of each earlier line, the main
+    lines seen), so they are methods of the pass, not functions handed that state."""
 
     def __init__(self, lines: Sequence[str], words: _Words) -> None:
         self.lines = lines
@@ -180,18 +184,10 @@ class _Splitter:
             else:
                 start_new = True
             if start_new:
-                first = pending[0] if pending else n
-                current = [first, n + 1]
-                self.spans.append(current)
-                self.subject_of.append(pending_subject)
-                for k in pending:
-                    self.line_message[k] = len(self.spans) - 1
+                current = self._open(n, pending, pending_subject)
                 pending_subject = None
                 pending = []
                 tail = orphan = False
-                key = self._line_key(n)
-                if key is not None:
-                    self.main_keys.add(key)
             else:
                 assert current is not None
                 current[1] = n + 1
@@ -205,6 +201,20 @@ class _Splitter:
             spans=tuple((a, b) for a, b in self.spans),
             subject_of=tuple(self.subject_of),
         )
+
+    def _open(self, n: int, pending: list[int], subject: int | None) -> list[int]:
+        """Start a message at line n, with the blank lines pending before it and the subject
+        line that heads it; remember its main line, whose second copy is a new message."""
+        first = pending[0] if pending else n
+        current = [first, n + 1]
+        self.spans.append(current)
+        self.subject_of.append(subject)
+        for k in pending:
+            self.line_message[k] = len(self.spans) - 1
+        key = self._line_key(n)
+        if key is not None:
+            self.main_keys.add(key)
+        return current
 
     def _subject_as_message(self, subject: int, end: int) -> None:
         """A "subject" that no message follows was a message: lines [subject, end)."""
