@@ -3,8 +3,10 @@
 A dump flattens each body onto one line, so an attribution ("On <date>, <name> wrote:", a
 header block "From: ... Sent: ... Subject: ...") sits in the middle or at the end of a line,
 not on a line of its own: this module finds where one starts and ends and of which kind it is
-(`AttributionKind`). Reading the name, address and date it prints is shared with the segmenting
-stage where that gives the same answer (`wsisdedup.segment.parse_attribution`, see `_when_of`).
+(`AttributionKind`). The name, address and date it prints are read by the segmenting stage's
+`wsisdedup.segment.parse_attribution` (`_who_of`, `_when_of`); this module reads them itself
+only where that reading does not fit a dump: a header block's From against its Reply-To, the
+`via` mark that tells the list's own address, and ctime dates it does not read.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from wsisdedup.patterns.quotes import (
     WEEKDAYS,
 )
 from wsisdedup.readers.textdump.evidence import AttributionKind
-from wsisdedup.segment import parse_attribution
+from wsisdedup.segment import Attribution
 
 # The look-back (characters) from an attribution verb to its head ("On", "Am", "Le", ...).
 _HEAD_WINDOW: Final = 300
@@ -407,10 +409,11 @@ def _parse_when(text: str) -> _When:
     return _When(local=local, aware=local.replace(tzinfo=timezone(timedelta(minutes=offset))))
 
 
-def _when_of(attribution: str, date_text: str) -> _When:
-    """The time an attribution prints, read as the segmenting stage reads it (so that the
-    thread stage compares like with like); this module's own reading where it finds none."""
-    parsed = parse_attribution(attribution)
+def _when_of(parsed: Attribution | None, date_text: str) -> _When:
+    """The time an attribution prints, read as the segmenting stage reads it (`parsed`, so
+    that the thread stage compares like with like); this module's own reading where it finds
+    none (`parse_attribution` reads no ctime date, "Fri Nov 30 12:17:04 2001", which pipermail
+    pages pasted into a dump print in their header blocks)."""
     if parsed is not None and parsed.date is not None:
         if parsed.date.tzinfo is None or parsed.date.utcoffset() is None:
             return _When(local=parsed.date.replace(tzinfo=None))
@@ -454,6 +457,18 @@ def _parse_who(raw: str) -> _Who:
     if via is not None:
         return _Who(name=via.group("name").strip(" \"'"), address=address, via=via.group("list"))
     return _Who(name=name, address=_clean_address(address))
+
+
+def _who_of(f: _Found, printed: Attribution | None) -> _Who:
+    """Who an attribution names. A line attribution ("On ..., Ann <a@b> wrote:") is read as
+    the segmenting stage reads it (`printed`); a header block's From is read here, since which
+    of From and Reply-To names the author depends on what the dump knows (the list addresses
+    and the roster, see `_Quoting._author_of`); and so is the `via` mark, which tells the list's
+    own address."""
+    who = _parse_who(f.who)
+    if f.kind is AttributionKind.HEADER_BLOCK or printed is None:
+        return who
+    return _Who(name=printed.name, address=_clean_address(printed.address), via=who.via)
 
 
 def _clean_address(address: str) -> str:

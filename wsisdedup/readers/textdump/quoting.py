@@ -15,11 +15,13 @@ from wsisdedup.readers.textdump.attributions import (
     _Found,
     _parse_who,
     _when_of,
+    _who_of,
 )
 from wsisdedup.readers.textdump.evidence import AttributionKind, DumpAttribution
 from wsisdedup.readers.textdump.messages import _Messages
 from wsisdedup.readers.textdump.names import _best_suffix, _resolve
 from wsisdedup.readers.textdump.prepass import _Role
+from wsisdedup.segment import Attribution, parse_attribution
 
 # A message without an attribution "quotes" another only through a run of this many covered
 # words: shorter runs are stock phrases ("the World Summit on the Information Society").
@@ -162,8 +164,10 @@ class _Quoting:
             end = min(end, f.subject_start + _SUBJECT_VALUE_CHARS)
             subject = " ".join(body[f.subject_start : end].split()).strip(" *")
             self.subject_words.update(range(loc.word, body_start))
-        name, address = self._author_of(f)
-        when = _when_of(body[f.start : end], f.date_text)
+        # The printed attribution is read once, as the segmenting stage reads it.
+        printed = parse_attribution(body[f.start : end])
+        name, address = self._author_of(f, printed)
+        when = _when_of(printed, f.date_text)
         return DumpAttribution(
             kind=f.kind,
             text=" ".join(body[f.start : f.end].split()),
@@ -178,11 +182,11 @@ class _Quoting:
             forward=f.forward,
         )
 
-    def _author_of(self, f: _Found) -> tuple[str, str]:
+    def _author_of(self, f: _Found, printed: Attribution | None) -> tuple[str, str]:
         """The author an attribution names: a list sender replaced by the Reply-To, `via list`
         removed, and the roster's spelling where the roster names them."""
         roster = self.participants
-        who = _parse_who(f.who)
+        who = _who_of(f, printed)
         if f.kind is AttributionKind.HEADER_BLOCK and f.reply_to:
             reply = _parse_who(f.reply_to)
             sender_is_list = bool(who.via) or who.address.casefold() in self.list_addresses
