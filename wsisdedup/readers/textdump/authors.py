@@ -1,0 +1,231 @@
+"""Who wrote each message: clues per kind (attribution, signature, roster) and the vote."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Final
+
+import regex
+from rapidfuzz import utils
+
+from wsisdedup.model import Person
+from wsisdedup.readers.textdump.evidence import AuthorClue, ClueKind, DumpAttribution
+from wsisdedup.readers.textdump.messages import _Messages
+from wsisdedup.readers.textdump.names import _NAME_WORD, _NameIndex, _resolve
+from wsisdedup.readers.textdump.quoting import _Located
+
+# Votes: an attribution naming the author outweighs any sign-off.
+_W_ATTRIBUTION: Final = 3
+_W_FULL_NAME: Final = 2
+_W_SIGNOFF: Final = 2
+_W_WEAK: Final = 1
+
+
+_GREETINGS = frozenset(
+    "hi hello dear hey hallo bonjour hola ciao salut moin hej thank thanks greetings".split()
+)
+_SIGNOFF_CUES = frozenset(
+    (
+        "regards best cheers thanks thank sincerely yours greetings br rgds ciao saludos "
+        "cordialement hilsen mvh gruß grüße gruss gruesse groeten salutations atentamente "
+        "cumprimentos saluti wishes love"
+    ).split()
+)
+_GREETING_ZONE: Final = 5
+_SIGNOFF_ZONE: Final = 4
+
+
+class _Authors:
+    """Author clues per kind, and the vote over them: attributions of the messages that quote
+    a message (`ClueKind.ATTRIBUTION`), its own sign-off, signature or closing initial
+    (`ClueKind.SIGNATURE`), and elimination per roster (`ClueKind.ROSTER`)."""
+
+    def __init__(self, messages: _Messages) -> None:
+        self.m = messages
+        self.count = messages.count
+        self.roster_of = messages.roster_of
+        self.initials: list[tuple[str, ...]] = []
+        """Per message: the participants its closing initial may stand for."""
+
+    def clues(
+        self, located: list[list[_Located]], atts: list[list[DumpAttribution]]
+    ) -> list[list[AuthorClue]]:
+        """Per message: the attribution clues, then its own signature clues."""
+        clues = self._attribution_clues(atts)
+        self._signature_clues(clues, located, atts)
+        return clues
+
+    def _attribution_clues(self, atts: list[list[DumpAttribution]]) -> list[list[AuthorClue]]:
+        """The name each attribution gives, for the message it introduces."""
+        clues: list[list[AuthorClue]] = [[] for _ in range(self.count)]
+        for message_atts in atts:
+            for att in message_atts:
+                q = att.quoted_index
+                if q is None or att.forward or not att.name:
+                    continue
+                clues[q].append(
+                    AuthorClue(
+                        name=att.name,
+                        kind=ClueKind.ATTRIBUTION,
+                        weight=_W_ATTRIBUTION,
+                        address=att.address,
+                    )
+                )
+        return clues
+
+    def _signature_clues(
+        self,
+        clues: list[list[AuthorClue]],
+        located: list[list[_Located]],
+        atts: list[list[DumpAttribution]],
+    ) -> None:
+        """Names in each message's own text (sign-off, signature, a closing initial)."""
+        # Names a sign-off may match: the roster, then names attributions give that the roster
+        # lacks (a dump may have no roster, or an incomplete one).
+        named = dict.fromkeys(a.name for message_atts in atts for a in message_atts if a.name)
+        indexes: dict[tuple[str, ...], _NameIndex] = {}
+        for i in range(self.count):
+            roster = self.roster_of[i]
+            index = indexes.get(roster)
+            if index is None:
+                known = [*roster, *(n for n in named if _resolve(n, roster) is None)]
+                index = indexes[roster] = _NameIndex.of(known)
+            own = self._own_text(i, located[i])
+            clues[i].extend(_signature_clues(own, index))
+            initials = _initial_candidates(own, roster)
+            if len(initials) == 1:
+                clues[i].append(
+                    AuthorClue(name=initials[0], kind=ClueKind.SIGNATURE, weight=_W_WEAK)
+                )
+            self.initials.append(tuple(initials))
+
+    def _own_text(self, i: int, locs: list[_Located]) -> str:
+        """The message's main line up to its first attribution: its author's own words."""
+        main = self.m.main_line(i)
+        text = self.m.lines[main]
+        for loc in locs:
+            if loc.line == main:
+                return text[: loc.column]
+        return text
+
+    def authors(self, clues: list[list[AuthorClue]], groups: list[int]) -> list[Person]:
+        """The vote per message, then shared initials and elimination for those left."""
+        out = [_vote(cs) for cs in clues]
+        self._by_initial(out, clues, groups)
+        self._by_elimination(out, clues)
+        return out
+
+    def _by_initial(
+        self, out: list[Person], clues: list[list[AuthorClue]], groups: list[int]
+    ) -> None:
+        """An initial shared by several participants ("J."): the one already writing in the
+        same thread."""
+        for i, initials in enumerate(self.initials):
+            if out[i].name or len(initials) < 2:
+                continue
+            present = {out[j].name for j in range(self.count) if groups[j] == groups[i]}
+            hits = [name for name in initials if name in present]
+            if len(hits) == 1:
+                clues[i].append(AuthorClue(name=hits[0], kind=ClueKind.SIGNATURE, weight=_W_WEAK))
+                out[i] = Person(name=hits[0])
+
+    def _by_elimination(self, out: list[Person], clues: list[list[AuthorClue]]) -> None:
+        """Elimination, per roster: one message left without an author, one name left unused."""
+        members: dict[tuple[str, ...], list[int]] = {}
+        for i, roster in enumerate(self.roster_of):
+            if roster:
+                members.setdefault(roster, []).append(i)
+        for roster, ids in members.items():
+            unknown = [i for i in ids if not out[i].name]
+            used = {_resolve(out[i].name, roster) for i in ids if out[i].name}
+            left = [name for name in roster if name not in used]
+            if len(unknown) == 1 and len(left) == 1:
+                clues[unknown[0]].append(
+                    AuthorClue(name=left[0], kind=ClueKind.ROSTER, weight=_W_WEAK)
+                )
+                out[unknown[0]] = Person(name=left[0])
+
+
+def _vote(clues: Sequence[AuthorClue]) -> Person:
+    if not clues:
+        return Person()
+    score: Counter[str] = Counter()
+    spelling: dict[str, str] = {}
+    address: dict[str, str] = {}
+    for c in clues:
+        key = c.name.casefold()
+        score[key] += c.weight
+        spelling.setdefault(key, c.name)
+        if c.address and key not in address:
+            address[key] = c.address
+    order = {c.name.casefold(): n for n, c in reversed(list(enumerate(clues)))}
+    best = max(score, key=lambda k: (score[k], -order[k]))
+    return Person(name=spelling[best], address=address.get(best, ""))
+
+
+def _signature_clues(own: str, index: _NameIndex) -> list[AuthorClue]:
+    """Participants named in a message's sign-off or signature.
+
+    A full name anywhere counts (a signature block may be long); a single name or a nickname
+    ("~spot") counts only in sign-off position: after a closing word ("Regards", "Best"), after
+    "-" or "~", or among the last words; and only if it names one participant. Names right
+    after a greeting are the addressee."""
+    if not index.names:
+        return []
+    spans = [(m.group(), m.start()) for m in _NAME_WORD.finditer(own)]
+    folded = [w.lower() for w, _ in spans]
+    n = len(folded)
+    full: dict[str, int] = {}
+    for j, word in enumerate(folded):
+        for name, toks in index.by_first.get(word, ()):
+            if tuple(folded[j : j + len(toks)]) == toks and not _after_greeting(folded, j):
+                full[name] = j
+    out = [
+        AuthorClue(
+            name=name,
+            kind=ClueKind.SIGNATURE,
+            weight=_W_FULL_NAME + (1 if j >= n / 2 or _after_cue(folded, own, spans, j) else 0),
+        )
+        for name, j in full.items()
+    ]
+    signed: set[str] = set()
+    for j, word in enumerate(folded):
+        owner = index.single.get(word)
+        if owner is None or owner in full or owner in signed:
+            continue
+        if _signoff_position(folded, own, spans, j) and not _after_greeting(folded, j):
+            signed.add(owner)
+            out.append(AuthorClue(name=owner, kind=ClueKind.SIGNATURE, weight=_W_SIGNOFF))
+    return out
+
+
+def _after_greeting(words: Sequence[str], j: int) -> bool:
+    if j < _GREETING_ZONE and any(w in _GREETINGS for w in words[:j]):
+        return True
+    return j > 0 and words[j - 1] in {"hi", "hello", "dear", "hey", "hallo"}
+
+
+def _after_cue(words: Sequence[str], own: str, spans: Sequence[tuple[str, int]], j: int) -> bool:
+    if any(w in _SIGNOFF_CUES for w in words[max(0, j - 3) : j]):
+        return True
+    start = spans[j][1]
+    return start > 0 and own[start - 1] in "-~—"
+
+
+def _signoff_position(
+    words: Sequence[str], own: str, spans: Sequence[tuple[str, int]], j: int
+) -> bool:
+    return j >= len(words) - _SIGNOFF_ZONE or _after_cue(words, own, spans, j)
+
+
+_INITIAL_SIGNOFF = regex.compile(r"(?:^|(?<=\s))(?P<i>\p{Lu}|\p{Ll})[./](?=\s*$)")
+
+
+def _initial_candidates(own: str, roster: Sequence[str]) -> list[str]:
+    """ "J." or "v/" closing a message: the participants whose first name has that initial."""
+    m = _INITIAL_SIGNOFF.search(own.rstrip()[-40:])
+    if m is None:
+        return []
+    initial = m.group("i").casefold()
+    return [p for p in roster if utils.default_process(p)[:1] == initial]

@@ -1,0 +1,165 @@
+"""Step 3: after the split, who wrote each message, when, what it quotes, and its group.
+
+**Who and when.** A message's author is voted from (a) the attributions of the messages that
+quote it (the quoted message is the one holding the first occurrence of the words that follow
+the attribution), (b) its own sign-off and signature matched against the roster with rapidfuzz
+("Annebeth" is "Annebeth Lange"), and (c) elimination: the one roster name left for the one
+message left. A date comes only from such attributions, and only when the attribution prints
+its zone: the time an attribution prints is the *replier's* wall clock, so a time without a zone
+is kept, naive, in the evidence (`DumpAttribution.local_time`) and the message's date is None
+rather than a guess that can be off by fourteen hours.
+
+**Threads.** A reader yields messages, not trees; `in_reply_to` stays empty (a dump has no ids).
+`MessageEvidence` gives the thread stage what the dump says: the attributions found in each
+message, the message each attribution points to, the message each message quotes, and the group
+(thread) it was read into. Every message of a group gets the group's subject.
+
+Each message's `body` is exactly its lines joined with "\\n": nothing is lost, and the
+segmenting stage later splits new text from quote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Final
+
+from wsisdedup.model import ParsedMessage, Person, Problem, Source
+from wsisdedup.readers.textdump.authors import _Authors
+from wsisdedup.readers.textdump.evidence import DumpAttribution, MessageEvidence, TextDump
+from wsisdedup.readers.textdump.messages import _Layout, _Messages
+from wsisdedup.readers.textdump.quoting import _locate, _Quoting
+from wsisdedup.readers.textdump.words import _Words
+from wsisdedup.text.subject import strip_subject
+
+FORMAT: Final = "text-dump"
+
+
+class _Inference:
+    """Everything after the split: attributions, what each message quotes, groups, subjects,
+    authors and dates."""
+
+    def __init__(self, lines: Sequence[str], words: _Words, layout: _Layout, path: str) -> None:
+        self.m = _Messages(lines, words, layout)
+        self.lines = lines
+        self.spans = layout.spans
+        self.subject_of = layout.subject_of
+        self.path = path
+        self.count = len(layout.spans)
+
+    # -- the whole inference -----------------------------------------------------------------
+
+    def run(self) -> TextDump:
+        quoting = _Quoting(self.m)
+        located = [_locate(self.m, i) for i in range(self.count)]
+        quoting.learn_list_addresses(located)
+        attributions = [[quoting.attribution(loc) for loc in locs] for locs in located]
+        quotes = [quoting.quotes(i, located[i], attributions[i]) for i in range(self.count)]
+        groups = self._groups(quotes)
+        subjects = self._subjects(groups, attributions)
+        votes = _Authors(self.m)
+        clues = votes.clues(located, attributions)
+        authors = votes.authors(clues, groups)
+        quoted_by = self._quoted_by(attributions)
+        heads: dict[int, int | None] = {}
+        for i, g in enumerate(groups):
+            heads.setdefault(g, self.subject_of[i])
+        dates = self._dates(attributions)
+        messages: list[ParsedMessage] = []
+        evidence: list[MessageEvidence] = []
+        for i, (a, b) in enumerate(self.spans):
+            messages.append(
+                ParsedMessage(
+                    source=Source(path=self.path, format=FORMAT, line=a + 1, index=i),
+                    author=authors[i],
+                    date=dates.get(i),
+                    subject=subjects[groups[i]],
+                    body=self.m.bodies[i],
+                    problems=self._problems(authors[i], a),
+                    quotes_index=quotes[i],
+                )
+            )
+            head = heads[groups[i]]
+            evidence.append(
+                MessageEvidence(
+                    index=i,
+                    line=a + 1,
+                    end_line=b,
+                    thread=groups[i],
+                    subject_line=None if head is None else head + 1,
+                    attributions=tuple(attributions[i]),
+                    quotes=quotes[i],
+                    quoted_by=tuple(quoted_by[i]),
+                    author_clues=tuple(clues[i]),
+                )
+            )
+        return TextDump(
+            messages=tuple(messages), evidence=tuple(evidence), participants=self.m.participants
+        )
+
+    def _problems(self, author: Person, first_line: int) -> tuple[Problem, ...]:
+        """A message no clue names is reported (its author stays empty)."""
+        if author.name or author.address:
+            return ()
+        return (
+            Problem(
+                what="text dump: no author found (no attribution names this message, "
+                "no sign-off or signature matches the roster)",
+                path=self.path,
+                line=first_line + 1,
+            ),
+        )
+
+    def _quoted_by(self, atts: list[list[DumpAttribution]]) -> list[list[int]]:
+        """Per message: the messages whose attributions point at it, in dump order."""
+        quoted_by: list[list[int]] = [[] for _ in range(self.count)]
+        for i, message_atts in enumerate(atts):
+            for att in message_atts:
+                q = att.quoted_index
+                if q is not None and i not in quoted_by[q]:
+                    quoted_by[q].append(i)
+        return quoted_by
+
+    def _groups(self, quotes: list[int | None]) -> list[int]:
+        """A message joins the group of the message it quotes, unless a subject line heads it;
+        otherwise it starts a group."""
+        groups: list[int] = []
+        count = 0
+        for i, q in enumerate(quotes):
+            if self.subject_of[i] is None and q is not None:
+                groups.append(groups[q])
+            else:
+                groups.append(count)
+                count += 1
+        return groups
+
+    def _subjects(self, groups: list[int], atts: list[list[DumpAttribution]]) -> list[str]:
+        """Each group's subject: its subject line, else the subject a header block quoting one
+        of its messages gives (without reply prefixes and list tags), else none."""
+        subjects = [""] * (max(groups) + 1 if groups else 0)
+        for i, g in enumerate(groups):
+            head = self.subject_of[i]
+            if head is not None and not subjects[g]:
+                subjects[g] = " ".join(self.lines[head].split())
+        for message_atts in atts:
+            for att in message_atts:
+                q = att.quoted_index
+                if q is not None and att.subject and not att.forward and not subjects[groups[q]]:
+                    subjects[groups[q]] = strip_subject(att.subject)
+        return subjects
+
+    def _dates(self, atts: list[list[DumpAttribution]]) -> dict[int, datetime]:
+        """Per message, the first zoned time an attribution gives for it (see the module
+        docstring for why a time without a zone is not used)."""
+        dates: dict[int, datetime] = {}
+        for message_atts in atts:
+            for att in message_atts:
+                if att.quoted_index is not None and att.date is not None:
+                    dates.setdefault(att.quoted_index, att.date)
+        return dates
+
+    # -- authors -------------------------------------------------------------------------------
+
+
+def _infer(lines: Sequence[str], words: _Words, layout: _Layout, path: str) -> TextDump:
+    return _Inference(lines, words, layout, path).run()

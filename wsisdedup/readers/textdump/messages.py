@@ -1,0 +1,83 @@
+"""The dump cut into messages: each message's lines and body, and the maps between offsets in a
+body, lines of the dump and words of the stream.
+
+The split (`split.py`) gives a `_Layout`; inference (`quoting.py`, `authors.py`, `infer.py`)
+reads it through `_Messages`, which places what a body search finds back in the dump.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+
+import attrs
+
+from wsisdedup.readers.textdump.words import _Words
+
+
+@attrs.frozen(kw_only=True)
+class _Layout:
+    spans: tuple[tuple[int, int], ...]
+    """Per message: [first line, last line + 1)."""
+    subject_of: tuple[int | None, ...]
+    """Per message: the subject line directly before it (it starts a thread), if any."""
+
+
+class _Messages:
+    """The messages of a split dump: bodies, rosters, and positions between bodies, lines and
+    words (attributions are found in bodies, repetition is known per word)."""
+
+    def __init__(self, lines: Sequence[str], words: _Words, layout: _Layout) -> None:
+        self.lines = lines
+        self.w = words
+        self.spans = layout.spans
+        self.subject_of = layout.subject_of
+        self.count = len(layout.spans)
+        self.line_message = [-1] * len(lines)
+        self.bodies: list[str] = []
+        self.starts: list[list[int]] = []
+        for i, (a, b) in enumerate(layout.spans):
+            starts = [0]
+            for k in range(a, b - 1):
+                starts.append(starts[-1] + len(lines[k]) + 1)
+            self.starts.append(starts)
+            self.bodies.append("\n".join(lines[a:b]))
+            for k in range(a, b):
+                self.line_message[k] = i
+        self.participants = tuple(name for _, names in words.rosters for name in names)
+        self.roster_of = [self._roster(a) for a, _ in layout.spans]
+
+    def _roster(self, first_line: int) -> tuple[str, ...]:
+        """A message's roster: the first one after it (a page lists its participants at the
+        end), else the last one before it."""
+        after = [names for line, names in self.w.rosters if line >= first_line]
+        before = [names for line, names in self.w.rosters if line < first_line]
+        return after[0] if after else before[-1] if before else ()
+
+    def line_col(self, i: int, offset: int) -> tuple[int, int]:
+        starts = self.starts[i]
+        k = bisect.bisect_right(starts, offset) - 1
+        return self.spans[i][0] + k, offset - starts[k]
+
+    def offset(self, i: int, p: int) -> int:
+        """The offset in message i's body of word p."""
+        line = self.w.word_line[p]
+        return self.starts[i][line - self.spans[i][0]] + self.w.word_start(p)
+
+    def word_at(self, line: int, column: int) -> int:
+        """The first word of the stream at or after `column` of `line`."""
+        for p in range(line, len(self.lines)):
+            ws = self.w.line_words(p)
+            for q in ws:
+                if p > line or self.w.word_start(q) >= column:
+                    return q
+        return len(self.w.ids)
+
+    def stop(self, i: int) -> int:
+        """The end of message i's words in the stream."""
+        return self.w.line_words(self.spans[i][1] - 1).stop
+
+    def main_line(self, i: int) -> int:
+        """The message's first line with words: its flattened body."""
+        a, b = self.spans[i]
+        return next((k for k in range(a, b) if self.w.line_words(k)), a)

@@ -1,0 +1,75 @@
+"""Step 0: line roles that need no analysis (roster, first subject line), and rule lines."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from typing import Final
+
+import attrs
+import regex
+
+from wsisdedup.readers.textdump.attributions import _line_attribution_end
+
+# Subject lines are short: a first line longer than this is a message, not a subject.
+_FIRST_SUBJECT_CHARS: Final = 250
+
+
+_ROSTER_HEADER = regex.compile(r"\s{0,8}participants\s{0,4}\(\s{0,4}(?P<n>\d{1,6})\s{0,4}\)\s{0,8}")
+# Roster entries: a name, perhaps with the "-" the page put between entries; no sentence.
+_ROSTER_ENTRY_CHARS: Final = 80
+_ROSTER_JUNK = regex.compile(r"[\s\-–—•·|]+")
+# A line that starts with a rule of underscores, dashes, equals or tildes (list footers,
+# Outlook's reply separator).
+_RULE_START = regex.compile(r"\s{0,8}[_=~\-]{8,}")
+
+
+class _Role(enum.Enum):
+    MESSAGE = "message"
+    SUBJECT = "subject"
+    ROSTER = "roster"
+
+
+@attrs.frozen(kw_only=True)
+class _Prepass:
+    roles: tuple[_Role, ...]
+    rosters: tuple[tuple[int, tuple[str, ...]], ...]
+    """(line of the roster header, its names), in dump order."""
+
+
+def _prepass(lines: Sequence[str]) -> _Prepass:
+    roles = [_Role.MESSAGE] * len(lines)
+    rosters: list[tuple[int, tuple[str, ...]]] = []
+    i = 0
+    while i < len(lines):
+        m = _ROSTER_HEADER.fullmatch(lines[i])
+        if m is None:
+            i += 1
+            continue
+        want = int(m.group("n"))
+        roles[i] = _Role.ROSTER
+        names: list[str] = []
+        j = i + 1
+        while j < len(lines) and len(names) < want:
+            entry = lines[j]
+            if len(entry) > _ROSTER_ENTRY_CHARS or _ROSTER_HEADER.fullmatch(entry):
+                break
+            name = _ROSTER_JUNK.sub(" ", entry).strip()
+            if name and not any(ch.isalpha() for ch in name):
+                break
+            roles[j] = _Role.ROSTER
+            if name:
+                names.append(name)
+            j += 1
+        rosters.append((i, tuple(names)))
+        i = j
+    first = next((n for n, line in enumerate(lines) if line.strip()), None)
+    if (
+        first is not None
+        and roles[first] is _Role.MESSAGE
+        and len(lines[first]) <= _FIRST_SUBJECT_CHARS
+        and _line_attribution_end(lines[first]) is None
+        and any(r is _Role.MESSAGE and lines[n].strip() for n, r in enumerate(roles) if n > first)
+    ):
+        roles[first] = _Role.SUBJECT
+    return _Prepass(roles=tuple(roles), rosters=tuple(rosters))

@@ -1,0 +1,166 @@
+"""Step 1: the word stream of a dump, its shingles and what each word repeats."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Final
+
+import attrs
+
+from wsisdedup.readers.textdump.prepass import _Prepass, _Role
+from wsisdedup.text.normalise import canonical
+
+# Shingle width in words. Four-word phrases recur by chance in one list ("thank you for the");
+# five-word ones seldom do, and a quoted line shorter than five words is still matched through
+# the shingles it shares with its neighbours (the word stream runs across lines).
+_K: Final = 5
+# A line "starts seen" when this share of its first `_HEAD_WORDS` words is covered: one chance
+# five-word match in a new message's first twelve words covers 5/12 < 0.6.
+_HEAD_WORDS: Final = 12
+_HEAD_SHARE: Final = 0.6
+
+
+# Links, addresses and `[domain]` labels carry no evidence of repetition: one link is written
+# as itself, as a rewritten (urldefense) link, cut short, or labelled, in different copies (the
+# canonical form already reduces links to their hosts; this also covers what it leaves). Each
+# pattern runs only on texts holding its mark, and starts only where its mark can start.
+_NOT_WORDS: Final = (
+    ("<", re.compile(r"<[^<>\s]{1,2000}>")),
+    ("://", re.compile(r"(?<!\S)\S{0,20}://\S{0,2000}")),
+    ("mailto:", re.compile(r"mailto:\S{0,500}")),
+    ("www.", re.compile(r"www\.\S{0,2000}")),
+    ("@", re.compile(r"(?<!\S)[^\s@]{0,64}@\S{0,255}")),
+    ("[", re.compile(r"\[[\w-]{1,63}\.[\w.-]{1,200}\]")),
+)
+_WORD = re.compile(r"[^\W_]+")
+
+
+@attrs.frozen(kw_only=True)
+class _Words:
+    """The word stream of the dump and what each word repeats."""
+
+    roles: tuple[_Role, ...]
+    rosters: tuple[tuple[int, tuple[str, ...]], ...]
+    line_first: tuple[int, ...]
+    """Index of each line's first word in the stream (its end is the next line's first)."""
+    word_line: tuple[int, ...]
+    lines: tuple[str, ...]
+    ids: tuple[int, ...]
+    first: tuple[int, ...]
+    """For each shingle start p: where that shingle first occurred (p itself if new)."""
+    covered: tuple[bool, ...]
+    head_seen: tuple[bool, ...]
+    """Per line: its first words are covered."""
+    coverage: tuple[float, ...]
+    """Per line: share of its words covered."""
+
+    _offsets: dict[int, tuple[int, ...]] = attrs.field(factory=dict, eq=False, repr=False)
+
+    def word_start(self, p: int) -> int:
+        """Where word p starts in its line (original text)."""
+        line = self.word_line[p]
+        offsets = self._offsets.get(line)
+        if offsets is None:
+            offsets = self._offsets[line] = _line_offsets(self.lines[line])
+        return offsets[p - self.line_first[line]]
+
+    def line_words(self, line: int) -> range:
+        end = self.line_first[line + 1] if line + 1 < len(self.line_first) else len(self.ids)
+        return range(self.line_first[line], end)
+
+    def repeats(self, p: int) -> bool:
+        """The shingle starting at word `p` occurred entirely before p's line."""
+        if p + _K > len(self.ids):
+            return False
+        return self.first[p] + _K <= self.line_first[self.word_line[p]]
+
+
+def _words_text(line: str) -> str:
+    """A line's canonical text with addresses (and any link the canonical form kept) blanked
+    out, keeping lengths so that canonical offsets hold."""
+    text = canonical(line).text
+    for mark, pattern in _NOT_WORDS:
+        if mark in text:
+            text = pattern.sub(_blank, text)
+    return text
+
+
+def _blank(m: re.Match[str]) -> str:
+    return " " * len(m.group())
+
+
+def _canonical_words(line: str) -> list[str]:
+    """The words of a line's canonical text, outside addresses."""
+    return _WORD.findall(_words_text(line))
+
+
+def _line_offsets(line: str) -> tuple[int, ...]:
+    """Where each word of `_canonical_words(line)` starts in the line itself. Only lines with
+    attributions need this, so it is computed on demand (the offset map is slow per word)."""
+    offsets = canonical(line).offsets
+    return tuple(offsets[m.start()] for m in _WORD.finditer(_words_text(line)))
+
+
+def _index_words(lines: Sequence[str], pre: _Prepass) -> _Words:
+    vocab: dict[str, int] = {}
+    ids: list[int] = []
+    word_line: list[int] = []
+    line_first: list[int] = []
+    for n, line in enumerate(lines):
+        line_first.append(len(ids))
+        if pre.roles[n] is not _Role.MESSAGE or not line.strip():
+            continue
+        found = _canonical_words(line)
+        ids.extend([vocab.setdefault(word, len(vocab)) for word in found])
+        word_line.extend([n] * len(found))
+    total = len(ids)
+    seen: dict[int, int] = {}
+    first = [
+        seen.setdefault(hash(key), p)
+        for p, key in enumerate(zip(*(ids[j:] for j in range(_K)), strict=False))
+    ]
+    # A word is covered when some shingle over it occurred entirely before the word's line.
+    # `reach[q]` is the last word covered by a shingle whose covered part starts at q.
+    own_line_start = [line_first[n] for n in word_line]
+    reach = [-1] * (total + 1)
+    for p, f in enumerate(first):
+        if f >= p:
+            continue
+        limit = f + _K
+        q = p
+        while q < p + _K and own_line_start[q] < limit:
+            q += 1
+        if q < p + _K and reach[q] < p + _K - 1:
+            reach[q] = p + _K - 1
+    covered = [False] * total
+    running = -1
+    for q in range(total):
+        if reach[q] > running:
+            running = reach[q]
+        covered[q] = running >= q
+    head_seen: list[bool] = []
+    coverage: list[float] = []
+    for n in range(len(lines)):
+        start = line_first[n]
+        end = line_first[n + 1] if n + 1 < len(lines) else total
+        count = end - start
+        head = min(count, _HEAD_WORDS)
+        if count == 0:
+            head_seen.append(False)
+            coverage.append(0.0)
+            continue
+        head_seen.append(sum(covered[start : start + head]) >= _HEAD_SHARE * head)
+        coverage.append(sum(covered[start:end]) / count)
+    return _Words(
+        roles=pre.roles,
+        rosters=pre.rosters,
+        line_first=tuple(line_first),
+        word_line=tuple(word_line),
+        lines=tuple(lines),
+        ids=tuple(ids),
+        first=tuple(first),
+        covered=tuple(covered),
+        head_seen=tuple(head_seen),
+        coverage=tuple(coverage),
+    )
