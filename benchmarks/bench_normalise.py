@@ -2,7 +2,7 @@
 
 Prints one row per corpus: MB of body text, then MB/s of
 
-- `tokenise`: `re.findall(r"\\w+")` over the same bodies, the reference pass of PERFORMANCE.md
+- `tokenise`: `re.findall(r"\\w+")` over the same bodies, the reference pass of docs/performance.md
   (absolute speeds vary from machine to machine and with load; the ratio to this one holds);
 - `canonical`: `wsisdedup.text.normalise.canonical` on each body, and its cost in tokenisations;
 - `footers+c`: `footer_spans` given the canonical form (what the segmenter pays on top of it);

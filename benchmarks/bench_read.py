@@ -5,7 +5,7 @@
 
 Rows:
 - `stdlib reference`: `mailbox.mbox` split + `email` compat32 parse + first text/plain part
-  decoded (PERFORMANCE.md's reference, ~2,700 msg/s on its synthetic archive), on the
+  decoded (docs/performance.md's reference, ~2,700 msg/s on its synthetic archive), on the
   decompressed file;
 - `read_messages (.txt)`: this reader on the same decompressed file;
 - `read_messages (.txt.gz)`: this reader on the gzip file as bundled (decompressing as it goes).

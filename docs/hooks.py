@@ -431,13 +431,13 @@ def gen_segment_kinds() -> str:
 
 
 def gen_index_settings() -> str:
-    """The matching stage's knobs with their defaults, from wsisdedup.match.index.IndexSettings."""
+    """The matching stage's knobs with their defaults, from match.records.IndexSettings."""
     import attrs
 
-    index = _module("wsisdedup.match.index")
+    index = _module("wsisdedup.match.records")
     settings = _attr(index, "IndexSettings", type)
     if not attrs.has(settings):
-        raise DocsTableError("wsisdedup.match.index.IndexSettings is not an attrs class")
+        raise DocsTableError("wsisdedup.match.records.IndexSettings is not an attrs class")
     docs = attribute_docs(settings)
     default = settings()
     rows = [
@@ -688,8 +688,7 @@ def gen_status() -> str:
             state(
                 copies == 1,
                 kept,
-                "a message archived twice is kept twice "
-                "(`wsisdedup.match.index` is not run by `read`)",
+                "a message archived twice is kept twice (`wsisdedup.match` is not run by `read`)",
             ),
         )
     )

@@ -1,7 +1,7 @@
 """The whole pipeline: read -> normalise -> segment -> match -> thread -> Archive.
 
 Each stage is a pure function of the previous stage's frozen values; this module only wires them
-together and counts. It is split in the two phases DESIGN.md asks for: a per-message map
+together and counts. It is split in the two phases of docs/architecture.md: a per-message map
 (`analyse_message`: parse, segment, find links) that needs nothing but the message, then archive
 -wide joins (footers, repeated text, duplicates, threads) that need all messages.
 """

@@ -1,6 +1,6 @@
 """The join phase of the matching stage: what each message repeats, and which are copies.
 
-The stage has the two phases DESIGN.md asks for:
+The stage has the two phases of docs/architecture.md:
 
 1. **map** (`wsisdedup.match.fingerprints.fingerprint`): one message alone -> a `Fingerprint`.
 2. **join** (`match_archive`, `find_repeats`, `find_duplicates`): in archive order, a dict from
@@ -11,9 +11,10 @@ The stage has the two phases DESIGN.md asks for:
    quote points to the original author. Copies are confirmed with rapidfuzz `Indel` on the own
    words (`wsisdedup.match.copies`).
 
-Memory is what limits the scale (PERFORMANCE.md): the index keeps one shingle in `sample` for the
-last `window` messages and thins older messages to one in `old_sample`, so long quotes and copies
-of old messages are still found while the dict stays a fraction of the archive's text.
+Memory is what limits the scale (docs/performance.md): the index keeps one shingle in `sample`
+for the last `window` messages and thins older messages to one in `old_sample`, so long quotes
+and copies of old messages are still found while the dict stays a fraction of the archive's
+text.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from wsisdedup.match.records import (
     DuplicateGroup,
     Fingerprint,
     IndexDoc,
-    IndexSettings,  # docs/hooks.py reads it from here for the settings table
+    IndexSettings,
     Match,
     Progress,
 )

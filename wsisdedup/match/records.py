@@ -36,7 +36,7 @@ class IndexSettings:
     """The knobs of the matching stage; the defaults suit mailing lists."""
 
     shingle_words: int = attrs.field(default=5, validator=attrs.validators.in_(range(2, 9)))
-    """Words per shingle (2-8; 5 found every quote source in PERFORMANCE.md)."""
+    """Words per shingle (2-8; 5 found every quote source in docs/performance.md)."""
     sample: int = attrs.field(default=4, validator=_is_power_of_two)
     """Keep one shingle in `sample` in the index (memory / recall trade)."""
     min_hits: int = 2

@@ -20,7 +20,7 @@ from wsisdedup.readers.maildir import is_maildir, read_folder, read_maildir
 from wsisdedup.readers.mbox import MBOX, PIPERMAIL, read_mbox
 from wsisdedup.readers.sniff import is_binary, looks_like_text_dump, sniff
 from wsisdedup.readers.stream import Input, open_input, source_name
-from wsisdedup.readers.textdump.split import read_text_dump
+from wsisdedup.readers.textdump import read_text_dump
 
 __all__ = ["FORMATS", "looks_like_text_dump", "read_messages", "sniff"]
 

@@ -244,7 +244,7 @@ def parse_or_problem(
     """Parse one message; a failure inside `email` becomes a Problem naming the message."""
     try:
         return parse_message(data, source=source, envelope=envelope, problems=problems)
-    except Exception as exc:  # one broken message must not stop the archive (DESIGN.md)
+    except Exception as exc:  # one broken message must not stop the archive (docs/architecture.md)
         log.debug("cannot parse message at %s", source, exc_info=True)
         return Problem(
             what=f"cannot parse message: {type(exc).__name__}: {exc}",

@@ -1,6 +1,6 @@
 """One message's bytes to a `ParsedMessage`: headers decoded, body as text.
 
-Speed decides the design (PERFORMANCE.md: compat32 is the reference; policy.default is 7x
+Speed decides the design (docs/performance.md: compat32 is the reference; policy.default is 7x
 slower). The `email` package is used where it is cheap and subtle: Content-Type parameters
 (RFC 2231, quoting) through a compat32 `Message` holding that one header, RFC 2047 words,
 addresses and dates. The rest is done on bytes here: the header block is split in one pass

@@ -25,7 +25,7 @@ see through all of that, so it works on a canonical form in which those differen
 `Canonical.offsets` maps each canonical character back to the original text, so a match found
 in canonical text is reported as a span of the body (`Canonical.span`).
 
-Speed (see PERFORMANCE.md: every pass over the text costs about a tokenisation): the text is
+Speed (docs/performance.md: every pass over the text costs about a tokenisation): the text is
 folded with whole-string operations (`str.lower`, `str.replace` for the non-ASCII characters
 present), special tokens are found with `str.find` for literals, and the lines are stripped
 and joined with `map` and `str.join`, so a line without tokens costs no Python bytecode. Only
