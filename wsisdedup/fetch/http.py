@@ -12,12 +12,9 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
-import gzip
-import json
 import os
 import tempfile
 import time
-import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +25,13 @@ import httpx
 
 from wsisdedup import __version__
 from wsisdedup.fetch.errors import FetchError
+from wsisdedup.fetch.files import (
+    BadDownload,
+    fsync_dir,
+    load_validators,
+    save_validators,
+    verify_gzip,
+)
 from wsisdedup.fetch.model import EventKind, Target
 
 __all__ = ["DownloadFailed", "Downloaded", "HttpClient", "Politeness", "parse_retry_after"]
@@ -185,7 +189,7 @@ class HttpClient:
         """Fetch `target` into `out_dir/target.name`; raises DownloadFailed."""
         dest = out_dir / target.name
         sidecar = cache_dir / (target.name + ".json")
-        validators = _load_validators(sidecar, dest) if target.conditional else {}
+        validators = load_validators(sidecar, dest) if target.conditional else {}
 
         def once() -> Downloaded:
             return self._download_once(target, dest, sidecar, validators, emit)
@@ -212,8 +216,10 @@ class HttpClient:
             with self._client.stream(
                 target.method, target.url, headers=headers, data=data
             ) as response:
-                if response.status_code == 304 and validators:
-                    return Downloaded("unchanged", dest, dest.stat().st_size)
+                if response.status_code == 304:
+                    if validators and dest.exists():
+                        return Downloaded("unchanged", dest, dest.stat().st_size)
+                    raise DownloadFailed("HTTP 304 Not Modified to an unconditional request", 304)
                 _check_status(response, self._now())
                 total = _content_length(response)
                 fd, tmp_name = tempfile.mkstemp(
@@ -230,11 +236,14 @@ class HttpClient:
                     out.flush()
                     os.fsync(out.fileno())
                 if target.gzip:
-                    _verify_gzip(Path(tmp_name))
+                    try:
+                        verify_gzip(Path(tmp_name))
+                    except BadDownload as exc:
+                        raise DownloadFailed(str(exc), response.status_code) from None
                 os.replace(tmp_name, dest)
                 tmp_name = None
-                _fsync_dir(dest.parent)
-                _save_validators(sidecar, target.url, response.headers, done)
+                fsync_dir(dest.parent)
+                save_validators(sidecar, target.url, response.headers, done)
                 return Downloaded("new", dest, done)
         except httpx.TransportError as exc:
             raise _Retry(_describe(exc), None, None) from exc
@@ -263,51 +272,3 @@ def _check_status(response: httpx.Response, now: datetime) -> None:
 def _content_length(response: httpx.Response) -> int | None:
     value = response.headers.get("Content-Length")
     return int(value) if value is not None and value.isdigit() else None
-
-
-def _verify_gzip(path: Path) -> None:
-    """Decompress the whole file; a truncated or corrupt gzip raises DownloadFailed."""
-    try:
-        with gzip.open(path, "rb") as stream:
-            while stream.read(1 << 20):
-                pass
-    except (EOFError, OSError, zlib.error) as exc:
-        raise DownloadFailed(f"truncated or corrupt gzip, not kept: {exc}") from exc
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory fds
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
-
-
-def _load_validators(sidecar: Path, dest: Path) -> dict[str, str]:
-    """The stored ETag / Last-Modified, only while the file they describe is still whole."""
-    try:
-        stored = json.loads(sidecar.read_text(encoding="utf-8"))
-        size = dest.stat().st_size
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(stored, dict) or stored.get("size") != size:
-        return {}
-    return {k: v for k in ("etag", "last_modified") if isinstance(v := stored.get(k), str)}
-
-
-def _save_validators(sidecar: Path, url: str, headers: httpx.Headers, size: int) -> None:
-    record = {
-        "url": url,
-        "etag": headers.get("ETag"),
-        "last_modified": headers.get("Last-Modified"),
-        "size": size,
-    }
-    sidecar.parent.mkdir(parents=True, exist_ok=True)
-    tmp = sidecar.with_name(sidecar.name + ".tmp")
-    tmp.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
-    os.replace(tmp, sidecar)

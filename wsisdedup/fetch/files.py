@@ -1,0 +1,65 @@
+"""Files of a fetch: gzip verification, durable renames and the ETag / Last-Modified sidecar."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import zlib
+from pathlib import Path
+
+import httpx
+
+__all__ = ["BadDownload", "fsync_dir", "load_validators", "save_validators", "verify_gzip"]
+
+
+class BadDownload(Exception):
+    """The downloaded bytes are not what they claim to be (e.g. a truncated gzip)."""
+
+
+def verify_gzip(path: Path) -> None:
+    """Decompress the whole file; a truncated or corrupt gzip raises BadDownload."""
+    try:
+        with gzip.open(path, "rb") as stream:
+            while stream.read(1 << 20):
+                pass
+    except (EOFError, OSError, zlib.error) as exc:
+        raise BadDownload(f"truncated or corrupt gzip, not kept: {exc}") from exc
+
+
+def fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without directory fds
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)
+
+
+def load_validators(sidecar: Path, dest: Path) -> dict[str, str]:
+    """The stored ETag / Last-Modified, only while the file they describe is still whole."""
+    try:
+        stored = json.loads(sidecar.read_text(encoding="utf-8"))
+        size = dest.stat().st_size
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(stored, dict) or stored.get("size") != size:
+        return {}
+    return {k: v for k in ("etag", "last_modified") if isinstance(v := stored.get(k), str)}
+
+
+def save_validators(sidecar: Path, url: str, headers: httpx.Headers, size: int) -> None:
+    record = {
+        "url": url,
+        "etag": headers.get("ETag"),
+        "last_modified": headers.get("Last-Modified"),
+        "size": size,
+    }
+    sidecar.parent.mkdir(parents=True, exist_ok=True)
+    tmp = sidecar.with_name(sidecar.name + ".tmp")
+    tmp.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    os.replace(tmp, sidecar)
