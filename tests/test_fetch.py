@@ -532,3 +532,17 @@ def test_publicinbox_inbox_by_month_searches(
 def test_months() -> None:
     assert list(month_range("2010-11", "2011-02")) == ["2010-11", "2010-12", "2011-01", "2011-02"]
     assert next_month("2010-12") == "2011-01"
+
+
+def test_a_failed_update_keeps_the_good_copy(
+    server: ArchiveServer, corpus: Corpus, tmp_path: Path
+) -> None:
+    _serve_pipermail(server, corpus)
+    _fetch(f"{server.url}/pipermail/evs/", tmp_path, since="2010-02", until="2010-02")
+    path = "/pipermail/evs/2010-February.txt.gz"
+    server.resources[path].etag = '"2010-02-v2"'  # changed on the server ...
+    server.faults[path] = ["truncate"]  # ... and served cut short
+    report = _fetch(f"{server.url}/pipermail/evs/", tmp_path, since="2010-02", until="2010-02")
+    assert [f.month for f in report.failed] == ["2010-02"]
+    assert _count(tmp_path / "2010-February.txt.gz") == corpus.piper_counts["2010-02"]
+    assert _leftovers(tmp_path) == []

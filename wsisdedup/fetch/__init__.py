@@ -1,9 +1,10 @@
 """Fetch a mailing list's archive files from its web address into a folder.
 
-    >>> from wsisdedup.fetch import fetch
-    >>> report = fetch("https://mail.python.org/pipermail/python-dev/", "python-dev",
-    ...                since="2010-01", until="2010-03")
-    >>> report.summary()
+    from wsisdedup.fetch import fetch
+
+    report = fetch("https://mail.python.org/pipermail/python-dev/", "python-dev",
+                   since="2010-01", until="2010-03")
+    print(report.summary())
 
 Kinds: Mailman 2 pipermail (monthly `.txt.gz`), Mailman 3 HyperKitty (monthly `.mbox.gz`
 exports) and public-inbox (a thread's `t.mbox.gz`, a search's results). See docs/fetch.md.
