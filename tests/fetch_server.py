@@ -97,9 +97,7 @@ class ArchiveServer:
             headers["ETag"] = resource.etag
         if resource.last_modified:
             headers["Last-Modified"] = resource.last_modified
-        if (resource.etag and h.headers.get("If-None-Match") == resource.etag) or (
-            resource.last_modified and h.headers.get("If-Modified-Since") == resource.last_modified
-        ):
+        if self._not_modified(h, resource):
             h.send_response(304)
             for name, value in headers.items():
                 h.send_header(name, value)
@@ -117,6 +115,15 @@ class ArchiveServer:
             return
         data = resource.body[: len(resource.body) // 2] if fault == "truncate" else resource.body
         self._send(h, 200, data, resource.content_type, headers)
+
+    @staticmethod
+    def _not_modified(h: BaseHTTPRequestHandler, resource: Resource) -> bool:
+        # RFC 9110 13.2.2: If-None-Match, when sent, decides; If-Modified-Since is then ignored.
+        if_none_match = h.headers.get("If-None-Match")
+        if if_none_match is not None:
+            return resource.etag is not None and if_none_match == resource.etag
+        since = h.headers.get("If-Modified-Since")
+        return resource.last_modified is not None and since == resource.last_modified
 
     @staticmethod
     def _send(
