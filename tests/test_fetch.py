@@ -8,7 +8,11 @@ disk are read with `wsisdedup.read` and must hold as many messages as the pieces
 
 from __future__ import annotations
 
+import email
+import email.policy
+import email.utils
 import gzip
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -466,16 +470,96 @@ def test_hyperkitty_month_urls_and_archives_prefix(
     assert sum(corpus.hk_counts.values()) == _count(DATA / "3gpp-sa-wg4-evs.mbox")
 
 
-def test_hyperkitty_with_a_disabled_export_is_reported_clearly(
+def test_hyperkitty_with_a_disabled_export_and_no_api_is_reported_clearly(
     server: ArchiveServer, corpus: Corpus, tmp_path: Path
 ) -> None:
     base = _serve_hyperkitty(server, corpus)
     for month in HK_MONTHS:
-        server.faults[f"{base}export/{LIST}-{month}.mbox.gz"] = ["400"]
+        server.faults[f"{base}export/{LIST}-{month}.mbox.gz"] = ["400"] * 2
     report = _fetch(f"{server.url}{base}", tmp_path)
     assert not report.new and len(report.failed) == 3
-    assert all("REST API fallback is not supported" in f.reason for f in report.failed)
+    for failure in report.failed:
+        assert "refuses the mbox export" in failure.reason
+        assert "REST API fallback failed too: HTTP 404" in failure.reason
     assert len([r for r in server.requests if "/export/" in r.path]) == 1
+    assert len(server.seen(f"/hyperkitty/api/list/{LIST}/emails/")) == 1
+    off = _fetch(f"{server.url}{base}", tmp_path / "off", rest_fallback=False)
+    assert len(off.failed) == 3
+    assert all("REST API fallback off" in f.reason for f in off.failed)
+
+
+def _serve_rest_api(server: ArchiveServer, corpus: Corpus, page_size: int = 7) -> dict[str, int]:
+    """The 3GPP pieces as HyperKitty's REST API: each piece's messages dated in its month."""
+    api = f"/hyperkitty/api/list/{LIST}/emails/"
+    entries: list[dict[str, object]] = []
+    hashes: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    for month in HK_MONTHS:
+        for number, raw in enumerate(_split_mbox(corpus.hk[month])):
+            msg = email.message_from_bytes(raw.split(b"\n", 1)[1], policy=email.policy.default)
+            mid = str(msg["Message-ID"] or f"<none-{month}-{number}@x>").strip().strip("<>")
+            key = f"H{len(entries):04d}"
+            hashes[mid] = key
+            body = msg.get_body(("plain",)) if msg.is_multipart() else msg
+            name, address = email.utils.parseaddr(str(msg["From"] or ""))
+            parent = str(msg["In-Reply-To"] or "").strip().strip("<>")
+            entries.append(
+                {
+                    "url": f"{server.url}/hyperkitty/api/list/{LIST}/email/{key}/",
+                    "message_id": mid,
+                    "message_id_hash": key,
+                    "sender": {"address": address.replace("@", " (a) "), "mailman_id": None},
+                    "sender_name": name,
+                    "subject": str(msg["Subject"] or ""),
+                    "date": f"{month}-{1 + number % 27:02d}T{number % 24:02d}:00:00Z",
+                    "parent": parent,
+                    "content": body.get_content() if body is not None else "",
+                }
+            )
+            counts[month] = counts.get(month, 0) + 1
+    for entry in entries:  # parents as detail URLs, as HyperKitty links them
+        parent_key = hashes.get(str(entry["parent"]))
+        entry["parent"] = (
+            f"{server.url}/hyperkitty/api/list/{LIST}/email/{parent_key}/" if parent_key else None
+        )
+        detail = dict(entry)
+        server.resources[f"/hyperkitty/api/list/{LIST}/email/{entry['message_id_hash']}/"] = (
+            Resource(json.dumps(detail).encode(), "application/json")
+        )
+        del entry["content"]
+    entries.sort(key=lambda e: str(e["date"]), reverse=True)
+    for offset in range(0, len(entries), page_size):
+        nxt = offset + page_size
+        page = {
+            "count": len(entries),
+            "next": f"{server.url}{api}?ordering=-date&offset={nxt}"
+            if nxt < len(entries)
+            else None,
+            "results": entries[offset:nxt],
+        }
+        query = "?ordering=-date" + (f"&offset={offset}" if offset else "")
+        server.resources[api + query] = Resource(json.dumps(page).encode(), "application/json")
+    return counts
+
+
+def test_hyperkitty_rest_api_fallback_rebuilds_the_months(
+    server: ArchiveServer, corpus: Corpus, tmp_path: Path
+) -> None:
+    base = _serve_hyperkitty(server, corpus)
+    for month in HK_MONTHS:
+        server.faults[f"{base}export/{LIST}-{month}.mbox.gz"] = ["400"] * 3
+    counts = _serve_rest_api(server, corpus)
+    report = _fetch(f"{server.url}{base}", tmp_path, since="2021-07")
+    assert report.ok, report.failed
+    _assert_counts(report, {m: corpus.hk_counts[m] for m in HK_MONTHS[1:]})
+    pages = server.seen(f"/hyperkitty/api/list/{LIST}/emails/")
+    # newest first: the walk stops at the first page wholly older than July
+    assert 0 < len(pages) < -(-sum(counts.values()) // 7)
+    archive = wsisdedup.read(report.paths[0])
+    assert any("@" in m.author.address for m in archive.messages)
+    # a rerun rebuilds the same bytes: unchanged, not rewritten
+    again = _fetch(f"{server.url}{base}", tmp_path, since="2021-07")
+    assert len(again.unchanged) == 2 and not again.new
 
 
 def test_hyperkitty_without_a_list_page_uses_since_and_until(

@@ -51,6 +51,7 @@ def fetch(
     on_progress: Callable[[ProgressEvent], None] | None = None,
     prefer_gzip: bool = True,
     full_threads: bool = False,
+    rest_fallback: bool = True,
     sleep: Callable[[float], None] | None = None,
     now: Callable[[], datetime] | None = None,
     transport: httpx.BaseTransport | None = None,
@@ -59,6 +60,8 @@ def fetch(
 
     A month already fetched is asked for with If-None-Match / If-Modified-Since and kept when the
     server answers 304. One failed file does not stop the others: see `FetchReport.failed`.
+    Where a HyperKitty refuses its mbox export, the months are rebuilt from its REST API
+    (`rest_fallback=False` reports them as failed instead).
     Raises `FetchError` only when nothing can be fetched at all (unknown kind, index unreadable).
     `sleep`, `now` and `transport` are for tests.
     """
@@ -72,4 +75,6 @@ def fetch(
     cache = Path(cache_dir) if cache_dir is not None else out / CACHE_FOLDER
     with HttpClient(politeness, sleep=sleep, now=now, transport=transport) as client:
         kind, targets = plan(client, url, kind, since, until, prefer_gzip, full_threads)
-        return download_all(client, url, kind, targets, out, cache, on_progress)
+        return download_all(
+            client, url, kind, targets, out, cache, on_progress, rest_fallback=rest_fallback
+        )

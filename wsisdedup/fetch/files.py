@@ -10,7 +10,14 @@ from pathlib import Path
 
 import httpx
 
-__all__ = ["BadDownload", "fsync_dir", "load_validators", "save_validators", "verify_gzip"]
+__all__ = [
+    "BadDownload",
+    "fsync_dir",
+    "load_validators",
+    "save_validators",
+    "verify_gzip",
+    "write_atomic",
+]
 
 
 class BadDownload(Exception):
@@ -63,3 +70,18 @@ def save_validators(sidecar: Path, url: str, headers: httpx.Headers, size: int) 
     tmp = sidecar.with_name(sidecar.name + ".tmp")
     tmp.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
     os.replace(tmp, sidecar)
+
+
+def write_atomic(dest: Path, data: bytes) -> None:
+    """Write `data` to a temporary file beside `dest`, fsync it, then rename it over `dest`."""
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.part")
+    try:
+        with open(tmp, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, dest)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    fsync_dir(dest.parent)

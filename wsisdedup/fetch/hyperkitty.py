@@ -29,8 +29,8 @@ __all__ = ["ListUrl", "looks_like_hyperkitty", "months_linked", "parse_list_url"
 _LIST = re.compile(r"^(?P<prefix>.*?/)list/(?P<fqdn>[^/@]+@[^/@]+)(?:/|$)")
 _MONTH_LINK = re.compile(r"/list/(?P<fqdn>[^/@]+@[^/@]+)/(?P<year>\d{4})/(?P<month>\d{1,2})/?$")
 
-EXPORT_DISABLED_STATUSES = frozenset({400, 401, 403, 404})
-"""Statuses by which an export is refused (disabled, private list, old HyperKitty)."""
+EXPORT_REFUSED_STATUSES = frozenset({400, 401, 403})
+"""Statuses by which an export is refused (switched off by the site, or a private list)."""
 
 
 @attrs.frozen

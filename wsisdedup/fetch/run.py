@@ -7,7 +7,8 @@ from pathlib import Path
 
 from wsisdedup.fetch import hyperkitty, pipermail, publicinbox
 from wsisdedup.fetch.errors import FetchError
-from wsisdedup.fetch.http import DownloadFailed, HttpClient
+from wsisdedup.fetch.http import DownloadFailed, Emit, HttpClient
+from wsisdedup.fetch.hyperkitty_rest import RestArchive
 from wsisdedup.fetch.model import (
     EventKind,
     FetchedFile,
@@ -93,6 +94,28 @@ def plan(
     return kind, publicinbox.targets(url, since, until, full_threads=full_threads)
 
 
+def _emitter(
+    on_progress: Callable[[ProgressEvent], None] | None, target: Target, done: int, total: int
+) -> Emit:
+    def emit(event: EventKind, got: int, size: int | None, wait: float, message: str) -> None:
+        if on_progress is not None:
+            on_progress(
+                ProgressEvent(
+                    kind=event,
+                    name=target.name,
+                    url=target.url,
+                    files_done=done,
+                    files_total=total,
+                    bytes_done=got,
+                    bytes_total=size,
+                    wait=wait,
+                    message=message,
+                )
+            )
+
+    return emit
+
+
 def download_all(
     client: HttpClient,
     url: str,
@@ -101,6 +124,8 @@ def download_all(
     out: Path,
     cache: Path,
     on_progress: Callable[[ProgressEvent], None] | None,
+    *,
+    rest_fallback: bool = True,
 ) -> FetchReport:
     """Download every target; one failure does not stop the others (except a refused export)."""
     new: list[FetchedFile] = []
@@ -108,53 +133,47 @@ def download_all(
     failed: list[FetchFailure] = []
     total = len(targets)
     refused: str | None = None
+    rest: RestArchive | None = None
 
     for target in targets:
-        done = len(new) + len(unchanged) + len(failed)
+        emit = _emitter(on_progress, target, len(new) + len(unchanged) + len(failed), total)
 
-        def emit(
-            event: EventKind,
-            got: int,
-            size: int | None,
-            wait: float,
-            message: str,
-            target: Target = target,
-            done: int = done,
+        def fail(
+            reason: str, status: int | None, target: Target = target, emit: Emit = emit
         ) -> None:
-            if on_progress is not None:
-                on_progress(
-                    ProgressEvent(
-                        kind=event,
-                        name=target.name,
-                        url=target.url,
-                        files_done=done,
-                        files_total=total,
-                        bytes_done=got,
-                        bytes_total=size,
-                        wait=wait,
-                        message=message,
-                    )
-                )
+            failed.append(FetchFailure(target.url, target.name, target.month, reason, status))
+            emit("failed", 0, None, 0.0, reason)
 
-        if refused is not None:
-            failed.append(FetchFailure(target.url, target.name, target.month, refused))
-            emit("failed", 0, None, 0.0, refused)
+        if refused is not None and rest is None:
+            fail(refused, None)
             continue
         emit("start", 0, None, 0.0, "")
         try:
-            result = client.download(target, out, cache, emit)
+            if rest is not None:
+                result = rest.download(target, out, emit)
+            else:
+                result = client.download(target, out, cache, emit)
         except DownloadFailed as exc:
-            reason = exc.reason
-            if kind == "hyperkitty" and exc.status in hyperkitty.EXPORT_DISABLED_STATUSES:
-                reason += (
-                    "; this HyperKitty refuses the mbox export (disabled on the site, or a"
-                    " private list); the REST API fallback is not supported yet"
-                )
-                if exc.status != 404:
-                    refused = reason
-            failed.append(FetchFailure(target.url, target.name, target.month, reason, exc.status))
-            emit("failed", 0, None, 0.0, reason)
-            continue
+            refusal = kind == "hyperkitty" and exc.status in hyperkitty.EXPORT_REFUSED_STATUSES
+            if not refusal or rest is not None:
+                fail(exc.reason, exc.status)
+                continue
+            # The export is switched off (or the list is private): the other months would be
+            # refused alike, so read them through the REST API, or report them all at once.
+            refused = f"{exc.reason}; this HyperKitty refuses the mbox export"
+            lst = hyperkitty.parse_list_url(target.url)
+            if not rest_fallback or lst is None:
+                refused += " (REST API fallback off)"
+                fail(refused, exc.status)
+                continue
+            rest = RestArchive(client, lst, [t.month for t in targets if t.month])
+            try:
+                result = rest.download(target, out, emit)
+            except DownloadFailed as rest_exc:
+                refused += f"; the REST API fallback failed too: {rest_exc.reason}"
+                rest = None
+                fail(refused, exc.status)
+                continue
         record = FetchedFile(target.url, result.path, target.month, result.size)
         (new if result.status == "new" else unchanged).append(record)
         emit(result.status, result.size, result.size, 0.0, "")
