@@ -562,6 +562,23 @@ def test_hyperkitty_rest_api_fallback_rebuilds_the_months(
     assert len(again.unchanged) == 2 and not again.new
 
 
+def test_an_empty_month_is_kept_but_left_out_of_the_paths(
+    server: ArchiveServer, corpus: Corpus, tmp_path: Path
+) -> None:
+    base = _serve_hyperkitty(server, corpus)
+    server.resources[f"{base}export/{LIST}-2021-07.mbox.gz"] = Resource(gzip.compress(b""))
+    report = _fetch(f"{server.url}{base}", tmp_path)
+    assert report.ok and len(report.new) == 3
+    assert [f.month for f in report.new if f.empty] == ["2021-07"]
+    assert (tmp_path / f"{LIST}-2021-07.mbox.gz").exists()
+    assert [p.name for p in report.paths] == [
+        f"{LIST}-2021-06.mbox.gz",
+        f"{LIST}-2021-08.mbox.gz",
+    ]
+    merged = wsisdedup.read_many(list(report.paths))
+    assert len(merged.messages) == corpus.hk_counts["2021-06"] + corpus.hk_counts["2021-08"]
+
+
 def test_hyperkitty_without_a_list_page_uses_since_and_until(
     server: ArchiveServer, corpus: Corpus, tmp_path: Path
 ) -> None:

@@ -13,6 +13,7 @@ import httpx
 __all__ = [
     "BadDownload",
     "fsync_dir",
+    "is_empty",
     "load_validators",
     "save_validators",
     "verify_gzip",
@@ -85,3 +86,18 @@ def write_atomic(dest: Path, data: bytes) -> None:
         if tmp.exists():
             tmp.unlink()
     fsync_dir(dest.parent)
+
+
+def is_empty(path: Path) -> bool:
+    """True when the archive file holds no bytes (a plain file) or decompresses to none (.gz):
+    a month without messages, which `wsisdedup.read` would refuse as "empty input"."""
+    size = path.stat().st_size
+    if size == 0:
+        return True
+    if not path.name.endswith(".gz") or size > 1024:
+        return False
+    try:
+        with gzip.open(path, "rb") as stream:
+            return stream.read(1) == b""
+    except (EOFError, OSError, zlib.error):
+        return False

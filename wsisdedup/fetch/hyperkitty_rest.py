@@ -107,7 +107,7 @@ class RestArchive:
             if not isinstance(detail, dict):
                 raise DownloadFailed(f"{entry.get('url')}: an unexpected REST API answer")
             _write_message(out, {**entry, **detail}, by_hash)
-            emit("bytes", number, len(chosen), 0.0, "")
+            emit("bytes", number, len(chosen), 0.0, "messages")
         data = gzip.compress(out.getvalue(), mtime=0)
         dest = out_dir / target.name
         if dest.exists() and dest.read_bytes() == data:

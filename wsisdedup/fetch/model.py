@@ -34,6 +34,8 @@ class FetchedFile:
     path: Path
     month: str | None
     size: int
+    empty: bool = False
+    """The file holds no message (an empty month): kept, but left out of `FetchReport.paths`."""
 
 
 @attrs.frozen
@@ -90,8 +92,12 @@ class FetchReport:
 
     @property
     def paths(self) -> tuple[Path, ...]:
-        """Every fetched file now on disk, new or unchanged, in month (then name) order."""
-        files = sorted(self.new + self.unchanged, key=lambda f: (f.month or "", f.path.name))
+        """Every fetched file now on disk that holds messages, new or unchanged, in month (then
+        name) order: ready for `wsisdedup.read_many`. Empty months are left out."""
+        files = sorted(
+            (f for f in self.new + self.unchanged if not f.empty),
+            key=lambda f: (f.month or "", f.path.name),
+        )
         return tuple(f.path for f in files)
 
     def summary(self) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from wsisdedup.fetch import hyperkitty, pipermail, publicinbox
 from wsisdedup.fetch.errors import FetchError
+from wsisdedup.fetch.files import is_empty
 from wsisdedup.fetch.http import DownloadFailed, Emit, HttpClient
 from wsisdedup.fetch.hyperkitty_rest import RestArchive
 from wsisdedup.fetch.model import (
@@ -174,7 +175,8 @@ def download_all(
                 rest = None
                 fail(refused, exc.status)
                 continue
-        record = FetchedFile(target.url, result.path, target.month, result.size)
+        empty = is_empty(result.path)
+        record = FetchedFile(target.url, result.path, target.month, result.size, empty)
         (new if result.status == "new" else unchanged).append(record)
         emit(result.status, result.size, result.size, 0.0, "")
 
