@@ -460,6 +460,23 @@ def test_hyperkitty_months_from_the_list_page_as_mbox_exports(
     ]
 
 
+def test_hyperkitty_exports_without_validators_are_not_rewritten_when_the_same(
+    server: ArchiveServer, corpus: Corpus, tmp_path: Path
+) -> None:
+    base = _serve_hyperkitty(server, corpus)
+    first = _fetch(f"{server.url}{base}", tmp_path)
+    stats = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in first.paths}
+    june = f"{base}export/{LIST}-2021-06.mbox.gz"
+    server.resources[june] = Resource(gzip.compress(corpus.hk["2021-06"] + corpus.hk["2021-07"]))
+    second = _fetch(f"{server.url}{base}", tmp_path)
+    assert [f.month for f in second.new] == ["2021-06"]
+    assert sorted(f.month or "" for f in second.unchanged) == ["2021-07", "2021-08"]
+    for path in second.paths[1:]:
+        assert (path.stat().st_ino, path.stat().st_mtime_ns) == stats[path]
+    assert _count(second.paths[0]) == corpus.hk_counts["2021-06"] + corpus.hk_counts["2021-07"]
+    assert _leftovers(tmp_path) == []
+
+
 def test_hyperkitty_month_urls_and_archives_prefix(
     server: ArchiveServer, corpus: Corpus, tmp_path: Path
 ) -> None:

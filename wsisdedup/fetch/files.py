@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import filecmp
 import gzip
 import json
 import os
@@ -15,6 +16,7 @@ __all__ = [
     "fsync_dir",
     "is_empty",
     "load_validators",
+    "same_bytes",
     "save_validators",
     "verify_gzip",
     "write_atomic",
@@ -100,4 +102,12 @@ def is_empty(path: Path) -> bool:
         with gzip.open(path, "rb") as stream:
             return stream.read(1) == b""
     except (EOFError, OSError, zlib.error):
+        return False
+
+
+def same_bytes(new: Path, old: Path) -> bool:
+    """True when `old` exists and holds exactly the bytes of `new`."""
+    try:
+        return old.stat().st_size == new.stat().st_size and filecmp.cmp(new, old, shallow=False)
+    except OSError:
         return False

@@ -29,6 +29,7 @@ from wsisdedup.fetch.files import (
     BadDownload,
     fsync_dir,
     load_validators,
+    same_bytes,
     save_validators,
     verify_gzip,
 )
@@ -240,10 +241,14 @@ class HttpClient:
                         verify_gzip(Path(tmp_name))
                     except BadDownload as exc:
                         raise DownloadFailed(str(exc), response.status_code) from None
+                save_validators(sidecar, target.url, response.headers, done)
+                if same_bytes(Path(tmp_name), dest):
+                    # A server without validators (HyperKitty's export) sent the same file
+                    # again: the copy on disk is kept as it is.
+                    return Downloaded("unchanged", dest, done)
                 os.replace(tmp_name, dest)
                 tmp_name = None
                 fsync_dir(dest.parent)
-                save_validators(sidecar, target.url, response.headers, done)
                 return Downloaded("new", dest, done)
         except httpx.TransportError as exc:
             raise _Retry(_describe(exc), None, None) from exc
