@@ -241,15 +241,18 @@ class HttpClient:
                         verify_gzip(Path(tmp_name))
                     except BadDownload as exc:
                         raise DownloadFailed(str(exc), response.status_code) from None
-                save_validators(sidecar, target.url, response.headers, done)
+                status: Literal["new", "unchanged"] = "new"
                 if same_bytes(Path(tmp_name), dest):
                     # A server without validators (HyperKitty's export) sent the same file
                     # again: the copy on disk is kept as it is.
-                    return Downloaded("unchanged", dest, done)
-                os.replace(tmp_name, dest)
-                tmp_name = None
-                fsync_dir(dest.parent)
-                return Downloaded("new", dest, done)
+                    status = "unchanged"
+                else:
+                    os.replace(tmp_name, dest)
+                    tmp_name = None
+                    fsync_dir(dest.parent)
+                # Only after the file: validators must never describe a file not yet in place.
+                save_validators(sidecar, target.url, response.headers, done)
+                return Downloaded(status, dest, done)
         except httpx.TransportError as exc:
             raise _Retry(_describe(exc), None, None) from exc
         finally:
