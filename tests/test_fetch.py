@@ -24,9 +24,19 @@ from fetch_server import ArchiveServer, Resource
 
 import wsisdedup
 from wsisdedup.errors import WsisdedupError
-from wsisdedup.fetch import FetchError, FetchReport, Politeness, ProgressEvent, fetch
+from wsisdedup.fetch import (
+    FetchError,
+    FetchReport,
+    Politeness,
+    ProgressEvent,
+    UnsupportedArchiveError,
+    fetch,
+    pipermail,
+    publicinbox,
+)
 from wsisdedup.fetch.http import HttpClient, parse_retry_after
 from wsisdedup.fetch.months import month_range, next_month
+from wsisdedup.fetch.run import kind_from_url
 
 DATA = Path(__file__).resolve().parent.parent / "examples" / "data"
 FAST = Politeness(min_interval=0.0, max_retries=3, backoff=0.5, timeout=10.0)
@@ -664,3 +674,40 @@ def test_a_failed_update_keeps_the_good_copy(
     assert [f.month for f in report.failed] == ["2010-02"]
     assert _count(tmp_path / "2010-February.txt.gz") == corpus.piper_counts["2010-02"]
     assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [
+        ("http://127.0.0.1/pipermail/evs/", "pipermail"),
+        ("http://127.0.0.1/pipermail/evs/2010-January/thread.html", "pipermail"),
+        (f"http://127.0.0.1/archives/list/{LIST}/", "hyperkitty"),
+        (f"http://127.0.0.1/hyperkitty/list/{LIST}/2021/7/", "hyperkitty"),
+        (f"http://127.0.0.1/evs/{MSGID}/", "publicinbox"),
+        (f"http://127.0.0.1/evs/{MSGID}/T/#u", "publicinbox"),
+        ("http://127.0.0.1/evs/?q=s:EVS", "publicinbox"),
+        ("http://127.0.0.1/archives/evs/", None),
+    ],
+)
+def test_the_kind_from_the_url(url: str, kind: str | None) -> None:
+    assert kind_from_url(url) == kind
+
+
+@pytest.mark.parametrize("suffix", ["", "T/", "t/", "raw", "t.mbox.gz"])
+def test_publicinbox_thread_urls_lead_to_t_mbox_gz(suffix: str) -> None:
+    (target,) = publicinbox.targets(f"http://127.0.0.1/evs/{MSGID}/{suffix}", None, None)
+    assert target.url == f"http://127.0.0.1/evs/{MSGID}/t.mbox.gz"
+    assert target.method == "GET" and target.gzip
+
+
+def test_a_whole_publicinbox_without_months_is_not_supported() -> None:
+    with pytest.raises(UnsupportedArchiveError):
+        publicinbox.targets("http://127.0.0.1/evs/", None, None)
+
+
+def test_pipermail_index_url() -> None:
+    assert pipermail.index_url("http://h/pipermail/evs") == "http://h/pipermail/evs/"
+    assert (
+        pipermail.index_url("http://h/pipermail/evs/2010-May.txt.gz") == "http://h/pipermail/evs/"
+    )
+    assert pipermail.index_url("http://h/archives/evs/index.html") == "http://h/archives/evs/"
