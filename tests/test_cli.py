@@ -113,3 +113,14 @@ def test_failed_write_keeps_the_old_export(
     assert "No space left on device" in err and str(out) in err
     assert out.read_text() == "the good old export\n"
     assert [p.name for p in tmp_path.iterdir()] == ["out.jsonl"]
+
+
+def test_dash_reads_standard_input() -> None:
+    r = subprocess.run(
+        [sys.executable, "-m", "wsisdedup", "stats", "--json", "-"],
+        input=NUMPY.read_bytes(),
+        capture_output=True,
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["messages_read"] == 164

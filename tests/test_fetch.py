@@ -711,3 +711,50 @@ def test_pipermail_index_url() -> None:
         pipermail.index_url("http://h/pipermail/evs/2010-May.txt.gz") == "http://h/pipermail/evs/"
     )
     assert pipermail.index_url("http://h/archives/evs/index.html") == "http://h/archives/evs/"
+
+
+def test_command_line_fetch_then_read_the_url(
+    server: ArchiveServer,
+    corpus: Corpus,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`wsisdedup fetch URL -o DIR`, a second run that finds nothing new, and a URL given to
+    `stats` as its archive (fetched into the user's cache folder first)."""
+    from wsisdedup.cli import main
+
+    _serve_pipermail(server, corpus)
+    url = f"{server.url}/pipermail/evs/"
+    out = tmp_path / "evs"
+    args = ["fetch", url, "-o", str(out), "--min-interval", "0"]
+    assert main(args) == 0
+    first = capsys.readouterr().out
+    assert sorted(p.name for p in out.glob("*.txt.gz")) == [
+        "2010-February.txt.gz",
+        "2010-January.txt.gz",
+        "2010-March.txt.gz",
+    ]
+    assert main(args) == 0
+    second = capsys.readouterr().out
+    assert first != second and "unchanged" in second
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert main(["stats", "--json", url]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["messages"] == sum(corpus.piper_counts.values())
+    assert (tmp_path / "cache" / "wsisdedup" / "fetch").is_dir()
+
+
+def test_command_line_fetch_with_a_missing_month_exits_1(
+    server: ArchiveServer, corpus: Corpus, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from wsisdedup.cli import main
+
+    _serve_pipermail(server, corpus)
+    del server.resources["/pipermail/evs/2010-February.txt.gz"]
+    code = main(
+        ["fetch", f"{server.url}/pipermail/evs/", "-o", str(tmp_path), "--min-interval", "0"]
+    )
+    assert code == 1
+    assert "2010-February" in capsys.readouterr().err

@@ -3,22 +3,29 @@
     wsisdedup stats ARCHIVE...                 messages, threads, problems, characters
     wsisdedup tree ARCHIVE...                  the thread tree: date, author, subject, evidence
     wsisdedup clean ARCHIVE... -o out.jsonl    one JSON object per message (or --format ...)
+    wsisdedup fetch URL -o DIR                 a list's monthly archive files, from the web
 
-Exit codes: 0 done, 1 done but some messages had problems, 2 unusable input.
+An ARCHIVE is a file, a folder, a list's archive URL (fetched first) or `-` (standard input).
+Exit codes: 0 done, 1 done but some messages (or months) had problems, 2 unusable input or
+output.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import TextIO
+from pathlib import Path
+from typing import BinaryIO, TextIO
 
 from wsisdedup import export
 from wsisdedup.errors import WsisdedupError
 from wsisdedup.export.atomic import check_target
+from wsisdedup.fetch import Politeness, ProgressEvent, fetch
 from wsisdedup.model import Archive, Message
 from wsisdedup.pipeline import read_many
 
@@ -59,11 +66,53 @@ class _ProgressBar:
 
 
 def _read(paths: Sequence[str], fmt: str | None) -> Archive:
+    sources = _sources(paths)
     bar = _ProgressBar(sys.stderr)
     try:
-        return read_many(paths, format=fmt, progress=bar)
+        return read_many(sources, format=fmt, progress=bar)
     finally:
         bar.close()
+
+
+def _is_url(text: str) -> bool:
+    return text.startswith(("http://", "https://"))
+
+
+def _sources(paths: Sequence[str]) -> list[str | BinaryIO]:
+    """Each input as `read_many` takes it: a path, standard input for `-`, and for a URL the
+    files fetched from it (into the user's cache folder, so a second run only asks what
+    changed)."""
+    out: list[str | BinaryIO] = []
+    for p in paths:
+        if p == "-":
+            out.append(sys.stdin.buffer)
+        elif _is_url(p):
+            report = fetch(p, _cache_folder(p), on_progress=_fetch_progress())
+            print(f"wsisdedup: {report.summary()}", file=sys.stderr)
+            if not report.paths:
+                raise WsisdedupError(f"{p}: nothing could be fetched")
+            out.extend(str(f) for f in report.paths)
+        else:
+            out.append(p)
+    return out
+
+
+def _cache_folder(url: str) -> Path:
+    """Where files fetched for a URL given as input are kept: one folder per URL."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "wsisdedup"
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", url.split("://", 1)[-1]).strip("_")[:120]
+    return base / "fetch" / name
+
+
+def _fetch_progress() -> Callable[[ProgressEvent], None] | None:
+    """A line per file on a terminal; nothing when standard error is a file or a pipe."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(event: ProgressEvent) -> None:
+        print(f"wsisdedup: {event}", file=sys.stderr)
+
+    return show
 
 
 def _report_problems(archive: Archive) -> int:
@@ -132,6 +181,23 @@ _TEXT_WRITERS: dict[str, Callable[[Archive, TextIO], object]] = {
 }
 
 
+def _cmd_fetch(args: argparse.Namespace) -> int:
+    politeness = Politeness(min_interval=args.min_interval)
+    report = fetch(
+        args.url,
+        args.output,
+        since=args.since,
+        until=args.until,
+        kind=args.kind,
+        politeness=politeness,
+        on_progress=_fetch_progress(),
+    )
+    print(report.summary())
+    for failure in report.failed:
+        print(f"wsisdedup: problem: {failure}", file=sys.stderr)
+    return EXIT_OK if report.ok else EXIT_PROBLEMS
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="wsisdedup",
@@ -141,7 +207,12 @@ def _parser() -> argparse.ArgumentParser:
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("archives", nargs="+", metavar="ARCHIVE", help="archive files or folders")
+        p.add_argument(
+            "archives",
+            nargs="+",
+            metavar="ARCHIVE",
+            help="archive files or folders, a list's archive URL (fetched first), or - for stdin",
+        )
         p.add_argument(
             "--input-format",
             choices=("mbox", "pipermail", "maildir", "eml", "text-dump"),
@@ -163,6 +234,28 @@ def _parser() -> argparse.ArgumentParser:
         "--format", choices=sorted(export.FORMATS), default="jsonl", help="output format"
     )
     p_clean.set_defaults(func=_cmd_clean)
+
+    p_fetch = sub.add_parser(
+        "fetch",
+        help="download a list's monthly archive files from its web address",
+        description="Download a list's archive (Mailman 2 pipermail, Mailman 3 HyperKitty, "
+        "public-inbox) into a folder; a second run fetches only what changed.",
+    )
+    p_fetch.add_argument("url", metavar="URL", help="the list's archive address")
+    p_fetch.add_argument("-o", "--output", required=True, metavar="DIR", help="folder to fill")
+    p_fetch.add_argument("--since", metavar="YYYY-MM", help="first month to fetch")
+    p_fetch.add_argument("--until", metavar="YYYY-MM", help="last month to fetch")
+    p_fetch.add_argument(
+        "--kind", choices=("pipermail", "hyperkitty", "publicinbox"), help="skip detection"
+    )
+    p_fetch.add_argument(
+        "--min-interval",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="at least this long between two requests (default 1)",
+    )
+    p_fetch.set_defaults(func=_cmd_fetch)
     return parser
 
 

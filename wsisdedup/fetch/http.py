@@ -17,13 +17,13 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 from typing import Literal, TypeVar
 
 import attrs
 import httpx
 
-from wsisdedup import __version__
 from wsisdedup.fetch.errors import FetchError
 from wsisdedup.fetch.files import (
     BadDownload,
@@ -36,6 +36,16 @@ from wsisdedup.fetch.files import (
 from wsisdedup.fetch.model import EventKind, Target
 
 __all__ = ["DownloadFailed", "Downloaded", "HttpClient", "Politeness", "parse_retry_after"]
+
+
+def _version() -> str:
+    # From the installed distribution: importing the package root would import the pipeline
+    # (fetching sits beside the readers, below it).
+    try:
+        return metadata.version("wsisdedup")
+    except metadata.PackageNotFoundError:  # pragma: no cover - run from a bare checkout
+        return "0"
+
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 CHUNK = 64 * 1024
@@ -55,7 +65,7 @@ class Politeness:
     max_backoff: float = 60.0
     max_retry_after: float = 300.0
     timeout: float = 60.0
-    user_agent: str = f"wsisdedup/{__version__}"
+    user_agent: str = f"wsisdedup/{_version()}"
 
 
 @attrs.frozen
