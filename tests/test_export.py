@@ -173,6 +173,8 @@ RECORD_KEYS = {
     "links",
     "duplicates",
     "duplicate_score",
+    "copies",
+    "repeat_of",
     "source",
     "new_chars",
     "body_chars",
@@ -194,6 +196,10 @@ def test_records_hold_every_field_as_json_types() -> None:
             assert m.body[q["start"] : q["end"]] == q["text"]
         assert [lk["original"] for lk in r["links"]] == [lk.original for lk in m.links]
         assert r["duplicates"] == [str(s) for s in m.duplicates]
+        assert [(c["id"], c["reason"]) for c in r["copies"]] == [
+            (c.id, c.reason.value) for c in m.copies
+        ]
+        assert r["repeat_of"] == m.repeat_of
         assert r["source"] == str(m.source)
     by_id = {r["id"]: r for r in records}
     notes = by_id["notes-0605@lists.example.org"]

@@ -17,6 +17,8 @@ import attrs
 __all__ = [
     "Archive",
     "Body",
+    "Copy",
+    "CopyReason",
     "Evidence",
     "ForwardInfo",
     "Link",
@@ -81,6 +83,25 @@ class Evidence(enum.Enum):
     ATTRIBUTION = "attribution"
     QUOTE = "quote"
     SUBJECT = "subject"
+
+
+class CopyReason(enum.Enum):
+    """Why a message was collapsed into another as a copy of it.
+
+    Copies are of one message only: the same Message-ID, or the same author with the same own
+    words. Two people who write the same words write two messages (see `Message.repeat_of`).
+    """
+
+    SAME_ID = "same-id"
+    """The same Message-ID: the message archived twice (two copies of a month, a digest)."""
+    RESEND = "resend"
+    """The same author and own words within `IndexSettings.resend_window`: sent again."""
+    CROSS_POST = "cross-post"
+    """The same author and own words within an hour, read from another archive file: one
+    message sent to several lists."""
+    SAME_TEXT = "same-text"
+    """The same words with no author known to the index (only from `match_archive` called
+    without `IndexDoc.origin`; the pipeline always gives one)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -226,6 +247,18 @@ class ParsedMessage:
 
 
 @attrs.frozen(kw_only=True)
+class Copy:
+    """A copy of a message that was collapsed into it, and why."""
+
+    id: str
+    """The copy's own id (its Message-ID, suffixed `#2`... when it repeats one)."""
+    source: Source
+    reason: CopyReason
+    score: float
+    """How alike the copy's own words are to the kept message's (1.0: the same)."""
+
+
+@attrs.frozen(kw_only=True)
 class Message:
     """One message of the canonical tree."""
 
@@ -246,6 +279,11 @@ class Message:
     duplicates: tuple[Source, ...] = ()
     """Sources of copies of this message that were collapsed into it."""
     duplicate_score: float | None = None
+    copies: tuple[Copy, ...] = ()
+    """The copies collapsed into this message, each with why (`duplicates` are their sources)."""
+    repeat_of: str | None = None
+    """The id of an earlier message by someone else with the same words. The two are distinct
+    messages, both kept: a "+1" from two people, or a report reposted by another person."""
 
     @property
     def new_text(self) -> str:
@@ -306,6 +344,11 @@ class Message:
             ],
             "duplicates": [str(s) for s in self.duplicates],
             "duplicate_score": self.duplicate_score,
+            "copies": [
+                {"id": c.id, "source": str(c.source), "reason": c.reason.value, "score": c.score}
+                for c in self.copies
+            ],
+            "repeat_of": self.repeat_of,
             "source": str(self.source),
             "new_chars": len(new_text),
             "body_chars": len(self.body),

@@ -17,21 +17,26 @@ from typing import BinaryIO
 import attrs
 
 from wsisdedup.match import IndexDoc, apply_matches, collapse_copies, match_archive
+from wsisdedup.match.direct import header_quote_matches
+from wsisdedup.match.records import Match, Origin, Span
 from wsisdedup.model import (
     Archive,
     Message,
     ParsedMessage,
     Person,
     Problem,
+    Segment,
     SegmentKind,
     Stats,
 )
 from wsisdedup.readers import read_messages
 from wsisdedup.segment import parse_attribution, split_body
 from wsisdedup.segment.footers import learn_footers
+from wsisdedup.segment.reclaim import reclaim_own
 from wsisdedup.text.links import complete_truncated, find_links
-from wsisdedup.text.subject import is_reply_subject
+from wsisdedup.text.subject import is_reply_subject, split_subject
 from wsisdedup.thread import AttributionRef, names_author, thread_messages
+from wsisdedup.thread.people import name_key
 
 __all__ = ["Progress", "build_archive", "read", "read_many"]
 
@@ -73,10 +78,11 @@ def read_many(
 def build_archive(parsed: Sequence[ParsedMessage], problems: Iterable[Problem] = ()) -> Archive:
     """The archive-wide stages over messages already read."""
     footers = learn_footers(p.body for p in parsed)
-    messages = _unique_ids([analyse_message(p, footers=footers) for p in parsed])
-    messages = _complete_links(messages)
+    analysed = [analyse_message(p, footers=footers) for p in parsed]
+    origins = [origin_of(m) for m in analysed]  # before ids are made unique
+    messages = _complete_links(_unique_ids(analysed))
     hints = _reader_quote_hints(parsed, messages)
-    matched = match_messages(messages)
+    matched = match_messages(messages, origins)
     messages = matched.messages
     # What a reader knew (text dumps) outranks what the index guesses from quoted text; a hint
     # that names a collapsed copy names the copy that was kept.
@@ -144,13 +150,27 @@ class Matched:
     """What each kept message's attributions name, outermost first."""
 
 
-def match_messages(messages: Sequence[Message]) -> Matched:
+def match_messages(messages: Sequence[Message], origins: Sequence[Origin] | None = None) -> Matched:
     """Collapse copies, and turn text repeated from earlier messages into sourced quotes.
 
     Messages are indexed in archive order: the source of a quote is the earliest message whose
-    own words hold the text, so a quote of a quote points to the original author.
+    own words hold the text, so a quote of a quote points to the original author. `origins`
+    (who wrote each message, when, where: `origin_of`) decide which messages with the same
+    words are copies of one message (`match.copies`); without them the words alone decide.
+    Unmarked quotes end where the quoted text ends: the paragraphs after it are the author's
+    (`match.reclaim`).
     """
-    docs = [IndexDoc.from_segments(m.id, m.body, m.segments) for m in messages]
+    docs = [
+        IndexDoc.from_segments(
+            m.id,
+            m.body,
+            m.segments,
+            unmarked=_unmarked_quotes(m),
+            origin=o,
+            named=tuple(dict.fromkeys((*m.references, *m.in_reply_to))),
+        )
+        for m, o in zip(messages, origins or _no_origins(messages), strict=True)
+    ]
     found = match_archive(docs)
     refs = attribution_refs(messages)
     authors = {m.id: m.author for m in messages}
@@ -158,20 +178,95 @@ def match_messages(messages: Sequence[Message]) -> Matched:
     out: list[Message] = []
     quote_sources: dict[str, str] = {}
     for m in collapsed.messages:
+        reclaimed = found.reclaimed.get(m.id)
+        if reclaimed:
+            own = [(sp.start, sp.end) for sp in reclaimed]
+            m = attrs.evolve(m, segments=reclaim_own(m.body, m.segments, own))
         matches = found.repeats.get(m.id, ())
+        repeat_of = found.repeat_of.get(m.id)
+        if repeat_of is not None:
+            # Another person's message with these words: a message of its own, linked to the
+            # earlier one; its words stay its own (only what it quotes gets a source).
+            m = attrs.evolve(m, repeat_of=collapsed.kept_for.get(repeat_of, repeat_of))
+            matches = _outside_own(matches, m.segments)
         if matches:
             m = attrs.evolve(m, segments=apply_matches(m.segments, matches))
             if looks_like_reply(m):
                 parent = quoted_parent(m, refs.get(m.id, ()), authors)
                 if parent is not None:
                     quote_sources[m.id] = parent
-        out.append(m)
+        out.append(_never_only_unmarked_quote(m))
+    out = _source_short_quotes(out, collapsed.kept_for)
     return Matched(
         messages=out,
         quote_sources=quote_sources,
         kept_for=collapsed.kept_for,
         attributions={m.id: refs[m.id] for m in out if m.id in refs},
     )
+
+
+def _no_origins(messages: Sequence[Message]) -> list[Origin | None]:
+    return [None] * len(messages)
+
+
+def _source_short_quotes(messages: list[Message], kept_for: Mapping[str, str]) -> list[Message]:
+    """Quotes the index found no source for, looked up in the messages the headers name."""
+    by_id = {m.id: m for m in messages}
+    by_id.update({c: by_id[k] for c, k in kept_for.items() if k in by_id})
+    found = header_quote_matches(messages, by_id)
+    if not found:
+        return messages
+    return [
+        attrs.evolve(m, segments=apply_matches(m.segments, found[m.id])) if m.id in found else m
+        for m in messages
+    ]
+
+
+def origin_of(m: Message) -> Origin:
+    """Who wrote a message, when and where it was read (what decides copies)."""
+    known_zone = m.date is not None and m.date.utcoffset() is not None
+    return Origin(
+        message_id=m.id,
+        address=m.author.address.casefold(),
+        name=name_key(m.author.name),
+        time=m.date.timestamp() if m.date is not None and known_zone else None,
+        archive=m.source.path,
+        subject=split_subject(m.subject).base.casefold(),
+        reply_to=m.in_reply_to[-1] if m.in_reply_to else "",
+    )
+
+
+def _unmarked_quotes(m: Message) -> tuple[Span, ...]:
+    return tuple(
+        Span(start=s.start, end=s.end)
+        for s in m.segments
+        if s.kind is SegmentKind.QUOTE and not _is_marked(s.text)
+    )
+
+
+def _outside_own(matches: Sequence[Match], segments: Sequence[Segment]) -> tuple[Match, ...]:
+    """The matches that do not touch the message's own words (NEW and SIGNATURE)."""
+    own = [(s.start, s.end) for s in segments if s.kind in _OWN]
+    return tuple(mt for mt in matches if not any(a < mt.end and mt.start < b for a, b in own))
+
+
+_OWN = frozenset({SegmentKind.NEW, SegmentKind.SIGNATURE})
+
+
+def _never_only_unmarked_quote(m: Message) -> Message:
+    """A reply whose only text is an unmarked quote that repeats nothing in the archive: the
+    quote is the author's text after all (the segmenter could not know where a quote without
+    markers ends, and the archive holds no message it could be)."""
+    if m.new_text.strip() or not looks_like_reply(m):
+        return m
+    unsourced = [
+        (s.start, s.end)
+        for s in m.segments
+        if s.kind is SegmentKind.QUOTE and s.source_id is None and not _is_marked(s.text)
+    ]
+    if not unsourced or any(s.kind is SegmentKind.QUOTE and s.source_id for s in m.segments):
+        return m
+    return attrs.evolve(m, segments=reclaim_own(m.body, m.segments, unsourced))
 
 
 def looks_like_reply(m: Message) -> bool:

@@ -50,6 +50,9 @@ def _parquet_schema(pa: Any) -> Any:
             ("end", int64),
         ]
     )
+    copy = pa.struct(
+        [("id", string), ("source", string), ("reason", string), ("score", pa.float64())]
+    )
     return pa.schema(
         [
             ("id", string),
@@ -67,6 +70,8 @@ def _parquet_schema(pa: Any) -> Any:
             ("links", pa.list_(link)),
             ("duplicates", pa.list_(string)),
             ("duplicate_score", pa.float64()),
+            ("copies", pa.list_(copy)),
+            ("repeat_of", string),
             ("source", string),
             ("new_chars", int64),
             ("body_chars", int64),

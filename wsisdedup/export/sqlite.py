@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from wsisdedup.errors import OutputError, WsisdedupError
 from wsisdedup.export.atomic import PathArg, archive_inputs, replacing
 from wsisdedup.export.views import _thread_views, _ThreadView
-from wsisdedup.model import Archive, Source
+from wsisdedup.model import Archive, Message, Source
 
 __all__ = ["write_sqlite"]
 
@@ -31,6 +31,7 @@ CREATE TABLE messages (
     new_chars INTEGER NOT NULL,
     body_chars INTEGER NOT NULL,
     duplicate_score REAL,
+    repeat_of TEXT,               -- an earlier message by someone else with the same words
     source TEXT NOT NULL,
     source_path TEXT NOT NULL,
     source_format TEXT NOT NULL,
@@ -73,6 +74,9 @@ CREATE TABLE duplicates (
     source_line INTEGER,
     source_byte_offset INTEGER,
     source_index INTEGER NOT NULL,
+    copy_id TEXT,                 -- the copy's own id
+    reason TEXT,                  -- why it is a copy: same-id, resend, cross-post, same-text
+    score REAL,                   -- how alike its own words are (1.0: the same)
     PRIMARY KEY (message_id, position)
 );
 CREATE TABLE threads (
@@ -177,7 +181,7 @@ def _fill_sqlite(con: sqlite3.Connection, archive: Archive, views: Sequence[_Thr
 def _insert_messages(con: sqlite3.Connection, archive: Archive) -> None:
     """One `messages` row per message, numbered in archive order (the FTS rowid)."""
     con.executemany(
-        "INSERT INTO messages VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO messages VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             (
                 num,
@@ -195,6 +199,7 @@ def _insert_messages(con: sqlite3.Connection, archive: Archive) -> None:
                 len(new_text),
                 len(m.body),
                 m.duplicate_score,
+                m.repeat_of,
                 *_source_row(m.source),
             )
             for num, m in enumerate(archive.messages, 1)
@@ -232,9 +237,21 @@ def _insert_message_parts(con: sqlite3.Connection, archive: Archive) -> None:
         ),
     )
     con.executemany(
-        "INSERT INTO duplicates VALUES (?,?,?,?,?,?,?,?)",
-        ((m.id, i, *_source_row(s)) for m in archive.messages for i, s in enumerate(m.duplicates)),
+        "INSERT INTO duplicates VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            (m.id, i, *_source_row(s), *_copy_row(m, i))
+            for m in archive.messages
+            for i, s in enumerate(m.duplicates)
+        ),
     )
+
+
+def _copy_row(m: Message, i: int) -> tuple[str | None, str | None, float | None]:
+    """The copy's id, why it is a copy and how alike, where the message records them."""
+    if len(m.copies) != len(m.duplicates):
+        return None, None, None
+    c = m.copies[i]
+    return c.id, c.reason.value, c.score
 
 
 def _insert_threads(con: sqlite3.Connection, views: Sequence[_ThreadView]) -> None:

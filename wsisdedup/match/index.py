@@ -23,9 +23,12 @@ from array import array
 from collections import Counter, OrderedDict, deque
 from collections.abc import Iterable, Mapping, Sequence
 
+import attrs
+
 from wsisdedup.match.align import _align, _Pair, _without_overlaps
-from wsisdedup.match.copies import _Copy, _copy_score
+from wsisdedup.match.copies import _Copy, _copy_score, copy_keys, copy_reason
 from wsisdedup.match.fingerprints import _SAMPLE_SHIFT, _fingerprint, _tokenise, _Tokens
+from wsisdedup.match.reclaim import reclaimed_spans
 from wsisdedup.match.records import (
     DEFAULT_SETTINGS,
     ArchiveMatches,
@@ -35,6 +38,7 @@ from wsisdedup.match.records import (
     IndexSettings,
     Match,
     Progress,
+    Span,
 )
 
 __all__ = [
@@ -95,6 +99,13 @@ class _TokenCache:
         self._size = max(1, settings.cache_docs)
         self._items: OrderedDict[int, _Tokens] = OrderedDict()
 
+    def put(self, doc: int, tokens: _Tokens) -> None:
+        """Replace a message's tokens (its own content grew: `_Join._reclaim`)."""
+        self._items[doc] = tokens
+        self._items.move_to_end(doc)
+        if len(self._items) > self._size:
+            self._items.popitem(last=False)
+
     def get(self, doc: int) -> _Tokens:
         tokens = self._items.get(doc)
         if tokens is None:
@@ -128,16 +139,24 @@ class _Join:
         if fingerprints is not None and len(fingerprints) != len(docs):
             raise ValueError("fingerprints must match docs one to one")
         self.number = _numbers(docs)
-        self.docs = docs
+        # A list, not the caller's sequence: a document whose unmarked quote is given back to
+        # its author is replaced by one with more own content (`_reclaim`).
+        self.docs = list(docs)
         self.settings = settings
         self.fingerprints = fingerprints
         self.index = _ShingleIndex(settings)
-        self.cache = _TokenCache(docs, settings)
-        self.by_body: dict[bytes, int] = {}
-        self.by_own: dict[bytes, int] = {}
+        self.cache = _TokenCache(self.docs, settings)
+        # Digest -> the latest message with that text under each copy key (its id, its
+        # author's address and name: `copies.copy_keys`), and the first message of all.
+        self.by_body: dict[tuple[bytes, str], int] = {}
+        self.by_own: dict[tuple[bytes, str], int] = {}
+        self.first_body: dict[bytes, int] = {}
+        self.first_own: dict[bytes, int] = {}
         self.own_words = array("l")
         self.copies: dict[int, _Copy] = {}
+        self.repeat_of: dict[int, int] = {}
         self.repeats: dict[str, tuple[Match, ...]] = {}
+        self.reclaimed: dict[str, tuple[Span, ...]] = {}
         self.sources_of: dict[int, tuple[int, ...]] = {}
 
     def run(self, *, repeats: bool, duplicates: bool, progress: Progress | None) -> None:
@@ -159,22 +178,42 @@ class _Join:
             if copy is not None:
                 self.copies[i] = copy
                 return
-            if fp.words:
-                self.by_body.setdefault(fp.body_digest, i)
-            if fp.own_words >= self.settings.min_words:
-                self.by_own.setdefault(fp.own_digest, i)
+            self._remember_text(fp, i)
         if repeats:
             found = self._repeats(i, fp)
             if found:
                 self.repeats[self.docs[i].id] = found
+            if self.docs[i].unmarked and (found or self.docs[i].named):
+                fp = self._reclaim(i, fp, found)
         self.index.add(i, fp.own_hashes)
 
     def _copy_of(self, fp: Fingerprint, i: int) -> _Copy | None:
-        kept = self.by_body.get(fp.body_digest) if fp.words else None
-        if kept is None and fp.own_words >= self.settings.min_words:
-            kept = self.by_own.get(fp.own_digest)
-        if kept is not None:
-            return _Copy(kept=kept, score=1.0)
+        """The earlier message this one is a copy of (`copies.copy_reason`), if any.
+
+        A message with the same words by someone else is not a copy: it is remembered in
+        `repeat_of` and kept.
+        """
+        origin = self.docs[i].origin
+        own = fp.own_words >= self.settings.min_words
+        for key in copy_keys(origin):
+            for kept in (
+                self.by_body.get((fp.body_digest, key)) if fp.words else None,
+                self.by_own.get((fp.own_digest, key)) if own else None,
+            ):
+                if kept is None:
+                    continue
+                reason = copy_reason(self.docs[kept].origin, origin, self.settings)
+                if reason is not None:
+                    return _Copy(kept=kept, score=1.0, reason=reason)
+        same = self.first_body.get(fp.body_digest) if fp.words else None
+        if same is None and own:
+            same = self.first_own.get(fp.own_digest)
+        if same is not None:
+            self.repeat_of[i] = same
+            return None
+        return self._near_copy_of(fp, i)
+
+    def _near_copy_of(self, fp: Fingerprint, i: int) -> _Copy | None:
         if fp.own_words < self.settings.min_words or not fp.own_hashes:
             return None
         # Near copies share most of their own shingles with one earlier message of about the
@@ -183,6 +222,7 @@ class _Join:
         hits.pop(None, None)
         need = len(fp.own_hashes) / 2
         ratio = self.settings.duplicate_ratio
+        origin = self.docs[i].origin
         for src, n in hits.most_common(3):
             if src is None or n < need:
                 break
@@ -193,9 +233,43 @@ class _Join:
             score = _copy_score(
                 self.cache.get(src).own_ids, self.cache.get(i).own_ids, self.settings
             )
-            if score is not None:
-                return _Copy(kept=src, score=round(score, 4))
+            if score is None:
+                continue
+            reason = copy_reason(self.docs[src].origin, origin, self.settings)
+            if reason is not None:
+                return _Copy(kept=src, score=round(score, 4), reason=reason)
+            self.repeat_of.setdefault(i, src)
         return None
+
+    def _remember_text(self, fp: Fingerprint, i: int) -> None:
+        keys = copy_keys(self.docs[i].origin)
+        if fp.words:
+            self.first_body.setdefault(fp.body_digest, i)
+            for key in keys:
+                self.by_body[fp.body_digest, key] = i
+        if fp.own_words >= self.settings.min_words:
+            self.first_own.setdefault(fp.own_digest, i)
+            for key in keys:
+                self.by_own[fp.own_digest, key] = i
+
+    def _reclaim(self, i: int, fp: Fingerprint, found: tuple[Match, ...]) -> Fingerprint:
+        """Give the paragraphs of unmarked quotes that repeat nothing back to the author, and
+        index them as its own: a later quote of them then points to this message."""
+        doc = self.docs[i]
+        sources = {m.source_id: self.docs[self.number[m.source_id]].text for m in found}
+        # Messages its headers name that came before it: the quote may be one of theirs.
+        named = [self.docs[n].text for x in doc.named if (n := self.number.get(x, i)) < i]
+        spans = reclaimed_spans(doc, found, sources, named)
+        if not spans:
+            return fp
+        self.reclaimed[doc.id] = spans
+        doc = attrs.evolve(doc, own=(*doc.own, *spans))
+        self.docs[i] = doc
+        tokens = _tokenise(doc, self.settings.shingle_words)
+        self.cache.put(i, tokens)
+        fp = _fingerprint(doc.id, tokens, self.settings)
+        self.own_words[i] = fp.own_words
+        return fp
 
     def _repeats(self, i: int, fp: Fingerprint) -> tuple[Match, ...]:
         settings = self.settings
@@ -235,18 +309,22 @@ class _Join:
 
     def duplicate_groups(self) -> tuple[DuplicateGroup, ...]:
         groups: dict[int, list[int]] = {}
-        scores: dict[int, float] = {}
         for copy, c in self.copies.items():
             groups.setdefault(c.kept, []).append(copy)
-            scores[c.kept] = min(scores.get(c.kept, 1.0), c.score)
         return tuple(
             DuplicateGroup(
                 kept_id=self.docs[kept].id,
                 copy_ids=tuple(self.docs[c].id for c in copies),
-                score=scores[kept],
+                score=min(self.copies[c].score for c in copies),
+                reasons=tuple(self.copies[c].reason for c in copies),
+                scores=tuple(self.copies[c].score for c in copies),
             )
             for kept, copies in sorted(groups.items())
         )
+
+    def repeats_of(self) -> dict[str, str]:
+        """Message id -> the earlier message by another author with the same words."""
+        return {self.docs[i].id: self.docs[kept].id for i, kept in self.repeat_of.items()}
 
 
 def match_archive(
@@ -265,7 +343,12 @@ def match_archive(
     """
     join = _Join(docs, settings, fingerprints)
     join.run(repeats=True, duplicates=True, progress=progress)
-    return ArchiveMatches(duplicates=join.duplicate_groups(), repeats=join.repeats)
+    return ArchiveMatches(
+        duplicates=join.duplicate_groups(),
+        repeats=join.repeats,
+        reclaimed=join.reclaimed,
+        repeat_of=join.repeats_of(),
+    )
 
 
 def find_repeats(

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 import attrs
 
-from wsisdedup.model import Segment, SegmentKind
+from wsisdedup.model import CopyReason, Segment, SegmentKind
 
 __all__ = [
     "DEFAULT_SETTINGS",
@@ -21,6 +21,7 @@ __all__ = [
     "IndexDoc",
     "IndexSettings",
     "Match",
+    "Origin",
     "Progress",
     "Span",
 ]
@@ -56,6 +57,12 @@ class IndexSettings:
     """Own-text similarity (rapidfuzz Indel) at or above which two messages are copies."""
     cache_docs: int = 256
     """Tokenised messages kept for alignment (sources are mostly recent)."""
+    resend_window: float = 2 * 86400.0
+    """Seconds within which the same author's same own words are a resend (one message sent
+    again), not a new message; a weekly reminder sent with the same words stays two messages."""
+    crosspost_window: float = 3600.0
+    """Seconds within which the same author's same words read from two archive files are one
+    message cross-posted to two lists."""
 
     def __attrs_post_init__(self) -> None:
         if self.old_sample % self.sample:
@@ -77,6 +84,28 @@ class Span:
 
 
 @attrs.frozen(kw_only=True)
+class Origin:
+    """Who wrote a message, when and where it was read: what decides whether two messages with
+    the same words are copies of one message (`match.copies.copy_reason`)."""
+
+    message_id: str = ""
+    """The Message-ID as read (or the id derived from the content), before ids were made
+    unique."""
+    address: str = ""
+    """The author's address, lower-cased."""
+    name: str = ""
+    """The author's name, case-folded, punctuation and spacing evened out."""
+    time: float | None = None
+    """Seconds since the epoch (UTC), when the date is known with its zone."""
+    archive: str = ""
+    """The archive file it was read from."""
+    subject: str = ""
+    """The subject without prefixes and list tags, case-folded."""
+    reply_to: str = ""
+    """The message it answers (the last In-Reply-To id), where its headers say."""
+
+
+@attrs.frozen(kw_only=True)
 class IndexDoc:
     """One message as the index sees it.
 
@@ -88,6 +117,16 @@ class IndexDoc:
     id: str
     text: str
     own: tuple[Span, ...] = ()
+    unmarked: tuple[Span, ...] = ()
+    """Quotes the segmenter found without `>` markers (after an attribution or a reply header).
+    Where the join finds that part of one repeats earlier messages, the paragraphs of it that
+    repeat nothing are given back to the author (`ArchiveMatches.reclaimed`)."""
+    origin: Origin | None = None
+    """Who wrote it and when; without it, copies are found by their words alone."""
+    named: tuple[str, ...] = ()
+    """Ids of the messages its headers say it answers (In-Reply-To, References): where an
+    unmarked quote repeats one of them, it is known to quote it even when too short for the
+    index to say so."""
 
     @classmethod
     def whole(cls, id: str, text: str) -> IndexDoc:
@@ -101,10 +140,14 @@ class IndexDoc:
         text: str,
         segments: Iterable[Segment],
         kinds: frozenset[SegmentKind] = frozenset({SegmentKind.NEW, SegmentKind.SIGNATURE}),
+        *,
+        unmarked: tuple[Span, ...] = (),
+        origin: Origin | None = None,
+        named: tuple[str, ...] = (),
     ) -> IndexDoc:
         """A document whose own content is its segments of `kinds`."""
         own = tuple(Span(start=s.start, end=s.end) for s in segments if s.kind in kinds)
-        return cls(id=id, text=text, own=own)
+        return cls(id=id, text=text, own=own, unmarked=unmarked, origin=origin, named=named)
 
 
 @attrs.frozen(kw_only=True)
@@ -151,6 +194,10 @@ class DuplicateGroup:
     copy_ids: tuple[str, ...]
     score: float
     """The lowest similarity of a copy to the kept message (1.0: all exact)."""
+    reasons: tuple[CopyReason, ...] = ()
+    """Why each of `copy_ids` is a copy, one to one."""
+    scores: tuple[float, ...] = ()
+    """How alike each of `copy_ids` is to the kept message, one to one."""
 
 
 @attrs.frozen(kw_only=True)
@@ -160,3 +207,8 @@ class ArchiveMatches:
     duplicates: tuple[DuplicateGroup, ...]
     repeats: Mapping[str, tuple[Match, ...]]
     """Matches per kept message id; messages without any are absent."""
+    reclaimed: Mapping[str, tuple[Span, ...]] = attrs.field(factory=dict)
+    """Per message id, the paragraphs of its unmarked quotes that repeat nothing: the author's
+    own words after all (a bottom-posted or interleaved reply without `>` markers)."""
+    repeat_of: Mapping[str, str] = attrs.field(factory=dict)
+    """Message id -> the earlier message by another author with the same words (kept both)."""

@@ -17,7 +17,7 @@ from rapidfuzz import fuzz
 
 from wsisdedup.model import Person
 
-__all__ = ["AttributionRef", "names_author"]
+__all__ = ["AttributionRef", "name_key", "names_author"]
 
 # Names this similar (rapidfuzz token_set_ratio, 0-100) are one person: "Kevin" is "Kevin
 # Kofler", "Lange, Annebeth" is "Annebeth Lange".
@@ -45,6 +45,16 @@ def _name_key(name: str) -> str:
     n = _VIA_LIST.sub("", n)
     key: str = _BLANKS.sub(" ", _NAME_JUNK.sub(" ", n)).strip()
     return key
+
+
+def name_key(name: str) -> str:
+    """A name as an exact key for one person: `_name_key` with its words sorted, so that
+    "Lee, Ann" and "Ann Lee" are one key.
+
+    >>> name_key("Lee, Ann") == name_key("ann LEE")
+    True
+    """
+    return " ".join(sorted(_name_key(name).split()))
 
 
 def names_author(ref: AttributionRef, author: Person) -> bool:
