@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -108,7 +109,7 @@ def test_failed_write_keeps_the_old_export(
 
     # The JSON Lines writer fails half-way through, as on a full disk.
     monkeypatch.setattr("wsisdedup.export.jsonl._json_line", fail)
-    assert main(["clean", str(NUMPY), "-o", str(out)]) == 2
+    assert main(["clean", str(NUMPY), "-o", str(out), "--force"]) == 2
     err = capsys.readouterr().err
     assert "No space left on device" in err and str(out) in err
     assert out.read_text() == "the good old export\n"
@@ -124,3 +125,60 @@ def test_dash_reads_standard_input() -> None:
     )
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["messages_read"] == 164
+
+
+def test_an_existing_export_is_replaced_only_with_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out.jsonl"
+    out.write_text("keep me\n")
+    assert main(["clean", str(NUMPY), "-o", str(out)]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert out.read_text() == "keep me\n"
+    assert main(["clean", str(NUMPY), "-o", str(out), "--force"]) == 0
+    assert len(out.read_text().splitlines()) == 82
+
+
+@pytest.mark.parametrize(
+    ("name", "check"),
+    [
+        ("out.html", lambda data: data.startswith(b"<!DOCTYPE html>")),
+        ("out.md", lambda data: data.startswith(b"# ")),
+        ("out.json", lambda data: json.loads(data)["stats"]["messages"] == 82),
+        ("out.sqlite", lambda data: data.startswith(b"SQLite format 3")),
+        ("out.parquet", lambda data: data.startswith(b"PAR1")),
+        ("out.jsonl", lambda data: len(data.splitlines()) == 82),
+    ],
+)
+def test_output_format_follows_the_file_name(
+    tmp_path: Path, name: str, check: Callable[[bytes], bool]
+) -> None:
+    out = tmp_path / name
+    assert main(["clean", str(NUMPY), "-o", str(out)]) == 0
+    assert check(out.read_bytes())
+
+
+def test_with_body_adds_each_body(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    assert main(["clean", str(NUMPY), "-o", str(out), "--with-body", "-q"]) == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 82
+    assert all(len(r["body"]) == r["body_chars"] for r in rows)
+    assert sum(bool(r["body"]) for r in rows) > 70
+
+
+def test_version_and_verbosity(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.startswith("wsisdedup ")
+    assert main(["stats", "-q", str(NUMPY)]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_a_folder_with_nothing_readable_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "notes.bin").write_bytes(b"\x00\x01\x02" * 100)
+    assert main(["stats", str(tmp_path)]) == 2
+    assert "no message could be read" in capsys.readouterr().err

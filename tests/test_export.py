@@ -167,6 +167,8 @@ RECORD_KEYS = {
     "author_address",
     "date",
     "subject",
+    "in_reply_to",
+    "references",
     "new_text",
     "signature",
     "quotes",
@@ -200,6 +202,8 @@ def test_records_hold_every_field_as_json_types() -> None:
             (c.id, c.reason.value) for c in m.copies
         ]
         assert r["repeat_of"] == m.repeat_of
+        assert r["in_reply_to"] == list(m.in_reply_to)
+        assert r["references"] == list(m.references)
         assert r["source"] == str(m.source)
     by_id = {r["id"]: r for r in records}
     notes = by_id["notes-0605@lists.example.org"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import re
 import sys
@@ -22,14 +23,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from wsisdedup import export
-from wsisdedup.errors import WsisdedupError
-from wsisdedup.export.atomic import check_target
+from wsisdedup import __version__, export
+from wsisdedup.errors import OutputError, WsisdedupError
+from wsisdedup.export.atomic import archive_inputs, check_target, replacing_text
+from wsisdedup.export.jsonl import write_jsonl
 from wsisdedup.fetch import Politeness, ProgressEvent, fetch
 from wsisdedup.model import Archive, Message
 from wsisdedup.pipeline import read_many
 
 __all__ = ["main"]
+
+log = logging.getLogger(__name__)
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -65,13 +69,18 @@ class _ProgressBar:
             self.stream.flush()
 
 
-def _read(paths: Sequence[str], fmt: str | None) -> Archive:
-    sources = _sources(paths)
-    bar = _ProgressBar(sys.stderr)
+def _read(args: argparse.Namespace) -> Archive:
+    sources = _sources(args.archives)
+    bar = None if args.quiet else _ProgressBar(sys.stderr)
     try:
-        return read_many(sources, format=fmt, progress=bar)
+        archive = read_many(sources, format=args.input_format, progress=bar)
     finally:
-        bar.close()
+        if bar is not None:
+            bar.close()
+    if not archive.stats.messages_read:
+        _report_problems(archive)
+        raise WsisdedupError(f"no message could be read from {', '.join(args.archives)}")
+    return archive
 
 
 def _is_url(text: str) -> bool:
@@ -122,7 +131,7 @@ def _report_problems(archive: Archive) -> int:
 
 
 def _cmd_stats(args: argparse.Namespace) -> int:
-    archive = _read(args.archives, args.input_format)
+    archive = _read(args)
     stats = archive.stats.as_dict()
     if args.json:
         print(json.dumps(stats, indent=2))
@@ -141,7 +150,7 @@ def _share_new(m: Message) -> str:
 
 
 def _cmd_tree(args: argparse.Namespace) -> int:
-    archive = _read(args.archives, args.input_format)
+    archive = _read(args)
     for thread in archive.threads:
         for node in thread.walk():
             m = archive.get(node.id)
@@ -157,19 +166,50 @@ def _cmd_tree(args: argparse.Namespace) -> int:
 
 
 def _cmd_clean(args: argparse.Namespace) -> int:
-    fmt = args.format
+    fmt = args.format or _format_of(args.output)
     if args.output == "-" and fmt not in _TEXT_WRITERS:
         print(f"wsisdedup: --format {fmt} writes a file: give -o PATH", file=sys.stderr)
         return EXIT_UNUSABLE
     if args.output != "-":
-        # Refuse a bad output (a folder, a device, one of the inputs) before the reading.
-        check_target(args.output, inputs=args.archives)
-    archive = _read(args.archives, args.input_format)
-    if args.output != "-":
+        # Refuse a bad output (a folder, a device, one of the inputs, an export that exists
+        # and no --force) before the reading.
+        target = check_target(args.output, inputs=args.archives)
+        if target.exists() and not args.force:
+            raise OutputError("exists; give --force to replace it", path=args.output)
+    archive = _read(args)
+    log.info("read %d messages, writing %s", archive.stats.messages_read, fmt)
+    if fmt == "jsonl":
+        if args.output == "-":
+            write_jsonl(archive, sys.stdout, with_body=args.with_body)
+        else:
+            with replacing_text(args.output, inputs=archive_inputs(archive)) as out:
+                write_jsonl(archive, out, with_body=args.with_body)
+    elif args.output != "-":
         export.FORMATS[fmt](archive, args.output)
     else:
         _TEXT_WRITERS[fmt](archive, sys.stdout)
     return _report_problems(archive)
+
+
+# The format a file name asks for, when --format does not say.
+_SUFFIXES = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "json",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+    ".sqlite": "sqlite",
+    ".sqlite3": "sqlite",
+    ".db": "sqlite",
+    ".parquet": "parquet",
+}
+
+
+def _format_of(output: str) -> str:
+    """The format of `-o`'s file name (JSON Lines for standard output or an unknown name)."""
+    return _SUFFIXES.get(Path(output).suffix.lower(), "jsonl")
 
 
 # Formats that can go to standard output (the others are databases or binary files).
@@ -203,10 +243,19 @@ def _parser() -> argparse.ArgumentParser:
         prog="wsisdedup",
         description="Turn mailing-list archives into a clean, canonical message tree.",
     )
+    parser.add_argument("--version", action="version", version=f"wsisdedup {__version__}")
+    # -v / -q, accepted after any sub-command.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "-v", "--verbose", action="count", default=0, help="say more (-vv: debugging detail)"
+    )
+    common.add_argument(
+        "-q", "--quiet", action="store_true", help="errors only: no progress, no warnings"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text)
+        p = sub.add_parser(name, help=help_text, description=help_text, parents=[common])
         p.add_argument(
             "archives",
             nargs="+",
@@ -231,12 +280,20 @@ def _parser() -> argparse.ArgumentParser:
     p_clean = add("clean", "write the canonical messages (JSON Lines by default)")
     p_clean.add_argument("-o", "--output", default="-", help="output file ('-': stdout)")
     p_clean.add_argument(
-        "--format", choices=sorted(export.FORMATS), default="jsonl", help="output format"
+        "--format",
+        choices=sorted(export.FORMATS),
+        default=None,
+        help="output format (default: from the -o file name's ending, else jsonl)",
+    )
+    p_clean.add_argument("--force", action="store_true", help="replace an existing output file")
+    p_clean.add_argument(
+        "--with-body", action="store_true", help="jsonl: also each message's whole body"
     )
     p_clean.set_defaults(func=_cmd_clean)
 
     p_fetch = sub.add_parser(
         "fetch",
+        parents=[common],
         help="download a list's monthly archive files from its web address",
         description="Download a list's archive (Mailman 2 pipermail, Mailman 3 HyperKitty, "
         "public-inbox) into a folder; a second run fetches only what changed.",
@@ -259,8 +316,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _configure_logging(args: argparse.Namespace) -> None:
+    """Warnings by default; -v info, -vv debug; -q errors only. Only the command line
+    configures logging: the library only logs (docs/architecture.md)."""
+    if args.quiet:
+        level = logging.ERROR
+    elif args.verbose >= 2:
+        level = logging.DEBUG
+    elif args.verbose == 1:
+        level = logging.INFO
+    else:
+        level = logging.WARNING
+    logging.basicConfig(level=level, format="wsisdedup: %(levelname)s: %(message)s", force=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    _configure_logging(args)
     try:
         code: int = args.func(args)
     except WsisdedupError as exc:

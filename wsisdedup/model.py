@@ -318,6 +318,8 @@ class Message:
             "author_address": self.author.address,
             "date": self.date.isoformat() if self.date else None,
             "subject": self.subject,
+            "in_reply_to": list(self.in_reply_to),
+            "references": list(self.references),
             "new_text": new_text,
             "signature": self.signature,
             "quotes": [

@@ -24,11 +24,17 @@ def _json_line(obj: Any) -> str:
     return s
 
 
-def write_jsonl(archive: Archive, out: TextIO) -> int:
-    """Write one `message_record` a line; return the number of lines written."""
+def write_jsonl(archive: Archive, out: TextIO, *, with_body: bool = False) -> int:
+    """Write one `message_record` a line; return the number of lines written.
+
+    `with_body` adds each message's whole `body`, so that an analysis needs nothing else.
+    """
     n = 0
     for m in archive.messages:
-        out.write(_json_line(message_record(m)))
+        record = message_record(m)
+        if with_body:
+            record["body"] = m.body
+        out.write(_json_line(record))
         out.write("\n")
         n += 1
     return n

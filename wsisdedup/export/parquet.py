@@ -64,6 +64,8 @@ def _parquet_schema(pa: Any) -> Any:
             ("date", string),
             ("date_utc", pa.timestamp("us", tz="UTC")),
             ("subject", string),
+            ("in_reply_to", pa.list_(string)),
+            ("references", pa.list_(string)),
             ("new_text", string),
             ("signature", string),
             ("quotes", pa.list_(quote)),
