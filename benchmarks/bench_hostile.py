@@ -26,9 +26,10 @@ only when the larger time is at least 50 ms, below that it is noise and shown as
 the memory/input ratio at the largest finished size. `flags` names each missed target of issue
 11: `slow` (< 1 MB/s), `growth` (> 13 per 10x), `mem` (> 20x input), `timeout`.
 
-A size is skipped once the previous size timed out, or when the previous size's time scaled
-by the growth seen so far (linearly when there is none yet) already exceeds the limit: it is shown as `>120s~` (projected, not run), which keeps a
-quadratic row from spending the limit at every size.
+A size is skipped once the previous size timed out, or when the previous size's time, scaled
+by the growth seen so far (linearly when there is none yet), already exceeds the limit: it is
+shown as `>120s~` (projected, not run), which keeps a quadratic row from spending the limit at
+every size.
 """
 
 from __future__ import annotations
