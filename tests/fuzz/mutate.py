@@ -76,7 +76,7 @@ BAD_ENCODED_WORDS = (
 """RFC 2047 encoded words with an unknown or non-text charset, a bad encoding or bad payload."""
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class Slice:
     """A few messages cut from a bundled archive, with where each message lies."""
 
@@ -85,6 +85,11 @@ class Slice:
     data: bytes
     ranges: tuple[tuple[int, int], ...]
     gzip: bool = False
+
+    def __repr__(self) -> str:
+        """Short, so that Hypothesis prints a failing example readably: the name finds it in
+        `CORPUS`."""
+        return f"<Slice {self.name}: {len(self.data)} bytes, {len(self.ranges)} messages>"
 
     def encoded(self, data: bytes | None = None) -> bytes:
         """The bytes as they go to disk: gzipped again for a `.txt.gz` source."""

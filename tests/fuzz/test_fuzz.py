@@ -210,8 +210,13 @@ SEPARATORS = (
     separator=st.sampled_from(SEPARATORS),
 )
 def test_inserted_separator(s: Slice, line: int, separator: bytes) -> None:
+    """A separator (or a near miss) inserted as a line: the message it lands in may change (a
+    near miss in its header block ends the headers there), every other one must survive."""
+    lines = s.data.split(b"\n")
+    offset = sum(len(x) + 1 for x in lines[: line % len(lines)])
+    hit = {i for i, (lo, hi) in enumerate(s.ranges) if lo <= offset <= hi}
     archive = read_checked(s, insert_separator(s.data, line, separator))
-    _assert_survivors(s, archive, list(range(len(s.ranges))))
+    _assert_survivors(s, archive, [i for i in range(len(s.ranges)) if i not in hit])
 
 
 @FUZZ
