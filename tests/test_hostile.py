@@ -274,6 +274,23 @@ def test_maildir_fifo_is_a_problem(tmp_path: Path) -> None:
     _assert_read_with_problem(folder, "fifo")
 
 
+@pytest.mark.xfail(strict=True, reason="issue 11: device file skipped without a word")
+def test_maildir_device_is_a_problem(tmp_path: Path) -> None:
+    folder = _maildir(tmp_path / "md")
+    _char_device(folder / "cur" / "device")
+    _assert_read_with_problem(folder, "device")
+
+
+@pytest.mark.xfail(strict=True, reason="issue 11: links leaving the folder are followed")
+def test_maildir_link_out_of_the_folder_is_not_followed(tmp_path: Path) -> None:
+    """A link to a file outside the given folder is not read unless asked; it is a Problem."""
+    outside = tmp_path / "outside.eml"
+    outside.write_bytes(_EML.replace(b"m1@", b"out@").replace(b"hello", b"outside"))
+    folder = _maildir(tmp_path / "md")
+    os.symlink(outside, folder / "cur" / "escape")
+    _assert_read_with_problem(folder, "escape")
+
+
 @pytest.mark.xfail(strict=True, reason="issue 11: sub-folder of a plain folder skipped silently")
 def test_subfolder_of_plain_folder_is_read_or_a_problem(tmp_path: Path) -> None:
     """notmuch reads sub-folders; refusing one with a Problem is the other sound choice."""
