@@ -22,7 +22,8 @@ input's cost), then measures one call:
 
 Columns: time per size; MB/s at the largest size that finished; `growth`, the time ratio per
 10x of input between the two largest finished sizes (~10 is linear, ~100 quadratic; computed
-only when the larger time is at least 50 ms, below that it is noise and shown as `-`); `mem`,
+only when the larger time is at least 50 ms, below that it is noise and shown as `-`; after a
+timeout, `>N` is the lower bound the time limit gives); `mem`,
 the memory/input ratio at the largest finished size. `flags` names each missed target of issue
 11: `slow` (< 1 MB/s), `growth` (> 13 per 10x), `mem` (> 20x input), `timeout`.
 
@@ -192,6 +193,19 @@ def measure_row(
         if r2["seconds"] >= MIN_GROWTH_SECONDS and r1["seconds"] > 0:
             decades = math.log10(r2["bytes"] / r1["bytes"])
             row["growth"] = (r2["seconds"] / r1["seconds"]) ** (1 / decades)
+    row["growth_at_least"] = False
+    timed_out_at = next(  # a real timeout only: a projected skip (`~`) measured nothing
+        (i for i, c in enumerate(cells) if c.startswith(">") and not c.endswith("~")), None
+    )
+    if row["growth"] is None and done and timed_out_at is not None and timed_out_at > 0:
+        # The limit at the first timed-out size bounds the growth from below: "> 35" says the
+        # row is at least that far from linear even though the larger run never finished.
+        mb_prev, r_prev = done[-1]
+        if r_prev["seconds"] >= MIN_GROWTH_SECONDS:
+            decades = math.log10(sizes_mb[timed_out_at] / mb_prev)
+            row["growth"] = (timeout / r_prev["seconds"]) ** (1 / decades)
+            row["growth_at_least"] = True
+    row["seconds"] = {str(mb): r["seconds"] for mb, r in done}
     if any(c.startswith(">") for c in cells) and "timeout" not in flags:
         flags.append("timeout")
     if row["mb_s"] is not None and row["mb_s"] < TARGET_MB_PER_S:
@@ -215,7 +229,9 @@ def _print_table(rows: Sequence[dict[str, Any]], sizes_mb: Sequence[float]) -> N
                 r["entry"],
                 *r["cells"],
                 "-" if r["mb_s"] is None else f"{r['mb_s']:.2f}",
-                "-" if r["growth"] is None else f"{r['growth']:.1f}",
+                "-"
+                if r["growth"] is None
+                else (">" if r["growth_at_least"] else "") + f"{r['growth']:.1f}",
                 "-" if r["mem"] is None else f"{r['mem']:.1f}",
                 ", ".join(r["flags"]) or "ok",
             ]
