@@ -6,6 +6,8 @@ Small archives written here as mbox text, read through `wsisdedup.read` like any
 from __future__ import annotations
 
 import json
+import random
+import time
 from pathlib import Path
 
 import pytest
@@ -302,3 +304,33 @@ def test_exports_say_why_a_copy_was_collapsed(tmp_path: Path) -> None:
         ("agenda-2@x", "resend")
     ]
     assert rows["p2@x"]["repeat_of"] == "p1@x"
+
+
+def _cpu_seconds_to_read(tmp_path: Path, n: int) -> float:
+    rng = random.Random(n)
+    vocabulary = [f"w{i}" for i in range(50_000)]
+
+    def paragraph() -> str:
+        return " ".join(rng.choice(vocabulary) for _ in range(8))
+
+    quoted = [paragraph() for _ in range(n)]
+    mine = [paragraph() for _ in range(n)]
+    reply = f"On Mon, 2 Mar 2020, {ANN} wrote:\n" + "\n\n".join(
+        f"{q}\n\n{o}" for q, o in zip(quoted, mine, strict=True)
+    )
+    path = tmp_path / f"{n}.mbox"
+    path.write_text(
+        _message("a@x", ANN, MON, "S", "\n\n".join(quoted))
+        + _message("b@x", BOB, TUE, "Re: S", reply, reply_to="a@x")
+    )
+    start = time.process_time()
+    wsisdedup.read(path)
+    return time.process_time() - start
+
+
+def test_an_interleaved_reply_of_many_paragraphs_costs_linear_time(tmp_path: Path) -> None:
+    """Ending unmarked quotes must not cost paragraphs x matches: 4x the paragraphs may cost
+    about 4x the time (8x allowed, plus a constant for noise), not 16x."""
+    small = _cpu_seconds_to_read(tmp_path, 500)
+    large = _cpu_seconds_to_read(tmp_path, 2000)
+    assert large < 8 * small + 0.2, (small, large)

@@ -167,7 +167,7 @@ def match_messages(messages: Sequence[Message], origins: Sequence[Origin] | None
             m.segments,
             unmarked=_unmarked_quotes(m),
             origin=o,
-            named=tuple(dict.fromkeys((*m.references, *m.in_reply_to))),
+            named=tuple(dict.fromkeys((*m.references, *m.in_reply_to)))[-_MAX_NAMED:],
         )
         for m, o in zip(messages, origins or _no_origins(messages), strict=True)
     ]
@@ -203,6 +203,11 @@ def match_messages(messages: Sequence[Message], origins: Sequence[Origin] | None
         kept_for=collapsed.kept_for,
         attributions={m.id: refs[m.id] for m in out if m.id in refs},
     )
+
+
+_MAX_NAMED = 20
+"""The nearest messages of a References chain an unmarked quote is looked for in: enough for
+deep threads, bounded for a header that names thousands."""
 
 
 def _no_origins(messages: Sequence[Message]) -> list[Origin | None]:

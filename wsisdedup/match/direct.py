@@ -25,6 +25,9 @@ _MAX_CANDIDATES = 20
 """Messages of the References chain looked in (nearest first): enough for deep threads,
 bounded for a header that names thousands."""
 _OWN = frozenset({SegmentKind.NEW, SegmentKind.SIGNATURE})
+_SEARCH_BUDGET = 50_000_000
+"""Characters searched for one message's quotes at most: a hostile body of many quoted
+paragraphs would otherwise cost paragraphs x candidates x their length."""
 
 
 class _OwnWords:
@@ -69,12 +72,17 @@ def header_quote_matches(
         if not candidates:
             continue
         found: list[Match] = []
+        budget = _SEARCH_BUDGET
         for a, b in _unsourced_paragraphs(m):
             plain = _plain(m.body[a:b])
             if len(plain.split()) < _MIN_WORDS:
                 continue
+            if budget <= 0:
+                break
             for c in candidates:
                 words = own.of(c)
+                if words is not None:
+                    budget -= len(words)
                 if words is not None and plain in words:
                     source = by_id[c].id  # a collapsed copy's id names the message kept
                     found.append(

@@ -19,6 +19,7 @@ message is not in it), the quote is left as the segmenter read it.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator, Mapping, Sequence
 
 import regex
@@ -59,31 +60,56 @@ def _trimmed(text: str, a: int, b: int) -> Iterator[tuple[int, int]]:
         yield a, b
 
 
+_SEARCH_BUDGET = 50_000_000
+"""Characters of quoted text searched for one message's paragraphs at most: a hostile body of
+many paragraphs quoting a large message would otherwise cost their product. Past it, the rest
+of the quote is left as the segmenter read it."""
+
+
 class _Quoted:
     """What the messages an unmarked quote was matched to hold, in plain words and lines."""
 
     def __init__(self, texts: Sequence[str]) -> None:
         self.words = [_plain(t) for t in texts]
         self.lines = {p for t in texts for line in t.split("\n") if (p := _plain(line))}
+        self.budget = _SEARCH_BUDGET
+
+    def _found(self, plain: str) -> bool:
+        for w in self.words:
+            self.budget -= len(w)
+            if plain in w:
+                return True
+        return False
 
     def repeats(self, paragraph: str) -> bool:
         """Whether the paragraph's words (`_MIN_SHARED_WORDS` or more) are in one message."""
         plain = _plain(paragraph)
-        return len(plain.split()) >= _MIN_SHARED_WORDS and any(plain in w for w in self.words)
+        return len(plain.split()) >= _MIN_SHARED_WORDS and self._found(plain)
 
     def holds(self, paragraph: str) -> bool:
         plain = _plain(paragraph)
         if not plain:
             return True
-        if len(plain.split()) >= _MIN_SHARED_WORDS and any(plain in w for w in self.words):
+        if self.budget <= 0:
+            return True  # searched enough: leave the rest quoted
+        if len(plain.split()) >= _MIN_SHARED_WORDS and self._found(plain):
             return True
         return all(
             not p or p in self.lines for p in (_plain(line) for line in paragraph.split("\n"))
         )
 
 
-def _matched_chars(a: int, b: int, matches: Sequence[Match]) -> int:
-    return sum(max(0, min(b, m.end) - max(a, m.start)) for m in matches)
+def _matched_chars(a: int, b: int, matches: Sequence[Match], ends: Sequence[int]) -> int:
+    """Characters of `[a, b)` inside `matches` (sorted, not overlapping; `ends` their ends):
+    only the matches that reach into it are visited, so a body of many paragraphs and many
+    matches costs their sum, not their product."""
+    total = 0
+    for k in range(bisect.bisect_right(ends, a), len(matches)):
+        m = matches[k]
+        if m.start >= b:
+            break
+        total += max(0, min(b, m.end) - max(a, m.start))
+    return total
 
 
 def reclaimed_spans(
@@ -102,7 +128,11 @@ def reclaimed_spans(
     out: list[Span] = []
     text = doc.text
     for region in doc.unmarked:
-        inside = [m for m in matches if m.end > region.start and m.start < region.end]
+        inside = sorted(
+            (m for m in matches if m.end > region.start and m.start < region.end),
+            key=lambda m: m.start,
+        )
+        ends = [m.end for m in inside]
         paragraphs = list(_paragraphs(text, region.start, region.end))
         if not paragraphs:
             continue
@@ -116,7 +146,7 @@ def reclaimed_spans(
         # wrapped onto the next line): always quoted.
         for a, b in paragraphs[1:]:
             chars = sum(1 for c in text[a:b] if not c.isspace())
-            if _MATCHED_SHARE * _matched_chars(a, b, inside) >= chars:
+            if _MATCHED_SHARE * _matched_chars(a, b, inside, ends) >= chars:
                 continue
             if quoted.holds(text[a:b]):
                 continue
