@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 
 import wsisdedup
 from wsisdedup.model import Archive
+from wsisdedup.readers.stream import open_input
 
 SEP = b"From sender@example.org Mon Jan  2 10:00:00 2023\n"
 
@@ -126,3 +128,172 @@ def test_stream_input_with_a_raising_charset() -> None:
     data = _msg(1, b"Content-Type: text/plain; charset=undefined\n", b"ok\n")
     archive = wsisdedup.read(io.BytesIO(data))
     assert [m.body for m in archive.messages] == ["ok\n"]
+
+
+# --- 2. Folders: links, loops, special files, sub-folders ----------------------------------
+
+
+def _eml(n: int) -> bytes:
+    return _msg(n)
+
+
+def _maildir(root: Path, *names: int) -> Path:
+    for sub in ("cur", "new", "tmp"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    for n in names:
+        (root / "cur" / f"{1000 + n}.M{n}P1.host:2,S").write_bytes(_eml(n))
+    return root
+
+
+def _ids(archive: Archive) -> list[str]:
+    return [m.id for m in archive.messages]
+
+
+def _problem_at(archive: Archive, path: Path) -> str:
+    (what,) = [p.what for p in archive.problems if p.path == str(path)]
+    return what
+
+
+def test_symlink_loop_in_a_maildir_is_a_problem_and_the_rest_is_read(tmp_path: Path) -> None:
+    box = _maildir(tmp_path / "box", 1, 2)
+    (box / "cur" / "loop").symlink_to("loop")  # a link to itself: ELOOP
+    (box / "cur" / "a").symlink_to("b")
+    (box / "cur" / "b").symlink_to("a")
+    archive = wsisdedup.read(box)
+    assert _ids(archive) == ["m1@example.org", "m2@example.org"]
+    assert "loop" in _problem_at(archive, box / "cur" / "loop")
+    assert "loop" in _problem_at(archive, box / "cur" / "a")
+
+
+def test_folder_link_back_to_its_parent_is_read_once(tmp_path: Path) -> None:
+    root = tmp_path / "lists"
+    root.mkdir()
+    (root / "a.eml").write_bytes(_eml(1))
+    (root / "again").symlink_to(".", target_is_directory=True)
+    archive = wsisdedup.read(root)
+    assert _ids(archive) == ["m1@example.org"]
+    assert "read once" in _problem_at(archive, root / "again")
+
+
+def test_symlink_loop_as_the_maildir_given(tmp_path: Path) -> None:
+    (tmp_path / "x").symlink_to("y")
+    (tmp_path / "y").symlink_to("x")
+    with pytest.raises(OSError):  # nothing else to read: the input itself is unusable
+        wsisdedup.read(tmp_path / "x")
+
+
+def test_dangling_link_is_a_problem(tmp_path: Path) -> None:
+    box = _maildir(tmp_path / "box", 1)
+    (box / "new" / "gone").symlink_to(tmp_path / "nowhere")
+    archive = wsisdedup.read(box)
+    assert _ids(archive) == ["m1@example.org"]
+    assert "dangling" in _problem_at(archive, box / "new" / "gone")
+
+
+def test_fifo_is_skipped_without_blocking(tmp_path: Path) -> None:
+    box = _maildir(tmp_path / "box", 1, 2)
+    os.mkfifo(box / "cur" / "1001.fifo")
+    archive = wsisdedup.read(box)  # would block forever if the FIFO were opened plainly
+    assert _ids(archive) == ["m1@example.org", "m2@example.org"]
+    assert "FIFO" in _problem_at(archive, box / "cur" / "1001.fifo")
+
+
+def test_device_file_is_skipped(tmp_path: Path) -> None:
+    root = tmp_path / "mail"
+    root.mkdir()
+    (root / "a.eml").write_bytes(_eml(1))
+    (root / "zero").symlink_to("/dev/zero")  # followed only with follow_links; a device anyway
+    archive = wsisdedup.read(root, follow_links=True)
+    assert _ids(archive) == ["m1@example.org"]
+    assert "character device" in _problem_at(archive, root / "zero")
+
+
+def test_fifo_swapped_in_after_listing_never_blocks(tmp_path: Path) -> None:
+    fifo = tmp_path / "late.fifo"
+    os.mkfifo(fifo)
+    with (
+        pytest.raises(OSError, match="not a regular file"),
+        open_input(fifo, str(fifo), regular_only=True),
+    ):
+        pass
+
+
+def test_unlistable_folder_is_a_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "mail"
+    (root / "locked").mkdir(parents=True)
+    (root / "a.eml").write_bytes(_eml(1))
+    (root / "locked" / "b.eml").write_bytes(_eml(2))
+    real = os.scandir
+
+    def scandir(path: str | os.PathLike[str]) -> Iterator[os.DirEntry[str]]:
+        if Path(path).name == "locked":  # as chmod 000 does for anyone but root
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    archive = wsisdedup.read(root)
+    assert _ids(archive) == ["m1@example.org"]
+    assert "cannot list folder: Permission denied" in _problem_at(archive, root / "locked")
+
+
+def test_sub_folders_of_a_plain_folder_are_read(tmp_path: Path) -> None:
+    root = tmp_path / "archive"
+    (root / "2019").mkdir(parents=True)
+    (root / "2020" / "deep").mkdir(parents=True)
+    (root / "2019" / "jan.mbox").write_bytes(_mbox(_msg(1), _msg(2)))
+    (root / "2020" / "deep" / "x.eml").write_bytes(_eml(3))
+    (root / "readme.eml").write_bytes(_eml(4))
+    archive = wsisdedup.read(root)
+    assert _ids(archive) == [f"m{n}@example.org" for n in (1, 2, 3, 4)]
+    assert archive.problems == ()
+
+
+def test_maildir_plus_plus_sub_folders_are_read_and_tmp_is_not(tmp_path: Path) -> None:
+    box = _maildir(tmp_path / "Maildir", 1)
+    _maildir(box / ".lists.devlist", 2)
+    (box / "tmp" / "999.partial").write_bytes(_eml(9))  # still being delivered
+    (box / "dovecot-uidlist").write_bytes(b"3 V1 N2\n")  # the server's, not a message
+    (box / ".git").mkdir()
+    (box / ".git" / "HEAD").write_bytes(b"ref: x\n")
+    archive = wsisdedup.read(box)
+    assert _ids(archive) == ["m1@example.org", "m2@example.org"]
+    assert archive.problems == ()
+    assert {m.source.format for m in archive.messages} == {"maildir"}
+
+
+def test_tree_of_maildirs_without_a_maildir_at_its_root(tmp_path: Path) -> None:
+    root = tmp_path / "mail"  # mbsync with SubFolders Verbatim, notmuch's mail root
+    _maildir(root / "INBOX", 1)
+    _maildir(root / "lists" / "devlist", 2)
+    archive = wsisdedup.read(root)
+    assert _ids(archive) == ["m1@example.org", "m2@example.org"]
+
+
+def test_link_out_of_the_folder_is_followed_only_when_asked(tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "x.eml").write_bytes(_eml(2))
+    root = tmp_path / "mail"
+    root.mkdir()
+    (root / "a.eml").write_bytes(_eml(1))
+    (root / "b.eml").symlink_to(outside / "x.eml")
+    (root / "more").symlink_to(outside, target_is_directory=True)
+    (root / "inside.eml").symlink_to("a.eml")
+    archive = wsisdedup.read(root)
+    assert _ids(archive) == ["m1@example.org"]
+    assert "outside" in _problem_at(archive, root / "b.eml")
+    assert "follow_links=True" in _problem_at(archive, root / "more")
+    assert "read once" in _problem_at(archive, root / "inside.eml")
+    followed = wsisdedup.read(root, follow_links=True)
+    assert sorted(_ids(followed)) == ["m1@example.org", "m2@example.org"]
+
+
+def test_read_many_passes_follow_links(tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere.eml"
+    outside.write_bytes(_eml(2))
+    root = tmp_path / "mail"
+    root.mkdir()
+    (root / "a.eml").write_bytes(_eml(1))
+    (root / "b.eml").symlink_to(outside)
+    assert len(wsisdedup.read_many([root]).messages) == 1
+    assert len(wsisdedup.read_many([root], follow_links=True).messages) == 2
