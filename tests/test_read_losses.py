@@ -5,16 +5,18 @@ it (file and position); the rest of the input is still read."""
 from __future__ import annotations
 
 import codecs
+import gzip
 import io
 import os
+import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import wsisdedup
-from wsisdedup.model import Archive
-from wsisdedup.readers.stream import open_input
+from wsisdedup.model import Archive, Limits
+from wsisdedup.readers.stream import LineCap, open_input
 
 SEP = b"From sender@example.org Mon Jan  2 10:00:00 2023\n"
 
@@ -297,3 +299,122 @@ def test_read_many_passes_follow_links(tmp_path: Path) -> None:
     (root / "b.eml").symlink_to(outside)
     assert len(wsisdedup.read_many([root]).messages) == 1
     assert len(wsisdedup.read_many([root], follow_links=True).messages) == 2
+
+
+# --- 3. Size limits ------------------------------------------------------------------------
+
+
+def test_gzip_bomb_with_one_huge_body_keeps_its_start_and_the_other_messages(
+    tmp_path: Path,
+) -> None:
+    huge = b"x" * 99 + b"\n"
+    big = _msg(2, body=b"start\n" + huge * 20_000)  # 2 MB
+    data = _mbox(_msg(1), big, _msg(3))
+    path = tmp_path / "bomb.mbox.gz"
+    path.write_bytes(gzip.compress(data))
+    archive = wsisdedup.read(path, limits=Limits(message_bytes=50_000))
+    by_id = {m.id: m for m in archive.messages}
+    assert list(by_id) == ["m1@example.org", "m2@example.org", "m3@example.org"]
+    body = by_id["m2@example.org"].body
+    assert body.startswith("start\nxxx") and 40_000 < len(body) < 50_000
+    (problem,) = archive.problems
+    assert "over the limit of 50,000 (Limits.message_bytes)" in problem.what
+    assert f"message is {len(big) + 1:,} bytes" in problem.what  # and the blank line after it
+    source = by_id["m2@example.org"].source
+    assert (problem.path, problem.line, problem.offset) == (str(path), source.line, source.offset)
+
+
+def test_a_line_of_megabytes_without_a_newline_is_not_gathered_whole(tmp_path: Path) -> None:
+    path = tmp_path / "long.mbox"
+    size = 64 << 20  # far past the splitter's 8 MiB pieces
+    with path.open("wb") as fh:
+        fh.write(SEP + _msg(1) + b"\n" + SEP + _msg(2, body=b"y"))
+        for _ in range(size // (1 << 20)):
+            fh.write(b"y" * (1 << 20))
+        fh.write(b"\n\n" + SEP + _msg(3))
+    tracemalloc.start()
+    try:
+        archive = wsisdedup.read(path, limits=Limits(message_bytes=1 << 20))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert _ids(archive) == ["m1@example.org", "m2@example.org", "m3@example.org"]
+    assert peak < size // 2  # the line is never held whole
+    assert [p.line for p in archive.problems] == [archive.messages[1].source.line]
+
+
+def test_separator_after_a_line_longer_than_a_piece_still_splits(tmp_path: Path) -> None:
+    line = b"z" * (9 << 20) + b"\n"
+    data = _mbox(_msg(1, body=line), _msg(2))
+    archive = wsisdedup.read(io.BytesIO(data))
+    assert _ids(archive) == ["m1@example.org", "m2@example.org"]
+    assert archive.messages[0].body == line.decode()
+    assert archive.problems == ()
+
+
+def test_huge_file_in_a_maildir_keeps_its_start(tmp_path: Path) -> None:
+    box = _maildir(tmp_path / "box", 1, 3)
+    big = _msg(2, body=b"begin\n" + b"w" * 200_000 + b"\n")
+    (box / "cur" / "1002.M2P1.host:2,S").write_bytes(big)
+    archive = wsisdedup.read(box, limits=Limits(message_bytes=10_000))
+    by_id = {m.id: m for m in archive.messages}
+    assert list(by_id) == ["m1@example.org", "m2@example.org", "m3@example.org"]
+    assert by_id["m2@example.org"].body.startswith("begin\nwww")
+    assert len(by_id["m2@example.org"].body) < 10_000
+    (problem,) = archive.problems
+    assert problem.path == str(box / "cur" / "1002.M2P1.host:2,S")
+    assert f"message is {len(big):,} bytes" in problem.what
+
+
+def test_input_over_its_limit_ends_with_a_problem(tmp_path: Path) -> None:
+    data = _mbox(*[_msg(n) for n in range(100)])
+    path = tmp_path / "many.mbox.gz"
+    path.write_bytes(gzip.compress(data))
+    archive = wsisdedup.read(path, limits=Limits(input_bytes=2_000))
+    ids = _ids(archive)
+    assert 5 < len(ids) < 20
+    assert ids == [f"m{n}@example.org" for n in range(len(ids))]
+    (problem,) = archive.problems
+    assert "over the limit of 2,000 bytes (Limits.input_bytes)" in problem.what
+    assert (problem.path, problem.offset) == (str(path), 2_000)
+
+
+def test_folder_over_its_input_limit_names_the_files_not_read(tmp_path: Path) -> None:
+    box = _maildir(tmp_path / "box", *range(1, 11))
+    size = len(_msg(1))
+    archive = wsisdedup.read(box, limits=Limits(input_bytes=3 * size + 10))
+    assert _ids(archive)[:3] == [f"m{n}@example.org" for n in range(1, 4)]
+    assert len(archive.messages) == 4  # the fourth file is cut at the limit, and says so
+    cut, *not_read = archive.problems
+    assert cut.path == str(box / "cur" / "1004.M4P1.host:2,S")
+    assert "(Limits.input_bytes)" in cut.what and cut.offset == 10
+    assert [Path(p.path).name for p in not_read] == [
+        f"{1000 + n}.M{n}P1.host:2,S" for n in range(5, 11)
+    ]
+
+
+def test_long_lines_of_a_text_dump_are_broken_and_reported() -> None:
+    dump = "Meeting notes\n" + "Dear all, " * 300 + "\nparticipants (1)\n"
+    archive = wsisdedup.read(
+        io.BytesIO(dump.encode()), format="text-dump", limits=Limits(line_bytes=1000)
+    )
+    assert archive.messages
+    text = "".join(m.body for m in archive.messages)
+    assert "Dear all," in text
+    (problem,) = [p for p in archive.problems if "Limits.line_bytes" in p.what]
+    assert problem.offset == len("Meeting notes\n") + 1000
+
+
+def test_line_cap_only_adds_line_breaks() -> None:
+    data = b"short\n" + b"a" * 2500 + b"\n" + b"b" * 999 + b"\nc" + b"\n" * 3
+    capped = LineCap(io.BytesIO(data), 1000)
+    out = io.BufferedReader(capped, buffer_size=64).read()
+    assert out.replace(b"\n", b"") == data.replace(b"\n", b"")
+    assert max(len(line) for line in out.split(b"\n")) == 1000
+    assert capped.broken == 2 and capped.first == 6 + 1000
+
+
+def test_limits_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="message_bytes"):
+        Limits(message_bytes=0)
+    assert Limits().message_bytes == 256 << 20
