@@ -418,3 +418,51 @@ def test_limits_must_be_positive() -> None:
     with pytest.raises(ValueError, match="message_bytes"):
         Limits(message_bytes=0)
     assert Limits().message_bytes == 256 << 20
+
+
+# --- 4. Other silent losses ----------------------------------------------------------------
+
+
+def test_multipart_nested_past_the_depth_limit_says_so() -> None:
+    part = b"Content-Type: text/plain\n\nhello deep\n"
+    for i in range(25):
+        part = b"Content-Type: multipart/mixed; boundary=b%d\n\n--b%d\n%s\n--b%d--\n" % (
+            i,
+            i,
+            part,
+            i,
+        )
+    head = b"From: a@example.org\nMessage-ID: <m1@example.org>\n"
+    archive = wsisdedup.read(io.BytesIO(head + part))
+    (m,) = archive.messages
+    assert m.id == "m1@example.org" and "hello deep" not in m.body
+    (problem,) = archive.problems
+    assert "nested more than 20 deep" in problem.what
+
+
+def test_message_with_only_attachments_says_what_was_left_out() -> None:
+    msg = _msg(
+        1,
+        b"Content-Type: multipart/mixed; boundary=q\n",
+        b"--q\nContent-Type: application/pdf\nContent-Disposition: attachment\n\nJVBERi0x\n"
+        b"--q\nContent-Type: image/png\n\niVBORw0K\n--q--\n",
+    )
+    archive = wsisdedup.read(io.BytesIO(msg))
+    (m,) = archive.messages
+    assert m.body == ""
+    (problem,) = archive.problems
+    assert "no text to show" in problem.what
+    assert "application/pdf, image/png" in problem.what
+    assert (problem.line, problem.offset) == (1, 0)
+
+
+def test_message_with_text_and_attachments_has_no_problem() -> None:
+    msg = _msg(
+        1,
+        b"Content-Type: multipart/mixed; boundary=q\n",
+        b"--q\nContent-Type: text/plain\n\nSee attached.\n"
+        b"--q\nContent-Type: application/pdf\n\nJVBERi0x\n--q--\n",
+    )
+    archive = wsisdedup.read(io.BytesIO(msg))
+    assert [m.body for m in archive.messages] == ["See attached.\n"]
+    assert archive.problems == ()
