@@ -159,7 +159,7 @@ class Limits:
     message_bytes: int = attrs.field(default=256 * _MIB, validator=_positive)
     """Bytes of one message kept (headers and body, as stored). The rest of a longer message
     is skipped and the message read from what was kept."""
-    input_bytes: int = attrs.field(default=32 * 1024 * _MIB, validator=_positive)
+    input_bytes: int = attrs.field(default=4 * 1024 * _MIB, validator=_positive)
     """Bytes read from one input after decompression (a file, a stream, or all the files of
     a folder together). Messages after this point are not read."""
     line_bytes: int = attrs.field(default=64 * _MIB, validator=_positive)
