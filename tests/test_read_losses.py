@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import wsisdedup
+from wsisdedup.errors import ArchiveFormatError
 from wsisdedup.model import Archive, Limits
 from wsisdedup.readers.stream import LineCap, open_input
 
@@ -175,6 +176,20 @@ def test_folder_link_back_to_its_parent_is_read_once(tmp_path: Path) -> None:
     archive = wsisdedup.read(root)
     assert _ids(archive) == ["m1@example.org"]
     assert "read once" in _problem_at(archive, root / "again")
+
+
+def test_unlistable_folder_given_is_a_format_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "locked"
+    root.mkdir()
+
+    def scandir(path: str | os.PathLike[str]) -> Iterator[os.DirEntry[str]]:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    with pytest.raises(ArchiveFormatError, match="cannot list folder: Permission denied"):
+        wsisdedup.read(root)
 
 
 def test_symlink_loop_as_the_maildir_given(tmp_path: Path) -> None:
@@ -385,12 +400,12 @@ def test_folder_over_its_input_limit_names_the_files_not_read(tmp_path: Path) ->
     archive = wsisdedup.read(box, limits=Limits(input_bytes=3 * size + 10))
     assert _ids(archive)[:3] == [f"m{n}@example.org" for n in range(1, 4)]
     assert len(archive.messages) == 4  # the fourth file is cut at the limit, and says so
-    cut, *not_read = archive.problems
+    cut, not_read = archive.problems
     assert cut.path == str(box / "cur" / "1004.M4P1.host:2,S")
     assert "(Limits.input_bytes)" in cut.what and cut.offset == 10
-    assert [Path(p.path).name for p in not_read] == [
-        f"{1000 + n}.M{n}P1.host:2,S" for n in range(5, 11)
-    ]
+    assert not_read.path == str(box / "cur" / "1005.M5P1.host:2,S")
+    assert not_read.what.startswith("not read: the folder's files are over the limit")
+    assert not_read.what.endswith("this file and the 5 after it")
 
 
 def test_long_lines_of_a_text_dump_are_broken_and_reported() -> None:
@@ -466,3 +481,11 @@ def test_message_with_text_and_attachments_has_no_problem() -> None:
     archive = wsisdedup.read(io.BytesIO(msg))
     assert [m.body for m in archive.messages] == ["See attached.\n"]
     assert archive.problems == ()
+
+
+def test_empty_maildir_is_an_empty_archive_and_an_empty_folder_an_error(tmp_path: Path) -> None:
+    box = _maildir(tmp_path / "box")
+    assert wsisdedup.read(box).messages == ()
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ArchiveFormatError, match="no message files"):
+        wsisdedup.read(tmp_path / "empty")

@@ -76,20 +76,23 @@ def _read_dir(
     left = [limits.input_bytes]  # the bytes all files of the folder may still give together
 
     def read_file(item: MessageFile) -> Iterator[ParsedMessage | Problem]:
-        if left[0] <= 0:
-            yield Problem(
-                what=f"not read: the folder's files are over the limit of {limits.input_bytes:,}"
-                " bytes together (Limits.input_bytes)",
-                path=str(item.path),
-            )
-            return
         fmt, label = ("eml", "maildir") if item.maildir else (_file_format(format), None)
         name = str(item.path)
         with open_input(item.path, name, limit=left[0], regular_only=True) as inp:
-            yield from _read_input(inp, fmt, limits, label=label)
-            left[0] -= inp.chain.served
+            try:
+                yield from _read_input(inp, fmt, limits, label=label)
+            finally:
+                left[0] -= inp.chain.served
 
-    yield from read_tree(path, read_file, follow_links=follow_links)
+    def full() -> str | None:
+        if left[0] > 0:
+            return None
+        return (
+            f"the folder's files are over the limit of {limits.input_bytes:,} bytes together "
+            "(Limits.input_bytes)"
+        )
+
+    yield from read_tree(path, read_file, follow_links=follow_links, full=full)
 
 
 def _file_format(format: str | None) -> str | None:

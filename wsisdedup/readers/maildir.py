@@ -193,23 +193,47 @@ def walk(root: Path, *, follow_links: bool = False) -> Iterator[MessageFile | Pr
 
 
 def read_tree(
-    root: Path, read_file: ReadFile, *, follow_links: bool = False
+    root: Path,
+    read_file: ReadFile,
+    *,
+    follow_links: bool = False,
+    full: Callable[[], str | None] = lambda: None,
 ) -> Iterator[ParsedMessage | Problem]:
     """The messages of every message file under `root`; a Problem for each one skipped.
 
-    Raises `ArchiveFormatError` if the folder holds no message file and nothing was skipped.
+    `full` is asked before each file: once it gives a reason (a size limit reached), no more
+    files are read, and one Problem names the first file not read and how many follow it.
+    Raises `ArchiveFormatError` if `root` cannot be listed, or is not a Maildir and holds no
+    message file and nothing was skipped.
     """
-    items = list(walk(root, follow_links=follow_links))
-    if not items:
-        raise ArchiveFormatError("folder holds no message files", path=str(root))
-    for item in items:
+    found = False
+    unread: list[MessageFile] = []
+    why: str | None = None
+    for item in walk(root, follow_links=follow_links):
+        found = True
         if isinstance(item, Problem):
+            if item.path == str(root) and item.what.startswith("cannot list"):
+                raise ArchiveFormatError(item.what, path=item.path)
             yield item
             continue
-        try:
-            yield from read_file(item)
-        except ArchiveFormatError as exc:
-            yield Problem(what=exc.what, path=exc.path, line=exc.line, offset=exc.offset)
-        except OSError as exc:
-            what = str(exc) if exc.strerror is None else exc.strerror
-            yield Problem(what=f"cannot read file: {what}", path=str(item.path))
+        if unread or (why := full()) is not None:
+            unread.append(item)
+            continue
+        yield from _read_one(item, read_file)
+    if not found and not is_maildir(root):  # an empty Maildir is a mailbox with no mail yet
+        raise ArchiveFormatError("folder holds no message files", path=str(root))
+    if unread:
+        yield Problem(
+            what=f"not read: {why}; this file and the {len(unread) - 1:,} after it",
+            path=str(unread[0].path),
+        )
+
+
+def _read_one(item: MessageFile, read_file: ReadFile) -> Iterator[ParsedMessage | Problem]:
+    try:
+        yield from read_file(item)
+    except ArchiveFormatError as exc:
+        yield Problem(what=exc.what, path=exc.path, line=exc.line, offset=exc.offset)
+    except OSError as exc:
+        what = str(exc) if exc.strerror is None else exc.strerror
+        yield Problem(what=f"cannot read file: {what}", path=str(item.path))
