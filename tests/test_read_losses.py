@@ -489,3 +489,12 @@ def test_empty_maildir_is_an_empty_archive_and_an_empty_folder_an_error(tmp_path
     (tmp_path / "empty").mkdir()
     with pytest.raises(ArchiveFormatError, match="no message files"):
         wsisdedup.read(tmp_path / "empty")
+
+
+def test_input_exactly_at_its_limit_is_whole(tmp_path: Path) -> None:
+    data = _mbox(_msg(1), _msg(2))
+    archive = wsisdedup.read(io.BytesIO(data), limits=Limits(input_bytes=len(data)))
+    assert _ids(archive) == ["m1@example.org", "m2@example.org"]
+    assert archive.problems == ()
+    cut = wsisdedup.read(io.BytesIO(data), limits=Limits(input_bytes=len(data) - 1))
+    assert [p.offset for p in cut.problems] == [len(data) - 1]

@@ -89,9 +89,20 @@ class _Chain(io.RawIOBase):
         size = len(view)
         if self._limit is not None:
             if self.served >= self._limit:
-                self.error = InputLimitReached(self._limit)
+                # An input that ends exactly at the limit is whole: look one byte further.
+                if self._read(1):
+                    self.error = InputLimitReached(self._limit)
                 return 0
             size = min(size, self._limit - self.served)
+        data = self._read(size)
+        n = len(data)
+        view[:n] = data
+        self.served += n
+        return n
+
+    def _read(self, size: int) -> bytes:
+        if self.error is not None:
+            return b""
         try:
             # read1 returns what one underlying read gives, so data decompressed before an
             # error is handed out before the error is seen.
@@ -100,11 +111,8 @@ class _Chain(io.RawIOBase):
             if not self._guard:
                 raise
             self.error = exc
-            return 0
-        n = len(data)
-        view[:n] = data
-        self.served += n
-        return n
+            return b""
+        return data
 
 
 @attrs.define
