@@ -13,12 +13,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import wsisdedup
 from wsisdedup.errors import ArchiveFormatError
 from wsisdedup.model import Archive, Limits
 from wsisdedup.readers.stream import LineCap, open_input
 
+_needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
 SEP = b"From sender@example.org Mon Jan  2 10:00:00 2023\n"
 
 
@@ -207,6 +210,7 @@ def test_dangling_link_is_a_problem(tmp_path: Path) -> None:
     assert "dangling" in _problem_at(archive, box / "new" / "gone")
 
 
+@_needs_fifo
 def test_fifo_is_skipped_without_blocking(tmp_path: Path) -> None:
     box = _maildir(tmp_path / "box", 1, 2)
     os.mkfifo(box / "cur" / "1001.fifo")
@@ -225,6 +229,7 @@ def test_device_file_is_skipped(tmp_path: Path) -> None:
     assert "character device" in _problem_at(archive, root / "zero")
 
 
+@_needs_fifo
 def test_fifo_swapped_in_after_listing_never_blocks(tmp_path: Path) -> None:
     fifo = tmp_path / "late.fifo"
     os.mkfifo(fifo)
@@ -498,3 +503,69 @@ def test_input_exactly_at_its_limit_is_whole(tmp_path: Path) -> None:
     assert archive.problems == ()
     cut = wsisdedup.read(io.BytesIO(data), limits=Limits(input_bytes=len(data) - 1))
     assert [p.offset for p in cut.problems] == [len(data) - 1]
+
+
+_NAMES = st.sampled_from(["a", "b", "c", "d.eml", "e", ".hidden"])
+_NODE = st.recursive(
+    st.sampled_from(["eml", "mbox", "junk", "empty", "link-in", "link-out", "dangling", "loop"]),
+    lambda children: st.dictionaries(_NAMES, children, max_size=4),
+    max_leaves=12,
+)
+
+
+def _build(folder: Path, tree: dict[str, object], outside: Path, counter: list[int]) -> None:
+    for name, node in tree.items():
+        path = folder / name
+        counter[0] += 1
+        n = counter[0]
+        if isinstance(node, dict):
+            path.mkdir()
+            _build(path, node, outside, counter)
+        elif node == "eml":
+            path.write_bytes(_msg(n))
+        elif node == "mbox":
+            path.write_bytes(_mbox(_msg(n), _msg(n + 1000)))
+        elif node == "junk":
+            path.write_bytes(b"\x00\x01binary\xff" * 10)
+        elif node == "empty":
+            path.write_bytes(b"")
+        elif node == "link-in":
+            path.symlink_to(folder)  # a folder already being read
+        elif node == "link-out":
+            path.symlink_to(outside)
+        elif node == "dangling":
+            path.symlink_to(folder / "nowhere-at-all")
+        else:
+            path.symlink_to(path)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(tree=st.dictionaries(_NAMES, _NODE, min_size=1, max_size=5))
+def test_every_path_of_a_folder_is_read_or_a_problem(
+    tmp_path_factory: pytest.TempPathFactory, tree: dict[str, object]
+) -> None:
+    base = tmp_path_factory.mktemp("tree")
+    outside = base / "outside.eml"
+    outside.write_bytes(_msg(9999))
+    root = base / "root"
+    root.mkdir()
+    _build(root, tree, outside, [0])
+    try:
+        archive = wsisdedup.read(root)
+    except ArchiveFormatError as exc:
+        assert "no message files" in exc.what
+        return
+    named = {m.source.path for m in archive.messages} | {p.path for p in archive.problems}
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files + dirs:
+            path = Path(folder) / name
+            if name.startswith(".") or (path.is_dir() and not path.is_symlink()):
+                continue
+            if path.is_symlink() and path.is_dir() and path.resolve() == Path(folder).resolve():
+                assert str(path) in named  # a link back to a folder being read: read once
+                continue
+            assert str(path) in named, path
+    assert "m9999@example.org" not in {m.id for m in archive.messages}
