@@ -206,14 +206,18 @@ def read_tree(
     Raises `ArchiveFormatError` if `root` cannot be listed, or is not a Maildir and holds no
     message file and nothing was skipped.
     """
+    try:
+        with os.scandir(root):
+            pass
+    except OSError as exc:  # the folder given, not one inside it: nothing can be read
+        what = f"cannot list folder: {exc.strerror or exc}"
+        raise ArchiveFormatError(what, path=str(root)) from exc
     found = False
     unread: list[MessageFile] = []
     why: str | None = None
     for item in walk(root, follow_links=follow_links):
         found = True
         if isinstance(item, Problem):
-            if item.path == str(root) and item.what.startswith("cannot list"):
-                raise ArchiveFormatError(item.what, path=item.path)
             yield item
             continue
         if unread or (why := full()) is not None:
