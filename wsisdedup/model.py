@@ -21,6 +21,7 @@ __all__ = [
     "CopyReason",
     "Evidence",
     "ForwardInfo",
+    "Limits",
     "Link",
     "Message",
     "ParsedMessage",
@@ -157,6 +158,33 @@ class Problem:
         if self.offset is not None:
             where += f", byte {self.offset}"
         return f"{where}: {self.what}"
+
+
+_MIB = 1 << 20
+
+
+def _positive(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if value < 1:
+        raise ValueError(f"Limits.{attribute.name} must be at least 1, not {value}")
+
+
+@attrs.frozen(kw_only=True)
+class Limits:
+    """How much a reader takes in before it stops and says so (docs/limits.md#size-limits).
+
+    The defaults are far above what real archives hold; they are there so that a hostile or
+    broken input (a gzip bomb, a 3 GB file in a Maildir) ends as a `Problem` naming the
+    message instead of exhausting memory. Each breach is a `Problem`; the rest is still read.
+    """
+
+    message_bytes: int = attrs.field(default=256 * _MIB, validator=_positive)
+    """Bytes of one message kept (headers and body, as stored). The rest of a longer message
+    is skipped and the message read from what was kept."""
+    input_bytes: int = attrs.field(default=4 * 1024 * _MIB, validator=_positive)
+    """Bytes read from one input after decompression (a file, a stream, or all the files of
+    a folder together). Messages after this point are not read."""
+    line_bytes: int = attrs.field(default=64 * _MIB, validator=_positive)
+    """Bytes of one line of a text dump read as one line; a longer line is broken."""
 
 
 @attrs.frozen(kw_only=True)

@@ -21,6 +21,7 @@ from wsisdedup.match.direct import header_quote_matches
 from wsisdedup.match.records import Match, Origin, Span
 from wsisdedup.model import (
     Archive,
+    Limits,
     Message,
     ParsedMessage,
     Person,
@@ -47,24 +48,40 @@ Progress = Callable[[int], None]
 """Called with the number of messages read so far (the CLI draws a progress bar with it)."""
 
 
-def read(source: Source, *, format: str | None = None) -> Archive:
+def read(
+    source: Source,
+    *,
+    format: str | None = None,
+    limits: Limits | None = None,
+    follow_links: bool = False,
+) -> Archive:
     """Read one archive (a path, a Maildir folder or an open binary file) into a canonical tree.
 
     `format` overrides sniffing: "mbox", "pipermail", "maildir", "eml" or "text-dump".
+    `limits` bounds what is read (docs/limits.md#size-limits); `follow_links` follows
+    symbolic links that lead out of a folder given as `source`.
     Raises `ArchiveFormatError` when the input is not an archive at all; a broken message
     becomes a `Problem` in `Archive.problems` and the others are still read.
     """
-    return read_many([source], format=format)
+    return read_many([source], format=format, limits=limits, follow_links=follow_links)
 
 
 def read_many(
-    sources: Sequence[Source], *, format: str | None = None, progress: Progress | None = None
+    sources: Sequence[Source],
+    *,
+    format: str | None = None,
+    progress: Progress | None = None,
+    limits: Limits | None = None,
+    follow_links: bool = False,
 ) -> Archive:
-    """Read several archives (e.g. monthly files) into one tree: threads cross file boundaries."""
+    """Read several archives (e.g. monthly files) into one tree: threads cross file boundaries.
+
+    `limits` and `follow_links` apply to each source, as in `read`.
+    """
     parsed: list[ParsedMessage] = []
     problems: list[Problem] = []
     for source in sources:
-        for item in read_messages(source, format=format):
+        for item in read_messages(source, format=format, limits=limits, follow_links=follow_links):
             if isinstance(item, Problem):
                 problems.append(item)
                 continue

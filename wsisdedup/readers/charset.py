@@ -47,6 +47,14 @@ _ALIASES = {
 # them is common (clients that put a default label on whatever the user pasted).
 _WESTERN = frozenset({"ascii", "cp1252", "us-ascii", "ansi_x3.4-1968", "windows-1252"})
 
+# Codecs Python counts as text encodings that are no MIME charset (none is in the IANA charset
+# registry): `undefined` always raises, `punycode` and `idna` encode host names (and raise a
+# bare UnicodeError on ordinary text), the escape codecs rewrite backslashes. A label naming one
+# is an unknown charset, decoded with the fallbacks.
+_NOT_CHARSETS = frozenset(
+    {"undefined", "punycode", "idna", "unicode-escape", "raw-unicode-escape", "unicode-internal"}
+)
+
 
 @attrs.frozen(kw_only=True)
 class Decoded:
@@ -65,7 +73,7 @@ def _codec(label: str) -> str | None:
         return None
     # `codecs.lookup` also finds bytes-to-bytes codecs (base64_codec, zlib_codec) that a
     # hostile label could name; only text encodings may decode a body.
-    if not getattr(info, "_is_text_encoding", True):
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_CHARSETS:
         return None
     return info.name
 
@@ -98,7 +106,9 @@ def decode_bytes(data: bytes | memoryview, charset: str | None) -> Decoded:
         try:
             # str() decodes any buffer, so a memoryview slice of a message is not copied first.
             text = str(data, codec)
-        except (UnicodeDecodeError, LookupError):
+        except Exception:
+            # Codecs other than the standard ones raise what they like: a message must never
+            # be lost to its charset, so any failure moves on to the next codec.
             if codec == declared and not problem:
                 problem = f"text is not valid {label}"
             continue

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from wsisdedup.model import ParsedMessage, Problem, Source
-from wsisdedup.readers.mbox import end_problem, envelope_of, parse_or_problem
+from wsisdedup.readers.mbox import end_problem, envelope_of, parse_or_problem, too_long
 from wsisdedup.readers.mime import Envelope
 from wsisdedup.readers.sniff import mbox_separator
 from wsisdedup.readers.stream import Input
@@ -19,14 +19,24 @@ __all__ = ["read_eml"]
 _PIECE = 1 << 20
 
 
-def read_eml(inp: Input, *, format: str = "eml") -> Iterator[ParsedMessage | Problem]:
-    """The one message of `inp`, then a Problem if the input ended early."""
+def read_eml(
+    inp: Input, *, format: str = "eml", max_message: int = 1 << 62
+) -> Iterator[ParsedMessage | Problem]:
+    """The one message of `inp`, then a Problem if the input ended early.
+
+    Only the first `max_message` bytes are kept; the rest is read past (its length counted,
+    not held), and the message is read from what was kept, with a Problem saying so.
+    """
     buf = bytearray()
+    size = 0
     while piece := inp.stream.read(_PIECE):
-        buf += piece
+        size += len(piece)
+        if len(buf) < max_message:
+            buf += piece[: max_message - len(buf)]
     data = bytes(buf).removeprefix(b"\xef\xbb\xbf")  # a byte-order mark is not a header
     del buf
     source = Source(path=inp.name, format=format, offset=0, line=1, index=0)
+    cut = (too_long(size, max_message, source),) if size > max_message else ()
     envelope = None
     if data.startswith(b"From "):
         # Some tools save a single message with its mbox envelope line; it is not a header.
@@ -37,7 +47,7 @@ def read_eml(inp: Input, *, format: str = "eml") -> Iterator[ParsedMessage | Pro
     if not data.strip():
         yield Problem(what="empty message file", path=inp.name, line=1, offset=0)
     else:
-        yield parse_or_problem(data, source, envelope)
+        yield parse_or_problem(data, source, envelope, cut)
     end = end_problem(inp, data.count(b"\n") + 1)
     if end is not None:
         yield end

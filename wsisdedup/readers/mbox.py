@@ -28,9 +28,18 @@ from wsisdedup.model import ParsedMessage, Problem, Source
 from wsisdedup.readers.headers import deobfuscate
 from wsisdedup.readers.mime import Envelope, parse_headers, parse_message
 from wsisdedup.readers.sniff import is_header_line, mbox_separator, pipermail_separator
-from wsisdedup.readers.stream import Input
+from wsisdedup.readers.stream import Input, InputLimitReached
 
-__all__ = ["MBOX", "PIPERMAIL", "Chunk", "Dialect", "envelope_of", "read_mbox", "split_mbox"]
+__all__ = [
+    "MBOX",
+    "PIPERMAIL",
+    "Chunk",
+    "Dialect",
+    "envelope_of",
+    "read_mbox",
+    "split_mbox",
+    "too_long",
+]
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +68,8 @@ class Chunk:
     line: int
     envelope: Envelope | None
     """What the separator said; None for text before the first separator."""
+    size: int = -1
+    """The message's length in the input, over the limit if only the start was kept."""
 
 
 @attrs.define
@@ -72,7 +83,11 @@ class _Position:
 _FROM_LINE = regex.compile(rb"(?m)^From ")
 _UNESCAPE = regex.compile(rb"(?m)^>(>*From )")
 _BLOCK = 1 << 20
+_LONG_LINE = 8 * _BLOCK
+"""Bytes of one line gathered whole when looking for separators; a longer line (it cannot
+hold one) is passed on in pieces."""
 _BOM = b"\xef\xbb\xbf"
+_NO_LIMIT = 1 << 62
 
 
 def envelope_of(match: regex.Match[bytes]) -> Envelope:
@@ -89,14 +104,18 @@ def _loose_envelope(line: bytes) -> Envelope:
     return Envelope(address=addr if "@" in addr else "")
 
 
-def _blocks(stream: BinaryIO) -> Iterator[bytes]:
-    """The input in blocks of whole lines (only the very last may lack its newline).
+def _blocks(stream: BinaryIO) -> Iterator[tuple[bytes, bool]]:
+    """The input in blocks of whole lines, each with whether it continues the line before.
 
     A block never ends with a `From ` line, so the line after a separator candidate is always
     in the same block (the loose mode needs it). A line longer than a block is gathered in
-    pieces and joined once, so its cost stays linear.
+    pieces and joined once, so its cost stays linear; a line longer than `_LONG_LINE` is handed
+    out in pieces of that size (the next block then continues it), so memory stays bounded
+    whatever the input (a gigabyte without a newline).
     """
     carry: list[bytes] = []
+    carried = 0
+    mid_line = False
     while data := stream.read(_BLOCK):
         cut = data.rfind(b"\n") + 1
         if cut:
@@ -110,33 +129,64 @@ def _blocks(stream: BinaryIO) -> Iterator[bytes]:
                 cut = last
         if cut == 0:
             carry.append(data)
+            carried += len(data)
+            if carried >= _LONG_LINE:
+                yield b"".join(carry), mid_line
+                carry, carried, mid_line = [], 0, True
             continue
         block = b"".join((*carry, data[:cut])) if carry else data[:cut]
         carry = [data[cut:]] if cut < len(data) else []
-        yield block
+        carried = len(data) - cut
+        yield block, mid_line
+        mid_line = False
     if carry:
-        yield b"".join(carry)
+        yield b"".join(carry), mid_line
 
 
-def _chunk(
-    pieces: list[bytes], offset: int, line: int, envelope: Envelope | None, *, unescape: bool
-) -> Chunk:
-    # The empty line before the next separator is the mbox format's, not the message's; it is
-    # not cut here (a copy of the message) but with the body's trailing blank lines.
-    data = b"".join(pieces)
-    pieces.clear()
-    if unescape and b">From " in data:
-        data = _UNESCAPE.sub(rb"\1", data)
-    return Chunk(data=data, offset=offset, line=line, envelope=envelope)
+@attrs.define
+class _Pieces:
+    """The bytes of the message being split, kept up to `limit`; the rest only counted."""
+
+    limit: int
+    parts: list[bytes] = attrs.field(factory=list)
+    kept: int = 0
+    dropped: int = 0
+
+    def add(self, piece: bytes) -> None:
+        room = self.limit - self.kept
+        if len(piece) > room:
+            self.dropped += len(piece) - max(room, 0)
+            piece = piece[: max(room, 0)]
+        if piece:
+            self.parts.append(piece)
+            self.kept += len(piece)
+
+    def any(self) -> bool:
+        return self.dropped > 0 or any(self.parts)
+
+    def chunk(self, offset: int, line: int, envelope: Envelope | None, *, unescape: bool) -> Chunk:
+        # The empty line before the next separator is the mbox format's, not the message's; it
+        # is not cut here (a copy of the message) but with the body's trailing blank lines.
+        data = b"".join(self.parts)
+        size = self.kept + self.dropped
+        self.parts, self.kept, self.dropped = [], 0, 0
+        if unescape and b">From " in data:
+            data = _UNESCAPE.sub(rb"\1", data)
+        return Chunk(data=data, offset=offset, line=line, envelope=envelope, size=size)
 
 
 def split_mbox(
-    stream: BinaryIO, dialect: Dialect, position: _Position | None = None
+    stream: BinaryIO,
+    dialect: Dialect,
+    position: _Position | None = None,
+    *,
+    max_message: int = _NO_LIMIT,
 ) -> Iterator[Chunk]:
     """Split a stream into messages. Text before the first separator is a chunk without envelope.
 
     Works on blocks of lines and looks only at lines that start with `From `, so its cost is
     per message, not per line; line numbers come from counting newlines between separators.
+    Only the first `max_message` bytes of a message are kept (`Chunk.size` says how long it was).
 
     >>> import io
     >>> data = b"From a@b Sat Aug 28 14:17:14 2021\\nx: 1\\n\\nFrom here on\\n"
@@ -144,7 +194,7 @@ def split_mbox(
     [b'x: 1\\n\\nFrom here on\\n']
     """
     pos = position if position is not None else _Position()
-    pieces: list[bytes] = []
+    pieces = _Pieces(limit=max_message)
     start_offset, start_line = 0, 1
     envelope: Envelope | None = None
     started = False  # a separator was seen, or text came before the first one
@@ -152,13 +202,13 @@ def split_mbox(
     separator = pipermail_separator if dialect.strict else mbox_separator
     block_offset, block_line = 0, 1
     tail = b"\n\n"  # the start of the input counts as following an empty line
-    for block in _blocks(stream):
+    for block, mid_line in _blocks(stream):
         if block_offset == 0 and block.startswith(_BOM):
             # A byte-order mark some editors write: not part of the first separator line.
             block, block_offset = block[len(_BOM) :], len(_BOM)
         last = 0  # where the current message's bytes start in this block
         counted, line_no = 0, block_line
-        for m in _FROM_LINE.finditer(block):
+        for m in _FROM_LINE.finditer(block, 1 if mid_line else 0):
             s = m.start()
             e = block.find(b"\n", s) + 1 or len(block)
             match = separator(block[s:e])
@@ -173,24 +223,24 @@ def split_mbox(
                 mode = mode or "loose"
             else:
                 continue
-            pieces.append(block[last:s])
-            if started or any(pieces):
-                yield _chunk(pieces, start_offset, start_line, envelope, unescape=dialect.unescape)
-            pieces.clear()
+            pieces.add(block[last:s])
+            if started or pieces.any():
+                yield pieces.chunk(start_offset, start_line, envelope, unescape=dialect.unescape)
+            pieces = _Pieces(limit=max_message)
             line_no += block.count(b"\n", counted, s)
             counted = s
             start_offset, start_line, envelope = block_offset + s, line_no, new_envelope
             started = True
             last = e
         if last < len(block):
-            pieces.append(block[last:])
+            pieces.add(block[last:])
         block_line += block.count(b"\n")
         block_offset += len(block)
         tail = (tail + block[-4:])[-4:]
     pos.offset = block_offset
     pos.line = block_line - (1 if tail.endswith(b"\n") else 0)
-    if started or any(pieces):
-        yield _chunk(pieces, start_offset, start_line, envelope, unescape=dialect.unescape)
+    if started or pieces.any():
+        yield pieces.chunk(start_offset, start_line, envelope, unescape=dialect.unescape)
 
 
 def _follows_blank(tail: bytes, block: bytes, s: int) -> bool:
@@ -199,15 +249,23 @@ def _follows_blank(tail: bytes, block: bytes, s: int) -> bool:
     return before.endswith((b"\n\n", b"\n\r\n"))
 
 
-def read_mbox(inp: Input, dialect: Dialect) -> Iterator[ParsedMessage | Problem]:
-    """Messages of an mbox or pipermail input, then a Problem if the input ended early."""
+def read_mbox(
+    inp: Input, dialect: Dialect, *, max_message: int = _NO_LIMIT
+) -> Iterator[ParsedMessage | Problem]:
+    """Messages of an mbox or pipermail input, then a Problem if the input ended early.
+
+    A message longer than `max_message` bytes is read from its first `max_message` bytes, with
+    a Problem saying so.
+    """
     position = _Position()
     index = 0
-    for chunk in split_mbox(inp.stream, dialect, position):
+    for chunk in split_mbox(inp.stream, dialect, position, max_message=max_message):
         source = Source(
             path=inp.name, format=dialect.format, offset=chunk.offset, line=chunk.line, index=index
         )
         problems: tuple[Problem, ...] = ()
+        if chunk.size > max_message:
+            problems = (too_long(chunk.size, max_message, source),)
         if chunk.envelope is None:
             if not chunk.data.strip():
                 continue
@@ -220,7 +278,7 @@ def read_mbox(inp: Input, dialect: Dialect) -> Iterator[ParsedMessage | Problem]
                     offset=chunk.offset,
                 )
                 continue
-            problems = (
+            problems += (
                 Problem(
                     what="message without a `From ` separator line (read all the same)",
                     path=inp.name,
@@ -254,11 +312,30 @@ def parse_or_problem(
         )
 
 
+def too_long(size: int, limit: int, source: Source) -> Problem:
+    """The Problem for a message cut at `Limits.message_bytes`."""
+    return Problem(
+        what=f"message is {size:,} bytes, over the limit of {limit:,} (Limits.message_bytes): "
+        f"read from its first {limit:,} bytes, the rest skipped",
+        path=source.path,
+        line=source.line,
+        offset=source.offset,
+    )
+
+
 def end_problem(inp: Input, line: int) -> Problem | None:
-    """A Problem if the input ended early (truncated or corrupt gzip, read error)."""
+    """A Problem if the input ended early (truncated or corrupt gzip, read error, limit)."""
     error = inp.error
     if error is None:
         return None
+    if isinstance(error, InputLimitReached):
+        return Problem(
+            what=f"input is over the limit of {error.limit:,} bytes (Limits.input_bytes): "
+            "the rest was not read; the last message before this point may be cut short",
+            path=inp.name,
+            line=line or None,
+            offset=inp.chain.served,
+        )
     kind = "compressed data" if inp.compressed else "input"
     return Problem(
         what=f"{kind} ends early ({error}); the last message before this point may be cut short",

@@ -157,12 +157,15 @@ def parse_message(
     `envelope` (from the separator) gives the author's address and the date when the headers
     do not; `problems` are ones the caller already found (e.g. a missing separator).
     """
-    notes: list[str] = []
+    notes = _Notes()
     headers = parse_headers(data)
     if headers is None:
         notes.append("message has no headers: all of it is read as the body")
         headers = Headers(fields={}, body_start=0)
     body = _render(data, headers, notes, top=True) or ""
+    if notes.left_out and not body.strip():
+        kinds = ", ".join(dict.fromkeys(notes.left_out))
+        notes.append(f"no text to show: the message holds only parts that are left out ({kinds})")
     author = parse_person(headers.get("from"), headers.get("reply-to"))
     if not author.address and not author.name:
         author = parse_person(headers.get("sender"), headers.get("reply-to"))
@@ -281,14 +284,25 @@ def transfer_decode(raw: bytes, cte: str) -> bytes:
     return raw
 
 
+class _Notes(list[str]):
+    """Problems found while a message is rendered, and the types of the parts left out."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.left_out: list[str] = []
+
+
 def _render(
-    data: bytes, headers: Headers, notes: list[str], *, top: bool = False, depth: int = 0
+    data: bytes, headers: Headers, notes: _Notes, *, top: bool = False, depth: int = 0
 ) -> str | None:
     """The text of a message or MIME part, or None if it has none to show."""
     raw_type = headers.get("content-type")
     ctype = _content_type(raw_type)
     maintype, subtype = ctype.get_content_maintype(), ctype.get_content_subtype()
     start = headers.body_start
+    if depth >= _MAX_DEPTH and maintype in ("multipart", "message"):
+        notes.append(f"MIME parts nested more than {_MAX_DEPTH} deep are not shown")
+        return None
     if maintype == "multipart" and depth < _MAX_DEPTH:
         boundary = ctype.get_boundary()
         parts = split_multipart(data, start, boundary) if boundary else None
@@ -303,6 +317,7 @@ def _render(
     elif ctype.get_content_type() == "message/rfc822" and depth < _MAX_DEPTH:
         return _render_forward(data[start:], notes, depth)
     elif (not top and _is_attachment(headers)) or (raw_type is not None and not _is_text(ctype)):
+        notes.left_out.append(ctype.get_content_type())
         return None
     return _leaf_body(
         data,
@@ -373,7 +388,7 @@ def _is_attachment(headers: Headers) -> bool:
 
 
 def _render_alternative(
-    children: list[tuple[bytes, Headers]], notes: list[str], depth: int
+    children: list[tuple[bytes, Headers]], notes: _Notes, depth: int
 ) -> str | None:
     def rank(child: tuple[bytes, Headers]) -> int:
         ctype = _content_type(child[1].get("content-type"))
@@ -390,7 +405,7 @@ def _render_alternative(
     return None
 
 
-def _render_forward(inner: bytes, notes: list[str], depth: int) -> str:
+def _render_forward(inner: bytes, notes: _Notes, depth: int) -> str:
     """A forwarded message as mail clients show it: a marker, its main headers, its body."""
     headers = _part_headers(inner)
     lines = ["-------- Forwarded Message --------"]
