@@ -202,7 +202,6 @@ _CHARSET_CASES = [
         b"keep me caf\xe9",
         b"bad",
         id="charset-undefined",
-        marks=pytest.mark.xfail(strict=True, reason="issue 11: charset=undefined drops it"),
     ),
     pytest.param(
         "text/plain; charset=punycode",
@@ -221,7 +220,6 @@ _CHARSET_CASES = [
         b"keep me",
         b"=?undefined?q?x?=",
         id="header-undefined-encoded-word",
-        marks=pytest.mark.xfail(strict=True, reason="issue 11: =?undefined?q?..?= drops it"),
     ),
 ]
 
@@ -260,35 +258,30 @@ def _assert_read_with_problem(folder: Path, name: str) -> None:
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11: Maildir symlink loop raises OSError")
 def test_maildir_symlink_loop_is_a_problem(tmp_path: Path) -> None:
     folder = _maildir(tmp_path / "md")
     os.symlink("loop", folder / "cur" / "loop")
     _assert_read_with_problem(folder, "loop")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11: dangling link skipped without a word")
 def test_maildir_dangling_link_is_a_problem(tmp_path: Path) -> None:
     folder = _maildir(tmp_path / "md")
     os.symlink("nowhere", folder / "cur" / "dangling")
     _assert_read_with_problem(folder, "dangling")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11: FIFO skipped without a word")
 def test_maildir_fifo_is_a_problem(tmp_path: Path) -> None:
     folder = _maildir(tmp_path / "md")
     os.mkfifo(folder / "cur" / "fifo")
     _assert_read_with_problem(folder, "fifo")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11: device file skipped without a word")
 def test_maildir_device_is_a_problem(tmp_path: Path) -> None:
     folder = _maildir(tmp_path / "md")
     _char_device(folder / "cur" / "device")
     _assert_read_with_problem(folder, "device")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11: links leaving the folder are followed")
 def test_maildir_link_out_of_the_folder_is_not_followed(tmp_path: Path) -> None:
     """A link to a file outside the given folder is not read unless asked; it is a Problem."""
     outside = tmp_path / "outside.eml"
@@ -298,7 +291,6 @@ def test_maildir_link_out_of_the_folder_is_not_followed(tmp_path: Path) -> None:
     _assert_read_with_problem(folder, "escape")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11: sub-folder of a plain folder skipped silently")
 def test_subfolder_of_plain_folder_is_read_or_a_problem(tmp_path: Path) -> None:
     """notmuch reads sub-folders; refusing one with a Problem is the other sound choice."""
     folder = tmp_path / "plain"
