@@ -182,3 +182,15 @@ def test_a_folder_with_nothing_readable_exits_2(
     (tmp_path / "notes.bin").write_bytes(b"\x00\x01\x02" * 100)
     assert main(["stats", str(tmp_path)]) == 2
     assert "no message could be read" in capsys.readouterr().err
+
+
+def test_follow_links_reads_a_link_out_of_the_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    (folder / "numpy.txt").symlink_to(NUMPY)
+    assert main(["stats", "--json", str(folder)]) == 2  # the only file is refused: a Problem
+    assert "outside" in capsys.readouterr().err
+    assert main(["stats", "--json", "--follow-links", str(folder)]) == 0
+    assert json.loads(capsys.readouterr().out)["messages_read"] == 164

@@ -73,7 +73,9 @@ def _read(args: argparse.Namespace) -> Archive:
     sources = _sources(args.archives)
     bar = None if args.quiet else _ProgressBar(sys.stderr)
     try:
-        archive = read_many(sources, format=args.input_format, progress=bar)
+        archive = read_many(
+            sources, format=args.input_format, progress=bar, follow_links=args.follow_links
+        )
     finally:
         if bar is not None:
             bar.close()
@@ -267,6 +269,11 @@ def _parser() -> argparse.ArgumentParser:
             choices=("mbox", "pipermail", "maildir", "eml", "text-dump"),
             default=None,
             help="skip sniffing and read the input as this format",
+        )
+        p.add_argument(
+            "--follow-links",
+            action="store_true",
+            help="in folders, follow symbolic links that lead outside the folder given",
         )
         return p
 
