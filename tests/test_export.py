@@ -25,6 +25,7 @@ from archive_factory import (
     make_archive,
     message,
     new,
+    quote,
     sample_archive,
 )
 
@@ -691,6 +692,71 @@ def test_html_stats_at_the_top() -> None:
     (body,) = dom.find_all("body")
     first = next(c for c in body.children if isinstance(c, El))
     assert first.tag == "header" and first.find_all("dl", "stats")
+
+
+def empty_quote_lines_archive() -> Archive:
+    """A reply whose quotes of one message are split by a blank `>` line, with a trailing `>`
+    line, a quote of only markers, and an unsourced quote framed by blank `>` lines."""
+    src = message(
+        "source@example.org",
+        body_of(new("First paragraph of the source.\n\nSecond paragraph of the source.\n")),
+        author=Person(name="Sam Source", address="sam@example.org"),
+        date=datetime(2025, 3, 1, tzinfo=UTC),
+        subject="paragraphs",
+        index=0,
+    )
+    reply = message(
+        "reply@example.org",
+        body_of(
+            quote("> First paragraph of the source.\n", src.id),
+            quote(">\n", None),
+            quote("> Second paragraph of the source.\n", src.id),
+            quote("> \n>\n", None),
+            new("My answer.\n"),
+            quote("> >\n> > Words from elsewhere.\n> >\n", None, depth=2),
+            quote(">>  \n", src.id),
+            new("The end.\n"),
+        ),
+        author=Person(name="Rae Reply", address="rae@example.org"),
+        date=datetime(2025, 3, 2, tzinfo=UTC),
+        subject="Re: paragraphs",
+        index=1,
+        parent_id=src.id,
+        evidence=Evidence.HEADER,
+    )
+    return make_archive([src, reply])
+
+
+def test_empty_quote_lines_show_no_empty_quote() -> None:
+    """Issue 14: a quote of only `>` markers (the blank `>` line between two quoted paragraphs,
+    a trailing `>` line) is no empty quote box, and does not split one source's quote in two."""
+    archive = empty_quote_lines_archive()
+    art = articles_by_message(parse(html_of(archive)))["reply@example.org"]
+    # One link for the source's two paragraphs, though a blank `>` line came between them.
+    assert [a.attributes["href"] for a in art.find_all("a", "quote-link")] == [
+        "#m-source-example.org"
+    ]
+    (box,) = art.find_all("details", "quote")
+    (shown,) = box.find_all("div")
+    assert shown.text == "Words from elsewhere."
+    assert box.find_all("span", "preview")[0].text == "Words from elsewhere."
+    for p in art.find_all("p"):
+        assert p.text.strip()
+
+    md = md_of(archive)
+    reply = md[md.index("Rae Reply") :]
+    assert reply.count("> quoting [Sam Source") == 1
+    # No quote line of the reply is empty but for the one under the unsourced quote's label.
+    lines = [ln.strip() for ln in reply.splitlines()]
+    label = next(i for i, ln in enumerate(lines) if "source not identified" in ln)
+    assert lines[label + 1 : label + 3] == [">", "> Words from elsewhere."]
+    assert lines[label + 3] != ">"
+    assert [ln for ln in lines if ln.startswith(">")] == [
+        "> quoting [Sam Source, 2025-03-01 00:00 +00:00](#m-source-example.org)",
+        "> *quoted text, source not identified:*",
+        ">",
+        "> Words from elsewhere.",
+    ]
 
 
 def test_anchors_of_ids_that_slug_alike_differ() -> None:
