@@ -110,7 +110,7 @@ nav.pages.end { margin: 1.5rem 0 0; }
 table.threads { border-collapse: collapse; width: 100%; font-size: .9rem; }
 table.threads th, table.threads td { text-align: left; vertical-align: top; padding: .3rem .5rem;
   border-bottom: 1px solid var(--line); overflow-wrap: anywhere; }
-table.threads th { color: var(--dim); font-weight: 600; }
+table.threads th { color: var(--dim); font-weight: 600; overflow-wrap: normal; }
 table.threads td.count { text-align: right; font-variant-numeric: tabular-nums; }
 table.threads td.dates { white-space: nowrap; color: var(--dim); }
 table.threads td.authors { color: var(--dim); }
