@@ -511,6 +511,33 @@ def test_html_isolates_the_direction_of_authors_text() -> None:
     assert holders >= 4  # subject (toc and heading), name, address, body
 
 
+def test_html_split_pages_isolate_the_direction_of_authors_text(tmp_path: Path) -> None:
+    """The index rows and the links between thread pages hold subjects and names too."""
+    rlo = "\u202e"
+    msgs = [
+        message(
+            f"rtl-{i}@example.org",
+            body_of(new(f"Body {i} {rlo}fdp.exe\n")),
+            author=Person(name=f"Mallory {rlo}yrollaM", address=""),
+            date=datetime(2025, 3, 1 + i, tzinfo=UTC),
+            subject=f"Invoice {i} {rlo}gpj.exe",
+            index=i,
+        )
+        for i in range(3)
+    ]
+    index = tmp_path / "list.html"
+    export_html.write_html_files(make_archive(msgs), index, max_messages=0)
+    for dom in crawl(index).values():
+        holders = 0
+        for e in dom.walk():
+            for child in e.children:
+                if isinstance(child, str) and rlo in child and e.tag != "title":
+                    holders += 1
+                    isolated = [x for x in (e, *e.ancestors()) if "dir" in x.attributes]
+                    assert isolated and isolated[0].tag != "html", (e.tag, child)
+        assert holders >= 3
+
+
 def test_html_has_every_message_with_a_unique_anchor() -> None:
     dom = parse(html_of(SAMPLE))
     arts = articles_by_message(dom)
@@ -1134,6 +1161,9 @@ def test_real_archive_exports(tmp_path: Path) -> None:
     dom = parse(html_of(archive))
     arts = articles_by_message(dom)
     assert sorted(arts) == sorted(m.id for m in archive.messages)
+    # Issue 14: no quote box without text (NumPy 2001-11 had 71, from blank `>` lines).
+    boxes = dom.find_all("details", "quote")
+    assert boxes and all(box.find_all("div")[0].text.strip() for box in boxes)
     ids = {e.attributes["id"] for e in dom.walk() if "id" in e.attributes}
     assert {
         a.attributes["href"][1:] for a in dom.find_all("a") if a.attributes["href"].startswith("#")

@@ -504,6 +504,7 @@ def write_html_files(
     with replacing_text(path, inputs=inputs) as f:
         _write_index(f.write, archive, views, hrefs, anchors, name)
     _remove_pages(folder, keep=frozenset(names))
+    log.info("%s: an index of %d threads, each on its page in %s", path, len(views), folder)
 
 
 def _page_names(views: Sequence[_ThreadView], anchors: Mapping[str, str]) -> list[str]:
