@@ -36,6 +36,7 @@ __all__ = [
     "hostile_archive",
     "link_in",
     "make_archive",
+    "many_threads_archive",
     "sample_archive",
 ]
 
@@ -484,4 +485,50 @@ def chain_archive(length: int) -> Archive:
                 evidence=Evidence.HEADER if msgs else None,
             )
         )
+    return make_archive(msgs)
+
+
+def many_threads_archive(threads: int, replies: int = 2) -> Archive:
+    """`threads` threads of a root and `replies` replies each, a large archive made small.
+
+    Each root after the first quotes the root of the thread before it, and each reply quotes
+    its parent, so quotes link both within a thread and across threads. Dates run a day per
+    thread; authors repeat every seven.
+    """
+    msgs: list[Message] = []
+    start = datetime(2025, 1, 1, 9, 0, tzinfo=UTC)
+    for t in range(threads):
+        root_id = f"root-{t}@example.org"
+        parts = [new(f"Opening words of thread {t}.\n")]
+        if t:
+            parts.insert(
+                0, quote(f"> Opening words of thread {t - 1}.\n", f"root-{t - 1}@example.org")
+            )
+        msgs.append(
+            message(
+                root_id,
+                body_of(*parts),
+                author=Person(name=f"Author {t % 7}", address=f"a{t % 7}@example.org"),
+                date=start + timedelta(days=t),
+                subject=f"Topic {t}: plans",
+                index=len(msgs),
+            )
+        )
+        for r in range(replies):
+            parent = msgs[-1]
+            msgs.append(
+                message(
+                    f"reply-{t}-{r}@example.org",
+                    body_of(
+                        quote(f"> {parent.new_text.strip()}\n", parent.id),
+                        new(f"Reply {r} in thread {t}.\n"),
+                    ),
+                    author=Person(name=f"Author {(t + r + 1) % 7}", address=""),
+                    date=start + timedelta(days=t, hours=r + 1),
+                    subject=f"Re: Topic {t}: plans",
+                    index=len(msgs),
+                    parent_id=parent.id,
+                    evidence=Evidence.HEADER,
+                )
+            )
     return make_archive(msgs)

@@ -5,20 +5,26 @@ Skipped where Chromium is not installed; CI installs Debian's `chromium` package
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
+import select
 import shutil
 import struct
 import subprocess
+import time
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
 
 import attrs
 import pytest
-from archive_factory import sample_archive
+from archive_factory import many_threads_archive, sample_archive
 
 from wsisdedup import export
+from wsisdedup.export.html import write_html_files
 from wsisdedup.model import Archive
 
 CHROMIUM = shutil.which("chromium") or (
@@ -255,3 +261,184 @@ def test_seed_page_loads_and_draws(tmp_path: Path) -> None:
     dom, img = render(archive, tmp_path)
     assert_messages_loaded(dom, archive)
     assert_not_blank(img)
+
+
+# ----------------------------------------------------------------------------------------------
+# Clicking through pages: the DevTools protocol over a pipe, with nothing but the standard library.
+
+Json = dict[str, object]
+
+
+class DevTools:
+    """A headless Chromium driven through `--remote-debugging-pipe`: commands go in on the
+    browser's file descriptor 3 and replies come out on 4, as JSON ended by a NUL byte."""
+
+    def __init__(self, profile: Path, log: Path) -> None:
+        assert CHROMIUM is not None
+        cmd_r, cmd_w = os.pipe()
+        res_r, res_w = os.pipe()
+        # Move the browser's ends above 3 and 4 first, so that one dup2 cannot clobber the other.
+        high_cmd = fcntl.fcntl(cmd_r, fcntl.F_DUPFD, 10)
+        high_res = fcntl.fcntl(res_w, fcntl.F_DUPFD, 10)
+
+        def in_child() -> None:
+            os.dup2(high_cmd, 3)
+            os.dup2(high_res, 4)
+
+        self._log = open(log, "w", encoding="utf-8")  # noqa: SIM115 (closed in close())
+        self.proc = subprocess.Popen(
+            [
+                CHROMIUM,
+                *FLAGS,
+                f"--user-data-dir={profile}",
+                "--remote-debugging-pipe",
+                f"--window-size={WIDTH},{HEIGHT}",
+                "about:blank",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=self._log,
+            preexec_fn=in_child,  # the test runs no threads: safe
+            pass_fds=(3, 4),
+        )
+        for fd in (cmd_r, res_w, high_cmd, high_res):
+            os.close(fd)
+        self._w, self._r = cmd_w, res_r
+        self._buf = b""
+        self._last = 0
+        self.events: list[Json] = []
+        self.session = ""
+
+    def send(self, method: str, **params: object) -> Json:
+        self._last += 1
+        msg: Json = {"id": self._last, "method": method, "params": params}
+        if self.session:
+            msg["sessionId"] = self.session
+        os.write(self._w, json.dumps(msg).encode("utf-8") + b"\0")
+        while True:
+            got = self._read()
+            if got.get("id") == self._last:
+                assert "error" not in got, (method, got["error"])
+                result = got["result"]
+                assert isinstance(result, dict)
+                return result
+            self.events.append(got)
+
+    def _read(self, timeout: float = 60) -> Json:
+        deadline = time.monotonic() + timeout
+        while b"\0" not in self._buf:
+            ready, _, _ = select.select([self._r], [], [], max(0.0, deadline - time.monotonic()))
+            assert ready, "the browser did not answer"
+            chunk = os.read(self._r, 1 << 16)
+            assert chunk, "the browser closed its pipe"
+            self._buf += chunk
+        one, self._buf = self._buf.split(b"\0", 1)
+        got = json.loads(one)
+        assert isinstance(got, dict)
+        return got
+
+    def loads(self, action: Callable[[], object]) -> str:
+        """Do `action`, wait until the page it leads to has loaded, and return that page's URL."""
+        self.events = [e for e in self.events if e.get("method") != "Page.loadEventFired"]
+        action()
+        while not any(e.get("method") == "Page.loadEventFired" for e in self.events):
+            self.events.append(self._read())
+        history = self.send("Page.getNavigationHistory")
+        entries = history["entries"]
+        assert isinstance(entries, list) and isinstance(history["currentIndex"], int)
+        url = entries[history["currentIndex"]]["url"]
+        assert isinstance(url, str)
+        return url
+
+    def node(self, selector: str) -> int:
+        root = self.send("DOM.getDocument")["root"]
+        assert isinstance(root, dict)
+        found = self.send("DOM.querySelector", nodeId=root["nodeId"], selector=selector)["nodeId"]
+        assert isinstance(found, int) and found, f"nothing matches {selector}"
+        return found
+
+    def attributes(self, selector: str) -> dict[str, str]:
+        flat = self.send("DOM.getAttributes", nodeId=self.node(selector))["attributes"]
+        assert isinstance(flat, list)
+        return dict(zip(flat[0::2], flat[1::2], strict=True))
+
+    def click(self, selector: str) -> None:
+        """A real mouse click in the middle of the first element `selector` matches."""
+        node = self.node(selector)
+        self.send("DOM.scrollIntoViewIfNeeded", nodeId=node)
+        quads = self.send("DOM.getContentQuads", nodeId=node)["quads"]
+        assert isinstance(quads, list) and quads
+        quad = quads[0]
+        x, y = sum(quad[0::2]) / 4, sum(quad[1::2]) / 4
+        for kind in ("mousePressed", "mouseReleased"):
+            self.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
+
+    def dom(self) -> str:
+        root = self.send("DOM.getDocument")["root"]
+        assert isinstance(root, dict)
+        html = self.send("DOM.getOuterHTML", nodeId=root["nodeId"])["outerHTML"]
+        assert isinstance(html, str)
+        return html
+
+    def close(self) -> str:
+        """Close the browser; its log (console messages included)."""
+        try:
+            self.session = ""
+            self.send("Browser.close")
+        finally:
+            try:
+                self.proc.wait(30)
+            finally:
+                if self.proc.poll() is None:
+                    self.proc.kill()
+                os.close(self._w)
+                os.close(self._r)
+                self._log.close()
+        return Path(self._log.name).read_text(encoding="utf-8")
+
+
+@contextmanager
+def devtools(tmp_path: Path) -> Iterator[DevTools]:
+    browser = DevTools(tmp_path / "profile-click", tmp_path / "chromium.log")
+    try:
+        infos = browser.send("Target.getTargets")["targetInfos"]
+        assert isinstance(infos, list)
+        (page,) = [t for t in infos if t["type"] == "page"]
+        attached = browser.send("Target.attachToTarget", targetId=page["targetId"], flatten=True)
+        browser.session = str(attached["sessionId"])
+        browser.send("Page.enable")
+        yield browser
+    finally:
+        log = browser.close()
+    assert console_lines(log) == []
+
+
+def test_index_page_clicks_through_to_thread_pages(tmp_path: Path) -> None:
+    """Issue 14: a large archive's index opens, and a click on a thread goes to its page; from
+    there a quote of another thread's message goes to that page and message, and the index
+    link back to the index. The pages run no script: the clicks are the browser's own."""
+    archive = many_threads_archive(12)
+    index = tmp_path / "list.html"
+    write_html_files(archive, index, max_messages=1)
+    folder = tmp_path / "list_files"
+    with devtools(tmp_path) as browser:
+        url = browser.loads(lambda: browser.send("Page.navigate", url=index.as_uri()))
+        assert url == index.as_uri()
+        assert "Topic 11: plans" in browser.dom()
+
+        url = browser.loads(lambda: browser.click("tr#t-root-5-example\\.org a"))
+        assert url == (folder / "t-root-5-example.org.html").as_uri()
+        ids = _Ids()
+        ids.feed(browser.dom())
+        assert sorted(ids.titles) == [
+            "reply-5-0@example.org",
+            "reply-5-1@example.org",
+            "root-5@example.org",
+        ]
+
+        url = browser.loads(lambda: browser.click("#m-root-5-example\\.org a.quote-link"))
+        assert url == (folder / "t-root-4-example.org.html").as_uri() + "#m-root-4-example.org"
+        assert browser.attributes("article.message:target")["id"] == "m-root-4-example.org"
+
+        url = browser.loads(lambda: browser.click('nav.pages a[rel="index"]'))
+        assert url == index.as_uri()

@@ -8,6 +8,7 @@ import json
 import re
 import sqlite3
 import sys
+import urllib.parse
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from html.parser import HTMLParser
@@ -23,13 +24,16 @@ from archive_factory import (
     hostile_archive,
     link_in,
     make_archive,
+    many_threads_archive,
     message,
     new,
+    quote,
     sample_archive,
 )
 
 from wsisdedup import export
 from wsisdedup.errors import WsisdedupError
+from wsisdedup.export import html as export_html
 from wsisdedup.export import sqlite as export_sqlite
 from wsisdedup.export.html import _HTML_DEEP as HTML_DEEP
 from wsisdedup.model import (
@@ -507,6 +511,33 @@ def test_html_isolates_the_direction_of_authors_text() -> None:
     assert holders >= 4  # subject (toc and heading), name, address, body
 
 
+def test_html_split_pages_isolate_the_direction_of_authors_text(tmp_path: Path) -> None:
+    """The index rows and the links between thread pages hold subjects and names too."""
+    rlo = "\u202e"
+    msgs = [
+        message(
+            f"rtl-{i}@example.org",
+            body_of(new(f"Body {i} {rlo}fdp.exe\n")),
+            author=Person(name=f"Mallory {rlo}yrollaM", address=""),
+            date=datetime(2025, 3, 1 + i, tzinfo=UTC),
+            subject=f"Invoice {i} {rlo}gpj.exe",
+            index=i,
+        )
+        for i in range(3)
+    ]
+    index = tmp_path / "list.html"
+    export_html.write_html_files(make_archive(msgs), index, max_messages=0)
+    for dom in crawl(index).values():
+        holders = 0
+        for e in dom.walk():
+            for child in e.children:
+                if isinstance(child, str) and rlo in child and e.tag != "title":
+                    holders += 1
+                    isolated = [x for x in (e, *e.ancestors()) if "dir" in x.attributes]
+                    assert isolated and isolated[0].tag != "html", (e.tag, child)
+        assert holders >= 3
+
+
 def test_html_has_every_message_with_a_unique_anchor() -> None:
     dom = parse(html_of(SAMPLE))
     arts = articles_by_message(dom)
@@ -693,6 +724,71 @@ def test_html_stats_at_the_top() -> None:
     assert first.tag == "header" and first.find_all("dl", "stats")
 
 
+def empty_quote_lines_archive() -> Archive:
+    """A reply whose quotes of one message are split by a blank `>` line, with a trailing `>`
+    line, a quote of only markers, and an unsourced quote framed by blank `>` lines."""
+    src = message(
+        "source@example.org",
+        body_of(new("First paragraph of the source.\n\nSecond paragraph of the source.\n")),
+        author=Person(name="Sam Source", address="sam@example.org"),
+        date=datetime(2025, 3, 1, tzinfo=UTC),
+        subject="paragraphs",
+        index=0,
+    )
+    reply = message(
+        "reply@example.org",
+        body_of(
+            quote("> First paragraph of the source.\n", src.id),
+            quote(">\n", None),
+            quote("> Second paragraph of the source.\n", src.id),
+            quote("> \n>\n", None),
+            new("My answer.\n"),
+            quote("> >\n> > Words from elsewhere.\n> >\n", None, depth=2),
+            quote(">>  \n", src.id),
+            new("The end.\n"),
+        ),
+        author=Person(name="Rae Reply", address="rae@example.org"),
+        date=datetime(2025, 3, 2, tzinfo=UTC),
+        subject="Re: paragraphs",
+        index=1,
+        parent_id=src.id,
+        evidence=Evidence.HEADER,
+    )
+    return make_archive([src, reply])
+
+
+def test_empty_quote_lines_show_no_empty_quote() -> None:
+    """Issue 14: a quote of only `>` markers (the blank `>` line between two quoted paragraphs,
+    a trailing `>` line) is no empty quote box, and does not split one source's quote in two."""
+    archive = empty_quote_lines_archive()
+    art = articles_by_message(parse(html_of(archive)))["reply@example.org"]
+    # One link for the source's two paragraphs, though a blank `>` line came between them.
+    assert [a.attributes["href"] for a in art.find_all("a", "quote-link")] == [
+        "#m-source-example.org"
+    ]
+    (box,) = art.find_all("details", "quote")
+    (shown,) = box.find_all("div")
+    assert shown.text == "Words from elsewhere."
+    assert box.find_all("span", "preview")[0].text == "Words from elsewhere."
+    for p in art.find_all("p"):
+        assert p.text.strip()
+
+    md = md_of(archive)
+    reply = md[md.index("Rae Reply") :]
+    assert reply.count("> quoting [Sam Source") == 1
+    # No quote line of the reply is empty but for the one under the unsourced quote's label.
+    lines = [ln.strip() for ln in reply.splitlines()]
+    label = next(i for i, ln in enumerate(lines) if "source not identified" in ln)
+    assert lines[label + 1 : label + 3] == [">", "> Words from elsewhere."]
+    assert lines[label + 3] != ">"
+    assert [ln for ln in lines if ln.startswith(">")] == [
+        "> quoting [Sam Source, 2025-03-01 00:00 +00:00](#m-source-example.org)",
+        "> *quoted text, source not identified:*",
+        ">",
+        "> Words from elsewhere.",
+    ]
+
+
 def test_anchors_of_ids_that_slug_alike_differ() -> None:
     dom = parse(html_of(HOSTILE))
     a, b = articles_by_message(dom).values()
@@ -701,6 +797,222 @@ def test_anchors_of_ids_that_slug_alike_differ() -> None:
         "m-weird-id"
     )
     assert html_of(HOSTILE) == html_of(HOSTILE)  # the same archive, the same anchors
+
+
+# ----------------------------------------------------------------------------------------------
+# HTML of a large archive: an index page and a page per thread
+
+
+def crawl(index: Path) -> dict[Path, El]:
+    """Every page reachable from `index` by its local links, each parsed; asserts that every
+    local link names a file that exists and, where it has one, an anchor on that page."""
+    pages: dict[Path, El] = {}
+    todo = [index.resolve()]
+    while todo:
+        page = todo.pop()
+        if page in pages:
+            continue
+        dom = parse(page.read_text(encoding="utf-8"))
+        pages[page] = dom
+        for a in dom.find_all("a"):
+            href = a.attributes["href"]
+            if href.startswith(("https://", "http://", "mailto:")):
+                continue
+            assert "://" not in href and not href.startswith("/"), href
+            file, _, fragment = href.partition("#")
+            linked = (page.parent / urllib.parse.unquote(file)).resolve() if file else page
+            assert linked.is_file(), f"{page.name}: {href}"
+            if fragment:
+                ids = pages.get(linked) or parse(linked.read_text(encoding="utf-8"))
+                found = {e.attributes["id"] for e in ids.walk() if "id" in e.attributes}
+                assert fragment in found, f"{page.name}: {href}"
+            todo.append(linked)
+    return pages
+
+
+def files_under(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def assert_loads_nothing(dom: El) -> None:
+    assert not dom.find_all("script") and not dom.find_all("img") and not dom.find_all("link")
+    assert not [e for e in dom.walk() if "src" in e.attributes or "style" in e.attributes]
+    (style,) = dom.find_all("style")
+    assert "url(" not in style.text and "@import" not in style.text
+    (csp,) = [m for m in dom.find_all("meta") if "http-equiv" in m.attributes]
+    assert csp.attributes["content"] == export_html._CSP
+
+
+def test_html_of_a_large_archive_is_an_index_and_a_page_per_thread(tmp_path: Path) -> None:
+    """Issue 14: a 43k-message archive made one 125 MB page. Past the limit, the index lists
+    the threads and links to a page per thread in a folder beside it; every link resolves."""
+    archive = many_threads_archive(30)
+    index = tmp_path / "june list.html"  # a space: links to the folder must be escaped
+    export_html.write_html_files(archive, index, max_messages=len(archive) - 1)
+    folder = tmp_path / "june list_files"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["june list.html", "june list_files"]
+    assert len(list(folder.iterdir())) == 30
+
+    pages = crawl(index)
+    assert set(pages) == {index.resolve(), *(p.resolve() for p in folder.iterdir())}
+    for dom in pages.values():
+        assert_loads_nothing(dom)
+    top = pages.pop(index.resolve())
+    assert not top.find_all("article")
+    rows = top.find_all("tbody")[0].find_all("tr")
+    assert len(rows) == 30
+    first = [c for c in rows[0].children if isinstance(c, El)]
+    assert [c.text for c in first] == [
+        "Topic 0: plans",
+        "3",
+        "2025-01-01",
+        "Author 0, Author 1, Author 2",
+    ]
+    assert (
+        first[0].find_all("a")[0].attributes["href"]
+        == "june%20list_files/t-root-0-example.org.html"
+    )
+    shown = {d.attributes["data-stat"]: d.text for d in top.find_all("dd")}
+    assert shown["messages"] == "90"
+
+    # Each message on exactly one page, its thread's, under its anchor of the single page.
+    single = articles_by_message(parse(html_of(archive)))
+    seen: dict[str, str] = {}
+    for page, dom in pages.items():
+        arts = articles_by_message(dom)
+        assert len({re.findall(r"\d+", m)[0] for m in arts}) == 1  # one thread per page
+        for mid, art in arts.items():
+            assert mid not in seen
+            seen[mid] = page.name
+            assert art.attributes["id"] == single[mid].attributes["id"]
+        (up,) = [a for a in dom.find_all("a") if a.attributes.get("rel") == "index"][:1]
+        assert up.attributes["href"] == "../june%20list.html"
+    assert sorted(seen) == sorted(m.id for m in archive.messages)
+    # A quote of another thread's message links to that thread's page and anchor.
+    art = articles_by_message(pages[(folder / seen["root-5@example.org"]).resolve()])
+    (link,) = art["root-5@example.org"].find_all("a", "quote-link")
+    assert link.attributes["href"] == "t-root-4-example.org.html#m-root-4-example.org"
+    (link,) = art["reply-5-0@example.org"].find_all("a", "quote-link")
+    assert link.attributes["href"] == "#m-root-5-example.org"
+
+
+def test_html_splits_past_either_limit(tmp_path: Path) -> None:
+    """The defaults: 2,000 messages are one page, 2,001 an index and thread pages; and a page
+    past the byte limit splits though it has few messages."""
+    out = tmp_path / "out.html"
+    export.FORMATS["html"](many_threads_archive(80, replies=24), out)  # 2,000 messages
+    assert not (tmp_path / "out_files").exists()
+    assert len(articles_by_message(parse(out.read_text(encoding="utf-8")))) == 2000
+    export.FORMATS["html"](many_threads_archive(81, replies=24), out)  # 2,025
+    assert len(list((tmp_path / "out_files").iterdir())) == 81
+    assert not articles_by_message(parse(out.read_text(encoding="utf-8")))
+    assert export_html.SPLIT_MESSAGES == 2000
+
+    small = many_threads_archive(3)
+    size = len(html_of(small).encode("utf-8"))
+    export_html.write_html_files(small, out, max_bytes=size)
+    assert out.read_text(encoding="utf-8") == html_of(small)
+    export_html.write_html_files(small, out, max_bytes=size - 1)
+    assert sorted(p.name for p in (tmp_path / "out_files").iterdir()) == [
+        f"t-root-{t}-example.org.html" for t in range(3)
+    ]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_html_rerun_replaces_the_pages_of_the_previous_run(tmp_path: Path) -> None:
+    index = tmp_path / "list.html"
+    folder = tmp_path / "list_files"
+    export_html.write_html_files(many_threads_archive(6), index, max_messages=1)
+    (folder / "t-notes.html").write_text("<p>mine, not the exporter's</p>", encoding="utf-8")
+    export_html.write_html_files(many_threads_archive(4), index, max_messages=1)
+    # The pages of the two threads that are gone are removed; the user's file stays.
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "t-notes.html",
+        *(f"t-root-{t}-example.org.html" for t in range(4)),
+    ]
+    crawl(index)
+    # Small again: one page, and the folder's pages go (the user's file and folder stay).
+    export_html.write_html_files(many_threads_archive(4), index)
+    assert [p.name for p in folder.iterdir()] == ["t-notes.html"]
+    (folder / "t-notes.html").unlink()
+    export_html.write_html_files(many_threads_archive(6), index, max_messages=1)
+    export_html.write_html_files(many_threads_archive(3), index)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["list.html"]
+
+
+def test_html_thread_pages_unique_where_case_is_ignored(tmp_path: Path) -> None:
+    """Ids that differ only in case are two anchors but would be one file on macOS or Windows."""
+    msgs = [
+        message(
+            mid,
+            body_of(new(f"Text of {mid}.\n")),
+            author=Person(name="A"),
+            date=None,
+            subject=mid,
+            index=i,
+        )
+        for i, mid in enumerate(["Case@example.org", "case@example.org", "CASE@example.org"])
+    ]
+    index = tmp_path / "list.html"
+    export_html.write_html_files(make_archive(msgs), index, max_messages=0)
+    names = [p.name.lower() for p in (tmp_path / "list_files").iterdir()]
+    assert len(names) == len(set(names)) == 3
+    assert len(crawl(index)) == 4
+
+
+@pytest.mark.parametrize("fail_in", ["a thread page", "the index"])
+def test_html_failed_split_write_leaves_the_previous_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_in: str
+) -> None:
+    """Pages first, the index last, each renamed into place when complete: a failure in the
+    middle leaves the previous index, and every page it links to, where they were."""
+    index = tmp_path / "list.html"
+    export_html.write_html_files(many_threads_archive(20), index, max_messages=1)
+    before = files_under(tmp_path)
+    old_links = {
+        a.attributes["href"] for a in parse(index.read_text(encoding="utf-8")).find_all("a")
+    }
+
+    calls = 0
+    real = export_html._html_message if fail_in == "a thread page" else export_html._authors
+
+    def failing(*args: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 25:
+            raise RuntimeError("disk on fire")
+        return real(*args)
+
+    name = "_html_message" if fail_in == "a thread page" else "_authors"
+    monkeypatch.setattr(export_html, name, failing)
+    grown = many_threads_archive(30, replies=3)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        export_html.write_html_files(grown, index, max_messages=1)
+    after = files_under(tmp_path)
+    assert after["list.html"] == before["list.html"]
+    assert set(before) <= set(after)  # no page of the previous run is gone
+    assert not [f for f in after if "/." in f or f.startswith(".")]  # no temporary file left
+    crawl(index)
+    assert {
+        a.attributes["href"] for a in parse(index.read_text(encoding="utf-8")).find_all("a")
+    } == old_links
+
+    monkeypatch.undo()
+    export_html.write_html_files(grown, index, max_messages=1)
+    assert len(crawl(index)) == 31
+
+
+def test_html_pages_folder_sits_beside_the_file_a_link_points_to(tmp_path: Path) -> None:
+    real = tmp_path / "data" / "latest.html"
+    real.parent.mkdir()
+    real.write_text("old", encoding="utf-8")
+    link = tmp_path / "out.html"
+    link.symlink_to(real)
+    export_html.write_html_files(many_threads_archive(3), link, max_messages=1)
+    assert link.is_symlink()
+    assert export_html.pages_folder(link) == real.parent / "latest_files"
+    assert len(list((real.parent / "latest_files").iterdir())) == 3
+    assert len(crawl(link)) == 4
 
 
 # ----------------------------------------------------------------------------------------------
@@ -849,6 +1161,9 @@ def test_real_archive_exports(tmp_path: Path) -> None:
     dom = parse(html_of(archive))
     arts = articles_by_message(dom)
     assert sorted(arts) == sorted(m.id for m in archive.messages)
+    # Issue 14: no quote box without text (NumPy 2001-11 had 71, from blank `>` lines).
+    boxes = dom.find_all("details", "quote")
+    assert boxes and all(box.find_all("div")[0].text.strip() for box in boxes)
     ids = {e.attributes["id"] for e in dom.walk() if "id" in e.attributes}
     assert {
         a.attributes["href"][1:] for a in dom.find_all("a") if a.attributes["href"].startswith("#")

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import TextIO
 
 from wsisdedup.export.atomic import PathArg, archive_inputs, replacing_text
-from wsisdedup.export.html import write_html
+from wsisdedup.export.html import write_html, write_html_files
 from wsisdedup.export.jsonl import write_jsonl
 from wsisdedup.export.markdown import write_markdown
 from wsisdedup.export.parquet import write_parquet
@@ -39,6 +39,8 @@ STREAM_FORMATS: Mapping[str, Callable[[Archive, TextIO], object]] = {
 
 FORMATS: Mapping[str, Callable[[Archive, PathArg], None]] = {
     **{name: _to_file(write) for name, write in STREAM_FORMATS.items()},
+    # A large archive is an index page and a page per thread in a folder beside it.
+    "html": write_html_files,
     "sqlite": write_sqlite,
     "parquet": write_parquet,
 }

@@ -174,6 +174,19 @@ def _trim(text: str) -> tuple[str, int]:
     return kept, i
 
 
+def _trim_quote(text: str) -> str:
+    """A quote's text without its leading and trailing lines of only `>` markers and blanks.
+
+    Such lines carry nothing to read: the blank `>` line between two quoted paragraphs, or
+    after the last one, would otherwise show as an empty quote box or an empty quote.
+    """
+    lines = text.split("\n")
+    shown = [i for i, line in enumerate(lines) if line.strip("> \t\r")]
+    if not shown:
+        return ""
+    return "\n".join(lines[shown[0] : shown[-1] + 1])
+
+
 def _place_links(text: str, start: int, body: str, links: Sequence[Link]) -> tuple[_LocalLink, ...]:
     """The links whose span lies in `body[start:start+len(text)]`, in order, not overlapping.
 
@@ -203,8 +216,9 @@ def _place_links(text: str, start: int, body: str, links: Sequence[Link]) -> tup
 def _blocks(m: Message, archive: Archive) -> tuple[_Block, ...]:
     """The message's segments as blocks to show, in body order.
 
-    Footers are dropped (the list wrote them, not the author). Consecutive quotes of one
-    source become one block: one link stands for all of it. An attribution line is dropped
+    Footers are dropped (the list wrote them, not the author), and so are quotes with nothing
+    but `>` markers. Consecutive quotes of one source become one block: one link stands for
+    all of it. An attribution line is dropped
     when the quote it introduces links to its source, which names the author already.
     """
     blocks: list[_Block] = []
@@ -216,6 +230,11 @@ def _blocks(m: Message, archive: Archive) -> tuple[_Block, ...]:
         if not text and kind is not _BlockKind.FORWARD_HEADER:
             continue
         if kind is _BlockKind.QUOTE:
+            text = _trim_quote(text)
+            if not text:
+                # Only `>` markers: nothing to show, and a quote of one source around it
+                # stays one block.
+                continue
             source = archive.get(seg.source_id) if seg.source_id else None
             prev = blocks[-1] if blocks else None
             if (
