@@ -240,6 +240,33 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_PROBLEMS
 
 
+def _add_fetch(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    p_fetch = sub.add_parser(
+        "fetch",
+        parents=[common],
+        help="download a list's monthly archive files from its web address",
+        description="Download a list's archive (Mailman 2 pipermail, Mailman 3 HyperKitty, "
+        "public-inbox) into a folder; a second run fetches only what changed.",
+    )
+    p_fetch.add_argument("url", metavar="URL", help="the list's archive address")
+    p_fetch.add_argument("-o", "--output", required=True, metavar="DIR", help="folder to fill")
+    p_fetch.add_argument("--since", metavar="YYYY-MM", help="first month to fetch")
+    p_fetch.add_argument("--until", metavar="YYYY-MM", help="last month to fetch")
+    p_fetch.add_argument(
+        "--kind", choices=("pipermail", "hyperkitty", "publicinbox"), help="skip detection"
+    )
+    p_fetch.add_argument(
+        "--min-interval",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="at least this long between two requests (default 1)",
+    )
+    p_fetch.set_defaults(func=_cmd_fetch)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="wsisdedup",
@@ -298,28 +325,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p_clean.set_defaults(func=_cmd_clean)
 
-    p_fetch = sub.add_parser(
-        "fetch",
-        parents=[common],
-        help="download a list's monthly archive files from its web address",
-        description="Download a list's archive (Mailman 2 pipermail, Mailman 3 HyperKitty, "
-        "public-inbox) into a folder; a second run fetches only what changed.",
-    )
-    p_fetch.add_argument("url", metavar="URL", help="the list's archive address")
-    p_fetch.add_argument("-o", "--output", required=True, metavar="DIR", help="folder to fill")
-    p_fetch.add_argument("--since", metavar="YYYY-MM", help="first month to fetch")
-    p_fetch.add_argument("--until", metavar="YYYY-MM", help="last month to fetch")
-    p_fetch.add_argument(
-        "--kind", choices=("pipermail", "hyperkitty", "publicinbox"), help="skip detection"
-    )
-    p_fetch.add_argument(
-        "--min-interval",
-        type=float,
-        default=1.0,
-        metavar="SECONDS",
-        help="at least this long between two requests (default 1)",
-    )
-    p_fetch.set_defaults(func=_cmd_fetch)
+    _add_fetch(sub, common)
     return parser
 
 
