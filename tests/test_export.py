@@ -1207,3 +1207,32 @@ def test_json_tree_of_a_very_deep_thread(tmp_path: Path) -> None:
         depth += 1
     assert depth == length - 1
     assert node["id"] == f"chain-{length - 1}@example.org"
+
+
+def test_a_thread_s_date_range_never_runs_backwards() -> None:
+    """Two messages a few hours apart in different zones: the later one's local date is the
+    earlier day. The range is in UTC, so it reads forwards (here: one day)."""
+    from datetime import timedelta, timezone
+
+    east = timezone(timedelta(hours=1))
+    west = timezone(timedelta(hours=-5))
+    root = message(
+        "root@example.org",
+        body_of(new("Root.\n")),
+        author=Person(name="Ann"),
+        date=datetime(2010, 1, 3, 1, 0, tzinfo=east),  # 2010-01-03 00:00 UTC
+        subject="Dates",
+        index=0,
+    )
+    reply = message(
+        "reply@example.org",
+        body_of(new("Reply.\n")),
+        author=Person(name="Bob"),
+        date=datetime(2010, 1, 2, 23, 0, tzinfo=west),  # 2010-01-03 04:00 UTC
+        subject="Re: Dates",
+        index=1,
+        parent_id="root@example.org",
+        evidence=Evidence.HEADER,
+    )
+    md = md_of(make_archive([root, reply]))
+    assert "*2 messages · 2010-01-03*" in md

@@ -15,7 +15,7 @@ import enum
 import hashlib
 import urllib.parse
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import attrs
@@ -314,14 +314,16 @@ def _show_date(d: datetime | None) -> str:
 
 
 def _date_range(view: _ThreadView) -> str:
-    dates = [p.message.date for p in view.placed if p.message.date is not None]
+    """The days a thread spans, in UTC: each date in its own zone could print the later moment
+    as the earlier day ("2010-01-03 – 2010-01-02"). A date without a zone is taken as UTC."""
+    dates = [
+        d.astimezone(UTC) if d.utcoffset() is not None else d.replace(tzinfo=UTC)
+        for p in view.placed
+        if (d := p.message.date) is not None
+    ]
     if not dates:
         return ""
-    try:
-        first, last = min(dates), max(dates)
-    except TypeError:  # naive and aware dates do not compare; keep archive order
-        first, last = dates[0], dates[-1]
-    a, b = f"{first:%Y-%m-%d}", f"{last:%Y-%m-%d}"
+    a, b = f"{min(dates):%Y-%m-%d}", f"{max(dates):%Y-%m-%d}"
     return a if a == b else f"{a} – {b}"
 
 
