@@ -35,6 +35,9 @@ def _group(units: list[_Unit]) -> None:
             if tail and tail in ":：-":
                 candidates.update((j - 1, j - 2))
     done = 0
+    # The last unit of a run of fields that holds no block (`_group_header`): every field of
+    # the run starts none either, and reading the run again from each would be quadratic.
+    no_block = -1
     for i in sorted(candidates):
         if i < done or i < 0 or i >= n:
             continue
@@ -43,8 +46,14 @@ def _group(units: list[_Unit]) -> None:
         if tag is _T.TEXT:
             if len(u.strip) < 200 and Q.ATTRIBUTION_START.match(u.strip):
                 done = i + _group_wrapped_attribution(units, i)
+        elif tag is _T.FIELD and i <= no_block:
+            u.tag = _T.TEXT
         elif tag in _STRUCTURE_TAGS:
-            done = i + _group_header(units, i)
+            step = _group_header(units, i)
+            if step < 0:  # a run of fields up to unit `-step` that holds no block
+                no_block = -step
+                step = 1
+            done = i + step
 
 
 def _group_wrapped_attribution(units: list[_Unit], i: int) -> int:
@@ -72,6 +81,9 @@ def _group_wrapped_attribution(units: list[_Unit], i: int) -> int:
 
 
 def _group_header(units: list[_Unit], i: int) -> int:
+    """Group the reply header block (or forward, or Mailman footer) starting at unit `i`;
+    returns how many units it spans, or `-last` when `i` is a field and the run of fields up
+    to unit `last` holds no block."""
     first = units[i]
     n = len(units)
     j = i + 1
@@ -100,8 +112,10 @@ def _group_header(units: list[_Unit], i: int) -> int:
     if first.tag is _T.FIELD and (
         "from" not in roles or not roles & {"date", "subject"} or len(fields) < 2
     ):
+        # No block starts here, nor at any later field of the run: a block starting at one
+        # would end at `last` too and hold a part of `fields`. The caller skips them.
         first.tag = _T.TEXT
-        return 1
+        return -last if last > i else 1
     if first.tag is _T.RULE and "from" not in roles:
         return _group_mailman(units, i)
     end = last if fields else i

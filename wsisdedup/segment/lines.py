@@ -21,6 +21,7 @@ from wsisdedup.segment.tags import (
     _T,
     _field_role,
     _marker_depth,
+    _Tag,
     _tag_unit,
     _Unit,
 )
@@ -33,7 +34,10 @@ def _units(text: str) -> list[_Unit]:
     Text lines join (`_Unit.lines`) except where grouping reads them one by one: after some
     structures until a blank or quoted line (`held`, `_HOLDING_TAGS`), and the two lines
     before one that may end an attribution (`_split_run_tail`). Supercite and `|` lines stay
-    apart as well.
+    apart as well. A line met before is tagged as it was (`_tag_cached`).
+
+    Long because it is the hot loop: a call a line for each branch would cost more than the
+    branch.
     """
     # Locals, not `_T.X` lookups: this loop runs once a line.
     blank, quoted, plain_text = _T.BLANK, _T.QUOTED, _T.TEXT
@@ -44,6 +48,7 @@ def _units(text: str) -> list[_Unit]:
     last: _Unit | None = None  # units[-1]
     run: _Unit | None = None  # the run of text lines the next one may join
     held = False
+    seen: dict[str, tuple[_Tag | None, int, bool, str]] = {}  # `_tag_cached`
     pos = 0
     for line in text.split("\n"):
         end = pos + len(line) + 1
@@ -66,6 +71,15 @@ def _units(text: str) -> list[_Unit]:
                 continue
             u = _Unit(pos, end, strip, quoted)
             u.depth = depth
+        elif (hit := seen.get(strip)) is not None:
+            # A line met before (`_tag_cached`): neither plain nor flattened, and tagged alike.
+            if hit[0] is plain_text and run is not None and _joins_run(strip):
+                run.end = end
+                run.lines += 1
+                pos = end
+                continue
+            u = _Unit(pos, end, strip)
+            u.tag, u.depth, u.strong, u.role = hit
         elif plain := _plain(strip, verbs):
             if run is not None and ">" not in strip[:17] and strip[0] != "|":
                 run.end = end
@@ -80,14 +94,14 @@ def _units(text: str) -> list[_Unit]:
                 # The pieces hold a structure: grouping reads the lines after them one by one.
                 last, run, held, pos = units[-1], None, True, end
                 continue
-            u = _tag_unit(_Unit(pos, end, strip))
+            u = _tag_cached(_Unit(pos, end, strip), seen)
         tag = u.tag
         if tag is blank or tag is quoted:
             held = False
             run = None
-        elif tag is not plain_text or strip[-1] in ":：-":
+        elif tag is not plain_text or _may_end_attribution(strip):
             # A structure, or a text line that may end an attribution: no run goes on past it.
-            if strip[-1] in ":：-":
+            if _may_end_attribution(strip):
                 _split_run_tail(text, units, 2)
             held = held or tag in _HOLDING_TAGS
             run = None
@@ -106,6 +120,42 @@ def _units(text: str) -> list[_Unit]:
     _supercite(units)
     _end_last_unit(text, units)
     return units
+
+
+def _joins_run(strip: str) -> bool:
+    """May a text line (not plain) join the run of text lines before it?"""
+    return ">" not in strip[:17] and strip[0] != "|" and not _may_end_attribution(strip)
+
+
+def _may_end_attribution(strip: str) -> bool:
+    """Could the stripped line `strip` end an attribution (one line of it or the last of a
+    wrapped one)? Every row of `Q.ATTRIBUTION_ROWS` ends with a colon, or (Zoho) with two
+    dashes or more; a line ending in one dash ends none, and a run of such lines ("-" lines,
+    list items cut with a hyphen) stays one run instead of a unit a line."""
+    last = strip[-1]
+    return last in ":：" or (last == "-" and strip[-2:] == "--")
+
+
+# Lines tagged per body, at most: a body of many lines repeats most of them (blank-ish lines,
+# separators, a run of one header line), and a line's tag depends on its text alone.
+_TAG_CACHE_SIZE = 4096
+
+
+def _tag_cached(u: _Unit, seen: dict[str, tuple[_Tag | None, int, bool, str]]) -> _Unit:
+    """`_tag_unit(u)`, reusing the tag of an earlier line with the same stripped text.
+
+    A body built of one line repeated (or a long log) would otherwise run the tables once a
+    line; `_tag_unit` reads nothing but `u.strip`, so a repeat gets the same tag, depth, strength
+    and role. (What it gave is kept as a tuple: later steps change the units themselves.)
+    """
+    done = seen.get(u.strip)
+    if done is None:
+        _tag_unit(u)
+        if len(seen) < _TAG_CACHE_SIZE:
+            seen[u.strip] = (u.tag, u.depth, u.strong, u.role)
+        return u
+    u.tag, u.depth, u.strong, u.role = done
+    return u
 
 
 def _verbs_in(text: str) -> tuple[str, ...]:
