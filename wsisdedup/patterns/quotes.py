@@ -27,6 +27,8 @@ __all__ = [
     "ATTRIBUTION_VERB_LITERALS",
     "BANNER",
     "BAR_MARKER_CHARS",
+    "CLOSING_NAME",
+    "CONTACT_HINT",
     "DATE_WORDS",
     "DISCLAIMER",
     "FIELD_LABEL",
@@ -34,6 +36,7 @@ __all__ = [
     "FORWARD_END",
     "FORWARD_MARKER",
     "GREETING",
+    "GREETING_LINE",
     "INLINE_MOBILE_SIGNATURE",
     "INLINE_SIGNOFF",
     "INLINE_SIGNOFF_WEAK",
@@ -53,6 +56,7 @@ __all__ = [
     "PLACEHOLDER_STARTS",
     "POSTSCRIPT",
     "QUOTE_MARKER_CHARS",
+    "REPLY_OPENER",
     "REPLY_SEPARATOR",
     "SCRUBBER_NOTE",
     "SCRUBBER_PART",
@@ -968,4 +972,61 @@ GREETING = regex.compile(
     r"Buongiorno|Buonasera|Ciao|Caro|Cara|Gentile|Olá|Oi|Prezad[oa]s?|Beste|Hoi|Hej|Hei|Moi|"
     r"Dzień dobry|Witam|Cześć|Dobrý den|Ahoj|Здравствуйте|Добрый день|Привет|Уважаем\p{L}{1,4})"
     r"(?:[ \t]{1,4}[\p{L}.'’-]{1,30}){0,3}[ \t]{0,2}[,!:]"
+)
+
+# ---------------------------------------------------------------------------------------------
+# The replier's voice: where a quote without markers ends (`segment.unmarked`)
+# ---------------------------------------------------------------------------------------------
+
+# A paragraph that starts so answers the quoted message: agreement, disagreement, a short
+# yes/no. Matched at the start of the paragraph's first line, after the quoted message's first
+# paragraph, in a body whose author wrote nothing before the attribution.
+REPLY_OPENER = regex.compile(
+    r"[ \t]{0,4}(?:"
+    # en
+    r"(?i:I (?:fully |totally |completely )?(?:agree|disagree)|Agreed|Sounds (?:good|great|fine)|"
+    r"Makes sense|Good (?:idea|point|catch)|Works for me|Fine (?:with|by) me|Same here|Me too|"
+    r"Not (?:for|to) me|Exactly|Absolutely|Of course|Indeed)\b|\+1\b|-1\b|"
+    r"(?:Yes|No|Sure|Yep|Yup|Nope|Correct|Right)[,.!:]"
+    # de
+    r"|(?:Ich stimme|Einverstanden|Klingt gut|Gute Idee|Genau|Stimmt)\b|(?:Ja|Nein)[,.!]"
+    # fr
+    r"|(?:Je suis (?:d'accord|d’accord)|D'accord|D’accord|Bonne idée|Tout à fait|Exactement)\b"
+    r"|(?:Oui|Non)[,.!]"
+    # es / pt / it
+    r"|(?:Estoy de acuerdo|De acuerdo|Buena idea|Concordo|Boa ideia|Sono d'accordo|"
+    r"D'accordo|Buona idea|Esatto)\b|(?:Sí|Si|Sim|Não|Sì|Claro|Certo)[,.!]"
+    # nl / sv / da / no
+    r"|(?:Mee eens|Klinkt goed|Goed idee|Jag håller med|Låter bra|Jeg er enig|Lyder godt|"
+    r"Høres bra ut)\b|(?:Nee|Nej|Nei|Enig)[,.!]"
+    # fi / pl / cs / ru
+    r"|(?:Olen samaa mieltä|Samaa mieltä|Kuulostaa hyvältä|Zgadzam się|Zgoda|Brzmi dobrze|"
+    r"Souhlasím|Zní to dobře|Согласен|Согласна|Звучит хорошо)\b|(?:Kyllä|Tak|Nie|Ano|Да|Нет)[,.!]"
+    # ja / zh
+    r"|賛成|了解しました|承知しました|同意|赞成"
+    r")"
+)
+
+# A greeting line that names someone ("Hi Ann,", "Hallo Max!", "Ann,"): when the name is the
+# quoted author's, the paragraph speaks to them. (en, de, fr, es, pt, it, nl, sv/da/no, fi, pl,
+# cs, ru; the greeting word is optional.)
+GREETING_LINE = regex.compile(
+    r"[ \t]{0,4}(?:(?i:Hi|Hello|Hey|Dear|Hallo|Hallo|Liebe|Lieber|Bonjour|Salut|Cher|Chère|Hola|"
+    r"Estimad[oa]|Olá|Oi|Ciao|Caro|Cara|Hoi|Beste|Hej|Hei|Moi|Terve|Cześć|Witaj|Ahoj|Привет|"
+    r"Здравствуй(?:те)?)[ \t]{1,4})?"
+    r"(?P<name>\p{Lu}[\p{L}.'’-]{0,30}(?:[ \t]\p{Lu}[\p{L}.'’-]{0,30})?)[ \t]{0,2}[,!:—–]"
+)
+
+# A name closing a message on its own line ("Ann", "-- Ann Lee", "~Bob", "/Linnea"): one to
+# three capitalised words after optional dashes, a tilde or a slash (any language with capitals).
+CLOSING_NAME = regex.compile(
+    r"[-–—~/ \t]{0,4}(\p{Lu}[\p{L}.'’-]{0,30}(?:[ \t]\p{Lu}[\p{L}.'’-]{0,30}){0,2})"
+)
+
+# What a contact block holds (an address, a phone number, a link, a phone label): a paragraph
+# holding one after the quoted author's name is their signature, not a reply.
+CONTACT_HINT = regex.compile(
+    r"\+?\d[\d ()./-]{6,20}\d|[\w.+-]{1,64}@[\w-]{1,63}\.[\w.-]{2,60}|https?://|www\."
+    r"|\b(?:Tel|Phone|Mobile|Mob|Cell|Fax|Tél|Telefon|Tlf|Puh|Тел)\b",
+    regex.IGNORECASE,
 )

@@ -9,8 +9,9 @@
    header field, signature delimiter, ...), and neighbouring lines are grouped into wrapped
    attributions and reply header blocks.
 3. A small state machine turns tags into kinds. After an attribution or a reply header, `>`
-   lines are quotes and the author's inline answers stay new text; if no `>` follows, everything
-   after it is the quoted message (top-posting, Outlook, archives that drop the markers).
+   lines are quotes and the author's inline answers stay new text; if no `>` follows, the
+   quoted message runs on (top-posting, Outlook, archives that drop the markers) until the
+   body shows where it ends (`wsisdedup.segment.unmarked`).
 4. The end of the author's last stretch of new text is searched for a sign-off, a mobile
    signature, or a contact block; bracketed placeholders are cut out; list footers (from
    `wsisdedup.segment.footers`) override every other kind.
@@ -62,7 +63,7 @@ def split_body(text: str, *, footers: Sequence[str] = ()) -> Body:
         return Body(text=text, segments=())
     units = _units(text)
     _group(units)
-    spans = _assign(_join_text_runs(units))
+    spans = _assign(_join_text_runs(units), text)
     spans = _signature_pass(text, spans)
     spans = _placeholder_pass(text, spans)
     spans = _footer_pass(spans, _footer_spans(text, footers))
