@@ -31,6 +31,7 @@ __all__ = [
     "CONTACT_HINT",
     "DATE_WORDS",
     "DISCLAIMER",
+    "ELISION_MARKS",
     "FIELD_LABEL",
     "FIELD_ROLES",
     "FORWARD_END",
@@ -65,6 +66,7 @@ __all__ = [
     "SIGNOFF_LINE",
     "SIGNOFF_WORDS",
     "SNIP",
+    "SUPERCITE_INITIALS",
     "SUPERCITE_MARKER",
     "TIMEZONES",
     "UNDERSCORE_RULE",
@@ -93,6 +95,11 @@ QUOTE_MARKER_CHARS = "> \t"
 SUPERCITE_MARKER = regex.compile(r"[ \t]{0,4}(?P<name>[A-Za-z][\w.-]{0,14})>[ \t>]")
 # `|` bar quoting (old Lotus Notes, some webmail): only trusted right after an attribution.
 BAR_MARKER_CHARS = "| \t"
+# An elision before the marker ("...> text", "…> text"): the replier cut the start of a quoted
+# line (Usenet and old mailing-list style). Each is followed by `>` on the line.
+ELISION_MARKS = ("...", "…", "..")
+# Supercite initials ("MK>", "DC>"): a single such line counts next to other quoted lines.
+SUPERCITE_INITIALS = regex.compile(r"[ \t]{0,4}(?P<name>\p{Lu}{1,4})>[ \t>]")
 
 # ---------------------------------------------------------------------------------------------
 # Addresses and dates (shared by attributions, reply headers and forwards)
@@ -396,10 +403,11 @@ ATTRIBUTION_ROWS: tuple[tuple[str, str], ...] = (
 # ATTRIBUTION_START is the alternation of the rows; `segment` also runs them one by one, which
 # the `regex` module does several times faster than their alternation.
 ATTRIBUTION_START_ROWS = (
-    r"(?<=^|[\s>*\-])"
+    # (U+FEFF: a byte-order mark at the start of a body.)
+    r"(?<=^|[\s>*\-\ufeff])"
     r"(?:On|Am|Le|El|Em|Il|Op|Den|På|W dniu|Dnia|Dne|At|Quoting|In message)(?:\s|$)",
-    r"(?<=^|\s)\d{1,4}[-/.年]",
-    r"(?<=^|\s)\p{L}{2,4}\.?,?\s\d{1,2}\.?\s",
+    r"(?<=^|[\s\ufeff])\d{1,4}[-/.年]",
+    r"(?<=^|[\s\ufeff])\p{L}{2,4}\.?,?\s\d{1,2}\.?\s",
     r"在",
 )
 ATTRIBUTION_START = regex.compile("(?:" + "|".join(ATTRIBUTION_START_ROWS) + ")")

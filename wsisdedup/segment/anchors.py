@@ -96,7 +96,8 @@ def _explode(text: str, start: int, end: int, strip: str) -> list[_Unit] | None:
 
 def _piece(text: str, base: int, a: int, b: int, tag: _Tag | None) -> _Unit:
     # A piece's trailing space goes with it; its leading space stays with the piece before.
-    u = _Unit(base + a, base + b, text[base + a : base + b].strip(), tag)
+    # (A byte-order mark at the start of a body is stripped like white space.)
+    u = _Unit(base + a, base + b, text[base + a : base + b].strip().lstrip("\ufeff"), tag)
     return u if tag is not None else _tag_piece(u)
 
 

@@ -50,9 +50,13 @@ def _units(text: str) -> list[_Unit]:
     held = False
     seen: dict[str, tuple[_Tag | None, int, bool, str]] = {}  # `_tag_cached`
     pos = 0
+    bom = text.startswith(_BOM)  # a byte-order mark before the first line is no part of it
     for line in text.split("\n"):
         end = pos + len(line) + 1
         strip = line.strip()
+        if bom:
+            strip = strip.lstrip(_BOM).strip()
+            bom = False
         if not strip:
             if last is not None and last.tag is blank:
                 last.end = end  # a run of blank lines is one unit
@@ -120,6 +124,10 @@ def _units(text: str) -> list[_Unit]:
     _supercite(units)
     _end_last_unit(text, units)
     return units
+
+
+# U+FEFF at the start of a body: a byte-order mark some clients and converters leave there.
+_BOM = "\ufeff"
 
 
 def _joins_run(strip: str) -> bool:
@@ -275,5 +283,17 @@ def _supercite(units: list[_Unit]) -> None:
     for group in seen.values():
         if len(group) >= 2:
             for u in group:
-                u.tag = _T.QUOTED
-                u.depth = _marker_depth(u.strip[u.strip.index(">") :], Q.QUOTE_MARKER_CHARS, ">")
+                _quote_supercite(u)
+    # Initials ("CD>") on one line only, between quoted lines (a thread of several people's
+    # initials, each quoted once): the neighbours say it is a quote.
+    for k, u in enumerate(units):
+        if u.tag is _T.TEXT and ">" in u.strip[:6] and Q.SUPERCITE_INITIALS.match(u.strip):
+            before = k > 0 and units[k - 1].tag is _T.QUOTED
+            after = k + 1 < len(units) and units[k + 1].tag is _T.QUOTED
+            if before or after:
+                _quote_supercite(u)
+
+
+def _quote_supercite(u: _Unit) -> None:
+    u.tag = _T.QUOTED
+    u.depth = _marker_depth(u.strip[u.strip.index(">") :], Q.QUOTE_MARKER_CHARS, ">")

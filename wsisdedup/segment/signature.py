@@ -29,10 +29,10 @@ _CONTACT = regex.compile(
 _NAME_LINE = regex.compile(
     # "Bob", "Jonathan.", "Mary Ann Smith", optionally after dashes ("-- Rex", "- - Alex" in a
     # PGP-signed message, "~spot", "--- David A. Wheeler") or between them ("- Panu -").
-    r"(?:(?:- )?[-–—~]{1,3}[ \t]?)?\p{Lu}[\p{L}.'’-]{0,30}(?:[ \t]\p{Lu}[\p{L}.'’-]{0,30}){0,2}"
+    r"(?:(?:- )?[-–—~/]{1,3}[ \t]?)?\p{Lu}[\p{L}.'’-]{0,30}(?:[ \t]\p{Lu}[\p{L}.'’-]{0,30}){0,2}"
     r"[.,]?(?:[ \t][-–—])?"
     # "-ajax", "- owen", "~spot": any case after a dash or tilde
-    r"|(?:- )?[-–—~]{1,3}[ \t]?\p{L}[\p{L}.'’-]{0,30}(?:[ \t]\p{L}[\p{L}.'’-]{0,30}){0,2}"
+    r"|(?:- )?[-–—~/]{1,3}[ \t]?\p{L}[\p{L}.'’-]{0,30}(?:[ \t]\p{L}[\p{L}.'’-]{0,30}){0,2}"
     # "kevin": one lower-case word (checked against NOT_NAMES)
     r"|\p{Ll}{2,12}"
 )
@@ -93,7 +93,7 @@ def _signature_pass(text: str, spans: list[_Span]) -> list[_Span]:
     ):
         prev = text[spans[k - 1].start : spans[k - 1].end].strip() if k > 0 else ""
         prev_rule = k > 0 and spans[k - 1].kind is K.NEW and Q.SEPARATOR_LINE.fullmatch(prev)
-        if _blank_line_before(text, spans[k].start) or line[0] in "-–—~" or prev_rule:
+        if _blank_line_before(text, spans[k].start) or line[0] in "-–—~/" or prev_rule:
             spans[k].kind = K.SIGNATURE
             if prev_rule:
                 spans[k - 1].kind = K.SIGNATURE

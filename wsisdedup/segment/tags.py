@@ -129,6 +129,11 @@ def _tag_unit(u: _Unit) -> _Unit:
     if len(s) > _SHORT:
         u.tag = _notice_tag(s)
         return u
+    if first in ".…" and s.lstrip(".…")[:1] == ">" and s.startswith(_ELISION_MARKS):
+        # "...> text": the replier cut the start of a quoted line (`Q.ELISION_MARKS`).
+        u.tag = _T.QUOTED
+        u.depth = _marker_depth(s.lstrip(".…"), Q.QUOTE_MARKER_CHARS, ">")
+        return u
     if len(s) <= 24 and _is_snip(s):
         u.tag = _T.SNIP
         return u
@@ -170,6 +175,7 @@ def _tag_unit(u: _Unit) -> _Unit:
     return u
 
 
+_ELISION_MARKS = tuple(mark + ">" for mark in Q.ELISION_MARKS)
 _SCRUB_STARTS = frozenset(("An ", "A n", "Ski", "Nam", "Typ", "Siz", "Des", "Url", "URL"))
 
 
