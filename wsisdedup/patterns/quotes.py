@@ -501,7 +501,8 @@ for _role, _labels in (
 _LABELS = _alt(FIELD_ROLES)
 # Any field label followed by its colon, for text already cut to one attribution or block.
 FIELD_LABEL = regex.compile(
-    r"(?:(?<=^|[\s>])[*_]{0,2})(?P<label>" + _LABELS + r")[*_]{0,2}[ \u00a0]?[:：][*_]{0,2}\s?",
+    # (after "--": a divider glued to the block, "-----Original Message-----From: ...")
+    r"(?:(?<=^|[\s>]|--)[*_]{0,2})(?P<label>" + _LABELS + r")[*_]{0,2}[ \u00a0]?[:：][*_]{0,2}\s?",
     regex.IGNORECASE,
 )
 

@@ -314,7 +314,13 @@ def _label_before(line: str, colon: int) -> tuple[int, str] | None:
     if line[end - 1 : end].lower()[-1:] not in _LABEL_LAST_CHARS:
         return None
     word = _WORD_BEFORE.search(line[max(0, end - 30) : end])
-    if word is None or word.group().lower() not in _LABEL_LAST_WORDS:
+    if word is None:
+        return None
+    last_word = word.group().lower()
+    if (
+        last_word not in _LABEL_LAST_WORDS
+        and last_word.rpartition("--")[2] not in _LABEL_LAST_WORDS
+    ):
         return None
     start = end
     for _words in range(_LABEL_WORDS):
@@ -326,6 +332,14 @@ def _label_before(line: str, colon: int) -> tuple[int, str] | None:
             return None
         start = k
         role = Q.FIELD_ROLES.get(" ".join(line[start:end].lower().split()))
+        dashes = line.rfind("--", start, end)
+        if role is None and dashes >= 0:
+            # Glued to a divider: "-----Original Message-----From: Amy ..." (Outlook, when an
+            # archive drops the line ends).
+            glued = dashes + 2
+            role = Q.FIELD_ROLES.get(line[glued:end].lower())
+            if role is not None:
+                return glued, role
         if role is not None:
             lead = start
             while lead > 0 and line[lead - 1] in "*_" and start - lead < 2:
