@@ -109,9 +109,7 @@ def _group_header(units: list[_Unit], i: int) -> int:
     roles = {units[f].role for f in fields}
     if first.tag is _T.RULE and not fields:
         return _group_mailman(units, i)
-    if first.tag is _T.FIELD and (
-        "from" not in roles or not roles & {"date", "subject"} or len(fields) < 2
-    ):
+    if first.tag is _T.FIELD and not _bare_block(units, roles, last):
         # No block starts here, nor at any later field of the run: a block starting at one
         # would end at `last` too and hold a part of `fields`. The caller skips them.
         first.tag = _T.TEXT
@@ -129,6 +127,23 @@ def _group_header(units: list[_Unit], i: int) -> int:
     if tag is _T.FORWARD:
         first.forward = _FORWARD_PENDING
     return end - i + 1
+
+
+def _bare_block(units: list[_Unit], roles: set[str], last: int) -> bool:
+    """Is a run of header fields with no divider above it a reply header block?
+
+    Header lines pasted into prose ("the mail arrives with these headers: From: ... To: ...",
+    "Date: the date the record was created", "From: 10:00 / To: 11:30" in an agenda) are not
+    one. A block without a divider needs the shape every client writes (From, a date, and To or
+    Subject in one run) and something after it: the quoted message.
+    """
+    if "from" not in roles or "date" not in roles or not roles & {"to", "subject"}:
+        return False
+    j = last + 1
+    n = len(units)
+    while j < n and units[j].tag is _T.BLANK:
+        j += 1
+    return j < n
 
 
 def _group_mailman(units: list[_Unit], i: int) -> int:
