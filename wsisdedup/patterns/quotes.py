@@ -34,6 +34,7 @@ __all__ = [
     "ELISION_MARKS",
     "FIELD_LABEL",
     "FIELD_ROLES",
+    "FORMAT_PATCH_FROM",
     "FORWARD_END",
     "FORWARD_MARKER",
     "GREETING",
@@ -50,6 +51,8 @@ __all__ = [
     "NAME_LEAD_WORDS",
     "NOTICE_PREFIXES",
     "NOT_NAMES",
+    "PATCH_LINE",
+    "PATCH_SUBJECT",
     "PGP_SIGNATURE_BEGIN",
     "PGP_SIGNATURE_END",
     "PGP_SIGNED_BEGIN",
@@ -1030,6 +1033,20 @@ GREETING_LINE = regex.compile(
 # three capitalised words after optional dashes, a tilde or a slash (any language with capitals).
 CLOSING_NAME = regex.compile(
     r"[-–—~/ \t]{0,4}(\p{Lu}[\p{L}.'’-]{0,30}(?:[ \t]\p{Lu}[\p{L}.'’-]{0,30}){0,2})"
+)
+
+# git format-patch and git send-email: a patch mail's own header lines are the author's content,
+# never a quoted message's header block. The mbox-style first line format-patch writes, and the
+# Subject prefix it and send-email give ("[PATCH]", "[PATCH v2 1/3]", "[RFC PATCH net-next]").
+FORMAT_PATCH_FROM = regex.compile(r"From [0-9a-f]{40} Mon Sep 17 00:00:00 2001")
+PATCH_SUBJECT = regex.compile(
+    r"[ \t]{0,4}(?i:Subject)[ \t]{0,2}:[ \t]{0,4}\[(?:[^\[\]\n]{0,40}[ \t])?PATCH\b"
+)
+
+# Lines of a diff or diffstat (git, diff -u): after a `---` line they are a patch, never a
+# contact block.
+PATCH_LINE = regex.compile(
+    r"diff --git |@@ -\d|\+\+\+ |--- a/|index [0-9a-f]{7,40}\.\.|[ \t]\d{1,6} files? changed,"
 )
 
 # What a contact block holds (an address, a phone number, a link, a phone label): a paragraph

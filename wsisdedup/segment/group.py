@@ -109,7 +109,9 @@ def _group_header(units: list[_Unit], i: int) -> int:
     roles = {units[f].role for f in fields}
     if first.tag is _T.RULE and not fields:
         return _group_mailman(units, i)
-    if first.tag is _T.FIELD and not _bare_block(units, roles, last):
+    if first.tag is _T.FIELD and (
+        not _bare_block(units, roles, last) or _patch_header(units, i, fields)
+    ):
         # No block starts here, nor at any later field of the run: a block starting at one
         # would end at `last` too and hold a part of `fields`. The caller skips them.
         first.tag = _T.TEXT
@@ -144,6 +146,15 @@ def _bare_block(units: list[_Unit], roles: set[str], last: int) -> bool:
     while j < n and units[j].tag is _T.BLANK:
         j += 1
     return j < n
+
+
+def _patch_header(units: list[_Unit], i: int, fields: list[int]) -> bool:
+    """Are the fields starting at unit `i` a patch's own header (`git format-patch` after its
+    `From <sha> Mon Sep 17 ...` line, or `git send-email`'s in-body From/Date/Subject with a
+    `[PATCH]` subject)? They are the author's content, not a quoted message's header."""
+    if i > 0 and units[i - 1].lines == 1 and Q.FORMAT_PATCH_FROM.fullmatch(units[i - 1].strip):
+        return True
+    return any(units[f].role == "subject" and Q.PATCH_SUBJECT.match(units[f].strip) for f in fields)
 
 
 def _group_mailman(units: list[_Unit], i: int) -> int:

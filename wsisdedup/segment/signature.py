@@ -76,6 +76,7 @@ def _signature_pass(text: str, spans: list[_Span]) -> list[_Span]:
         if _is_signoff_line(line) or (
             _is_separator_line(line)
             and any(_CONTACT.search(text[spans[t].start : spans[t].end]) for t in tail[1:])
+            and not any(Q.PATCH_LINE.match(text, spans[t].start, spans[t].end) for t in tail)
         ):
             stop = _tail_stop(text, spans, tail)
             if stop is not None:
