@@ -34,6 +34,8 @@ HOSTILE_LINES = (
     "On x wrote:\n",
     "-\n",
     "a -\n",
+    "03/14/2011 02:15 PM\n",
+    "Tom Hale/IT/Acme on 03/14/2011 02:15 PM\n",
 )
 N = 4000
 

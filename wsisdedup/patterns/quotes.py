@@ -42,6 +42,8 @@ __all__ = [
     "INLINE_MOBILE_SIGNATURE",
     "INLINE_SIGNOFF",
     "INLINE_SIGNOFF_WEAK",
+    "LOTUS_DATE_LINE",
+    "LOTUS_NAME_DATE_LINE",
     "MAILMAN_FOOTER_NAME",
     "MAILMAN_FOOTER_RULE",
     "MAX_ATTRIBUTION_CHARS",
@@ -647,8 +649,11 @@ FORWARD_MARKER = regex.compile(
     + r")[ \t]?(?:[:：]|-{2,12})?[*_]{0,2}[ \t]{0,8}"
     # mutt: "----- Forwarded message from John Doe <j@x> -----"
     r"|[ \t]{0,8}-{3,12}[ \t]?Forwarded message from (?P<who>.{1,200}?)[ \t]?-{3,12}[ \t]{0,8}"
-    # Lotus Notes: "----- Forwarded by John Doe/ORG on 01/05/2010 10:22 AM -----"
-    r"|[ \t]{0,8}-{3,12}[ \t]?Forwarded by .{1,200}?[ \t]?-{3,12}[ \t]{0,8}",
+    # Lotus Notes: "----- Forwarded by John Doe/ORG on 01/05/2010 10:22 AM -----", and its
+    # translations (de, fr, es, pt, it, nl, sv, da/no, fi, pl)
+    r"|[ \t]{0,8}-{3,12}[ \t]?(?:Forwarded by|Weitergeleitet von|Transféré par|Réacheminé par|"
+    r"Reenviado por|Encaminhado por|Inoltrato da|Doorgestuurd door|Vidarebefordrat av|"
+    r"Videresendt af|Videresendt av|Välittäjä|Przekazane przez) .{1,200}?[ \t]?-{3,12}[ \t]{0,8}",
     regex.IGNORECASE,
 )
 # mutt: "----- End forwarded message -----"
@@ -800,7 +805,8 @@ SIGNOFF_WORDS = tuple(word.replace("\\", "") for word in _SIGNOFFS.split("|"))
 SIGNOFF_LINE = regex.compile(
     r"[-–—~ \t]{0,4}(?i:(?:"
     + _SIGNOFFS
-    + r")(?:[ \t]{0,4}(?:,|and|&)[ \t]{0,4}(?:"
+    # (joined: "Thanks and regards", "Best regards / Mit freundlichen Grüßen" in bilingual firms)
+    + r")(?:[ \t]{0,4}(?:,|and|&|/)[ \t]{0,4}(?:"
     + _SIGNOFFS
     + r")){0,2})[ \t]{0,4}[,.!:;…。！]{0,3}"
     r"(?:[ \t]{0,4}[-–—]?[ \t]{0,4}[*_]{0,2}\p{Lu}[\p{L}.'’-]{0,30}"
@@ -1033,6 +1039,20 @@ GREETING_LINE = regex.compile(
 # three capitalised words after optional dashes, a tilde or a slash (any language with capitals).
 CLOSING_NAME = regex.compile(
     r"[-–—~/ \t]{0,4}(\p{Lu}[\p{L}.'’-]{0,30}(?:[ \t]\p{Lu}[\p{L}.'’-]{0,30}){0,2})"
+)
+
+# Lotus Notes reply headers: the quoted author's name ("Tom Hale/IT/Acme"), then the date alone
+# on a line ("03/14/2011 02:15 PM", "14.03.2011 14:15"), then To / cc / Subject (labels alone
+# on a line with the value under them, or with a colon and a tab). Also one line with the name
+# and date ("Tom Hale/IT/Acme@Acme on 03/14/2011 02:15:33 PM").
+LOTUS_DATE_LINE = regex.compile(
+    r"[ \t]{0,8}\d{1,2}[/.]\d{1,2}[/.]\d{2,4}[ \t]{1,4}\d{1,2}:\d{2}(?::\d{2})?"
+    r"(?:[ \t]?(?:AM|PM|am|pm))?[ \t]{0,8}"
+)
+LOTUS_NAME_DATE_LINE = regex.compile(
+    r"[ \t]{0,8}[^\s:][^:\n]{0,80}?[ \t](?:on|am|le|el|il|op|den)[ \t]"
+    r"\d{1,2}[/.]\d{1,2}[/.]\d{2,4}[ \t]{1,4}\d{1,2}:\d{2}(?::\d{2})?"
+    r"(?:[ \t]?(?:AM|PM|am|pm))?[ \t]{0,8}"
 )
 
 # git format-patch and git send-email: a patch mail's own header lines are the author's content,

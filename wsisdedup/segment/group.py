@@ -28,7 +28,7 @@ def _group(units: list[_Unit]) -> None:
     candidates: set[int] = set()
     for j, u in enumerate(units):
         tag = u.tag
-        if tag in _STRUCTURE_TAGS:
+        if tag in _STRUCTURE_TAGS or tag is _T.LOTUS:
             candidates.add(j)
         elif tag is _T.TEXT or tag is _T.ATTR:
             tail = u.strip[-1:]
@@ -46,6 +46,8 @@ def _group(units: list[_Unit]) -> None:
         if tag is _T.TEXT:
             if len(u.strip) < 200 and Q.ATTRIBUTION_START.match(u.strip):
                 done = i + _group_wrapped_attribution(units, i)
+        elif tag is _T.LOTUS:
+            done = i + _group_lotus(units, i)
         elif tag is _T.FIELD and i <= no_block:
             u.tag = _T.TEXT
         elif tag in _STRUCTURE_TAGS:
@@ -155,6 +157,56 @@ def _patch_header(units: list[_Unit], i: int, fields: list[int]) -> bool:
     if i > 0 and units[i - 1].lines == 1 and Q.FORMAT_PATCH_FROM.fullmatch(units[i - 1].strip):
         return True
     return any(units[f].role == "subject" and Q.PATCH_SUBJECT.match(units[f].strip) for f in fields)
+
+
+def _group_lotus(units: list[_Unit], i: int) -> int:
+    """A Lotus Notes reply header around its date line (unit `i`): the author's name on the
+    line before (unless the date line holds it), then To, cc and Subject, each a label with a
+    colon or a label alone with its value on the next line (`Q.LOTUS_DATE_LINE`). Returns how
+    many units from `i` it takes; the date line is text again if no To and Subject follow."""
+    n = len(units)
+    u = units[i]
+    u.tag = _T.TEXT
+    start = i
+    if Q.LOTUS_DATE_LINE.fullmatch(u.strip):
+        name = units[i - 1] if i > 0 else None
+        if name is None or name.tag is not _T.TEXT or name.lines != 1 or len(name.strip) > 80:
+            return 1
+        if name.strip[-1] in ".?!:,;":
+            return 1
+        start = i - 1
+    seen_to = False
+    end = -1
+    j = i + 1
+    while j < n and j <= i + 12 and end < 0:
+        t = units[j]
+        if t.tag is _T.BLANK:
+            j += 1
+            continue
+        if t.tag not in (_T.TEXT, _T.FIELD) or t.lines != 1:
+            break
+        label = t.strip.split(":", 1)[0].strip() if t.tag is _T.FIELD else t.strip
+        role = Q.FIELD_ROLES.get(label.lower())
+        seen_to = seen_to or role == "to"
+        if role == "subject":
+            if t.tag is _T.FIELD:
+                end = j
+            else:  # the value on the next line that is not blank
+                k = j + 1
+                while k < n and units[k].tag is _T.BLANK and k < j + 3:
+                    k += 1
+                end = k if k < n and units[k].tag is _T.TEXT else j
+        j += 1
+    if end < 0 or not seen_to:
+        return 1
+    first = units[start]
+    first.tag = _T.HEADER
+    first.strong = True
+    first.group = end - start + 1
+    for k in range(start + 1, end + 1):
+        units[k].tag = _T.HEADER
+        units[k].group = 0
+    return end - i + 1
 
 
 def _group_mailman(units: list[_Unit], i: int) -> int:

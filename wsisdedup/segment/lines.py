@@ -20,6 +20,7 @@ from wsisdedup.segment.tags import (
     _SHORT,
     _T,
     _field_role,
+    _lotus_date,
     _marker_depth,
     _Tag,
     _tag_unit,
@@ -48,6 +49,7 @@ def _units(text: str) -> list[_Unit]:
     last: _Unit | None = None  # units[-1]
     run: _Unit | None = None  # the run of text lines the next one may join
     held = False
+    lotus, lotus_left = _T.LOTUS, 0  # units left in a Lotus Notes header, read one by one
     seen: dict[str, tuple[_Tag | None, int, bool, str]] = {}  # `_tag_cached`
     pos = 0
     bom = text.startswith(_BOM)  # a byte-order mark before the first line is no part of it
@@ -100,13 +102,19 @@ def _units(text: str) -> list[_Unit]:
                 continue
             u = _tag_cached(_Unit(pos, end, strip), seen)
         tag = u.tag
+        if lotus_left:
+            lotus_left -= 1
         if tag is blank or tag is quoted:
-            held = False
+            # (The lines of a Lotus Notes header stay apart across its blank lines.)
+            held = lotus_left > 0 and tag is blank
             run = None
         elif tag is not plain_text or _may_end_attribution(strip):
             # A structure, or a text line that may end an attribution: no run goes on past it.
             if _may_end_attribution(strip):
                 _split_run_tail(text, units, 2)
+            elif tag is lotus:
+                _split_run_tail(text, units, 1)  # the author's name, the line before
+                lotus_left = _LOTUS_LINES
             held = held or tag in _HOLDING_TAGS
             run = None
         elif held or ">" in strip[:17] or strip[0] == "|":
@@ -242,6 +250,8 @@ def _plain(s: str, verbs: Sequence[str]) -> bool | None:
     colon = s.find(":", 0, 40)
     if colon < 0:
         colon = s.find("：", 0, 40)
+    if _lotus_date(s):
+        return False
     return colon <= 0 or _field_role(s, colon) is None
 
 
@@ -251,7 +261,17 @@ _NARROW_VERBS_COLONS = 40
 # Structures after which grouping counts or reads the next lines one by one: header fields
 # (continuation lines), openers of header blocks, Mailman's rule (the footer's lines), a banner
 # (up to five lines), a PGP header (its `Hash:` line).
-_HOLDING_TAGS = (_T.FIELD, _T.REPLY_SEP, _T.FORWARD, _T.RULE, _T.BANNER, _T.PGP_HEAD)
+_HOLDING_TAGS = (
+    _T.FIELD,
+    _T.REPLY_SEP,
+    _T.FORWARD,
+    _T.RULE,
+    _T.BANNER,
+    _T.PGP_HEAD,
+    _T.LOTUS,
+)
+# Units after a Lotus Notes date line that grouping reads one by one (To, cc, Subject, values).
+_LOTUS_LINES = 12
 
 
 def _split_run_tail(text: str, units: list[_Unit], want: int) -> None:
