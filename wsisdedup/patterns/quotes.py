@@ -843,7 +843,10 @@ INLINE_SIGNOFF_WEAK = regex.compile(
 NOT_NAMES = frozenset(
     "yes no ok okay agreed done fixed sure indeed correct right ack nack good great nice exactly "
     "absolutely true false maybe thanks noted confirmed approved pushed merged works ja nein oui "
-    "non sí si sim não nee tak nej da нет да".split()
+    "non sí si sim não nee tak nej da нет да "
+    # zh, ja, ko: short answers of two to four characters, which the name-line test would take
+    "好的 是的 同意 了解 收到 没有 不是 可以 谢谢 多谢 感谢 明白 知道了 "
+    "確認 了解です 承知 はい いいえ 네 아니요 감사합니다 알겠습니다".split()
 )
 # "P.S." ends a signature block: what follows is the author's again.
 POSTSCRIPT = regex.compile(r"[ \t]{0,8}(?:P\.?\s?S\.?|PS)[ \t]?[:.\-,]", regex.IGNORECASE)

@@ -35,6 +35,9 @@ _NAME_LINE = regex.compile(
     r"|(?:- )?[-–—~/]{1,3}[ \t]?\p{L}[\p{L}.'’-]{0,30}(?:[ \t]\p{L}[\p{L}.'’-]{0,30}){0,2}"
     # "kevin": one lower-case word (checked against NOT_NAMES)
     r"|\p{Ll}{2,12}"
+    # Chinese, Japanese, Korean names: two to four characters, or family and given name apart
+    # ("王伟", "佐藤", "田中 健"; checked against NOT_NAMES)
+    r"|[\p{Han}\p{Hangul}]{2,4}|[\p{Han}\p{Hangul}]{1,3}[ \u3000][\p{Han}\p{Hangul}]{1,3}"
 )
 _INLINE_SEPARATOR = regex.compile(r"(?<=\s)(?:-{5,100}|_{5,100}|={5,100})(?=\s)")
 
