@@ -272,6 +272,11 @@ ATTRIBUTION_ROWS: tuple[tuple[str, str], ...] = (
     ("de: <name> schrieb:", r"(?P<name>" + _N + r")\sschrieb" + _COLON),
     # French: Gmail/Thunderbird/Apple "Le 5 janv. 2010 à 10:22, Jean <j@x> a écrit :"
     ("fr: Le <date>, <name> a écrit :", r"Le\s(?P<rest>" + _R + r")\s(?:a|ont)\s[ée]crit" + _COLON),
+    # French: Thunderbird/Gmail name first "Jean <j@x> a écrit le mar. 5 janv. 2010 à 10:22 :"
+    (
+        "fr: <name> a écrit le <date> :",
+        r"(?P<name>" + _N + r")\sa\s[ée]crit\sle\s(?P<date>.{1,80}?)" + _COLON,
+    ),
     # French: name only, "Jean Dupont a écrit :"
     ("fr: <name> a écrit :", r"(?P<name>" + _N + r")\sa\s[ée]crit" + _COLON),
     # Spanish: Gmail "El mar., 5 ene. 2010 a las 10:22, Juan (<j@x>) escribió:"

@@ -44,7 +44,11 @@ def _group(units: list[_Unit]) -> None:
         u = units[i]
         tag = u.tag
         if tag is _T.TEXT:
-            if len(u.strip) < 200 and Q.ATTRIBUTION_START.match(u.strip):
+            # An attribution starts with a lead word or a date, or (name first: "Ann Lee
+            # <ann@x> schrieb am ...", zh, hu, tr, ko) holds the address on its first line.
+            if len(u.strip) < 200 and (
+                Q.ATTRIBUTION_START.match(u.strip) or ("@" in u.strip and Q.ADDRESS.search(u.strip))
+            ):
                 done = i + _group_wrapped_attribution(units, i)
         elif tag is _T.LOTUS:
             done = i + _group_lotus(units, i)

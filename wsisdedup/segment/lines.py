@@ -65,7 +65,9 @@ def _units(text: str) -> list[_Unit]:
                 pos = end
                 continue
             u = _Unit(pos, end, strip, blank)
-        elif strip[0] == ">":
+        elif strip[0] == ">" and not (
+            strip[-1] in ":：" and last is not None and _closes_address(text, last, strip)
+        ):
             # `_marker_depth`, inlined: most quoted bodies are mostly `>` lines.
             depth = strip.count(">", 0, len(strip) - len(strip.lstrip(markers)))
             if last is not None and last.tag is quoted and last.depth == depth and last.group == 1:
@@ -77,6 +79,9 @@ def _units(text: str) -> list[_Unit]:
                 continue
             u = _Unit(pos, end, strip, quoted)
             u.depth = depth
+        elif strip[0] == ">":
+            # ">:" or "> wrote:" closing the address a wrapped attribution left open.
+            u = _Unit(pos, end, strip, plain_text)
         elif (hit := seen.get(strip)) is not None:
             # A line met before (`_tag_cached`): neither plain nor flattened, and tagged alike.
             if hit[0] is plain_text and run is not None and _joins_run(strip):
@@ -136,6 +141,18 @@ def _units(text: str) -> list[_Unit]:
 
 # U+FEFF at the start of a body: a byte-order mark some clients and converters leave there.
 _BOM = "\ufeff"
+
+
+def _closes_address(text: str, last: _Unit, strip: str) -> bool:
+    """Is `strip` (a line starting with `>` and ending with a colon) the end of an attribution
+    that Gmail and others wrapped inside its address ("... Ann Lee <ann@example.org" then
+    ">:" or "> wrote:")? The line before must leave a `<` open."""
+    if last.tag is not _T.TEXT or len(strip) > 60 or strip[1:2] == ">":
+        return False
+    start = text.rfind("\n", last.start, max(last.start, last.end - 1)) + 1
+    line = text[start : last.end]
+    lt = line.rfind("<")
+    return lt >= 0 and ">" not in line[lt:] and "@" in line[lt:]
 
 
 def _joins_run(strip: str) -> bool:
