@@ -326,6 +326,12 @@ ATTRIBUTION_ROWS: tuple[tuple[str, str], ...] = (
         + r")"
         + _COLON,
     ),
+    # Swedish/Danish/Norwegian: Evolution "ons 2010-01-06 klockan 17:38 +0100 skrev Sven:"
+    (
+        "sv/da/no: Evolution",
+        r"(?P<date>(?:\p{L}{2,8}\.?\s)?\d{4}-\d{2}-\d{2}\s(?:klockan|kl\.?)\s\d{1,2}[:.]\d{2}"
+        r"(?:\s[+-]\d{4})?),?\sskrev\s(?P<name>" + _N + r")" + _COLON,
+    ),
     # Swedish/Danish/Norwegian: name only, "Sven skrev:"
     ("sv/da/no: <name> skrev:", r"(?P<name>" + _N + r")\sskrev" + _COLON),
     # Finnish: Gmail "ti 5. tammik. 2010 klo 10.22 Matti (<m@x>) kirjoitti:"
@@ -417,7 +423,8 @@ ATTRIBUTION_START_ROWS = (
     r"(?<=^|[\s>*\-\ufeff])"
     r"(?:On|Am|Le|El|Em|Il|Op|Den|På|W dniu|Dnia|Dne|At|Quoting|In message)(?:\s|$)",
     r"(?<=^|[\s\ufeff])\d{1,4}[-/.年]",
-    r"(?<=^|[\s\ufeff])\p{L}{2,4}\.?,?\s\d{1,2}\.?\s",
+    # a weekday before a day ("tis 5 jan", "ti 5.") or an ISO date ("ons 2010-01-06", Evolution)
+    r"(?<=^|[\s\ufeff])\p{L}{2,4}\.?,?\s(?:\d{1,2}\.?\s|\d{4}-\d)",
     r"在",
 )
 ATTRIBUTION_START = regex.compile("(?:" + "|".join(ATTRIBUTION_START_ROWS) + ")")
