@@ -64,9 +64,11 @@ def split_body(text: str, *, footers: Sequence[str] = ()) -> Body:
     units = _units(text)
     _group(units)
     spans = _assign(_join_text_runs(units), text)
+    # List footers first: the author's signature is looked for where their text ends, above
+    # the footer the list appends.
+    spans = _footer_pass(text, spans, _footer_spans(text, footers))
     spans = _signature_pass(text, spans)
     spans = _placeholder_pass(text, spans)
-    spans = _footer_pass(spans, _footer_spans(text, footers))
     return Body(text=text, segments=_finish(text, spans))
 
 
