@@ -791,7 +791,7 @@ _SIGNOFFS = (
     "|atenciosamente|cumprimentos|melhores cumprimentos|abraços|abraço|obrigado|obrigada|"
     "saudações|att"
     # it
-    "|cordiali saluti|saluti|distinti saluti|un saluto|grazie|grazie mille|a presto"
+    "|cordiali saluti|saluti|distinti saluti|un saluto|grazie|grazie mille|a presto|ciao"
     # nl
     "|met vriendelijke groet|met vriendelijke groeten|vriendelijke groet|vriendelijke groeten|"
     "groeten|groet|mvg|hartelijke groet|bedankt|dank je|dank u"

@@ -21,6 +21,7 @@ import regex
 
 from wsisdedup.model import SegmentKind
 from wsisdedup.patterns import quotes as Q
+from wsisdedup.segment.attribution import parse_attribution
 from wsisdedup.segment.spans import K, _Span
 from wsisdedup.segment.tags import _FORWARD_PENDING, _T, _marker_depth, _Tag, _Unit
 from wsisdedup.segment.unmarked import _unmarked_end
@@ -321,7 +322,26 @@ def _open_attribution(st: _State, i: int, u: _Unit, last: int) -> bool:
         _emit(st, i, last, K.ATTRIBUTION)
         _open_unmarked(st, i, last, unmarked=not marked and nxt is not None)
         return True
+    if nxt is not None and nxt.tag is _T.TEXT and all(sp.kind is None for sp in st.spans):
+        # A weak one ("Joanna Kim wrote:") opening the body, over unmarked text: it opens a
+        # quote when the body shows where the quoted text ends (`_unmarked_end`), so that
+        # the reply after it stays the author's.
+        end = _unmarked_end(st.text, units, (i, last), last + 1, False)
+        if end is not None and _names_someone(st.text[units[i].start : units[last].end]):
+            _emit(st, i, last, K.ATTRIBUTION)
+            st.qdepth = 1
+            st.mode = _M.UNMARKED
+            st.unmarked_end = end
+            return True
     return False
+
+
+def _names_someone(attribution: str) -> bool:
+    """Does a weak attribution name a person ("Joanna Kim wrote:"), not a phrase ("As my
+    colleague wrote:")? One to four words, each capitalised."""
+    parsed = parse_attribution(attribution)
+    words = parsed.name.split() if parsed is not None else []
+    return 0 < len(words) <= 4 and all(w[:1].isupper() for w in words)
 
 
 def _open_unmarked(st: _State, i: int, last: int, *, unmarked: bool) -> None:
