@@ -16,6 +16,7 @@ from wsisdedup.segment.tags import _FORWARD_PENDING, _T, _Unit
 
 # A tuple, not a set: `Enum.__hash__` is Python code, identity tests in a tuple are not.
 _STRUCTURE_TAGS = (_T.REPLY_SEP, _T.RULE, _T.FORWARD, _T.FIELD)
+_CANDIDATE_TAGS = (*_STRUCTURE_TAGS, _T.LOTUS)
 
 
 def _group(units: list[_Unit]) -> None:
@@ -28,7 +29,7 @@ def _group(units: list[_Unit]) -> None:
     candidates: set[int] = set()
     for j, u in enumerate(units):
         tag = u.tag
-        if tag in _STRUCTURE_TAGS or tag is _T.LOTUS:
+        if tag in _CANDIDATE_TAGS:
             candidates.add(j)
         elif tag is _T.TEXT or tag is _T.ATTR:
             tail = u.strip[-1:]

@@ -267,10 +267,13 @@ def _plain(s: str, verbs: Sequence[str]) -> bool | None:
     colon = s.find(":", 0, 40)
     if colon < 0:
         colon = s.find("：", 0, 40)
-    if _lotus_date(s):
+    if s[-1] in _LOTUS_LAST and _lotus_date(s):
         return False
     return colon <= 0 or _field_role(s, colon) is None
 
+
+# The last characters of a Lotus Notes date line (`tags._lotus_date`): a digit, or AM/PM.
+_LOTUS_LAST = frozenset("0123456789Mm")
 
 # Past this many colons `_units` narrows the verb literals to those in the body.
 _NARROW_VERBS_COLONS = 40
@@ -310,25 +313,29 @@ def _split_run_tail(text: str, units: list[_Unit], want: int) -> None:
 
 def _supercite(units: list[_Unit]) -> None:
     """Supercite (Emacs) quotes with the author's name: "Herbert> text". A name prefix counts
-    only when two lines or more carry it, so that "mysql> select" alone stays text."""
+    only when two lines or more carry it, so that "mysql> select" alone stays text. Initials
+    ("CD>") on one line only count between quoted lines (a thread of several people's
+    initials, each quoted once): the neighbours say it is a quote."""
     seen: dict[str, list[_Unit]] = {}
-    for u in units:
-        if u.tag is _T.TEXT and ">" in u.strip[:17]:
+    initials: list[int] = []
+    text_tag = _T.TEXT
+    for k, u in enumerate(units):
+        if u.tag is text_tag and ">" in u.strip[:17]:
             m = Q.SUPERCITE_MARKER.match(u.strip)
             if m is not None:
                 seen.setdefault(m.group("name"), []).append(u)
+            if Q.SUPERCITE_INITIALS.match(u.strip):
+                initials.append(k)
     for group in seen.values():
         if len(group) >= 2:
             for u in group:
                 _quote_supercite(u)
-    # Initials ("CD>") on one line only, between quoted lines (a thread of several people's
-    # initials, each quoted once): the neighbours say it is a quote.
-    for k, u in enumerate(units):
-        if u.tag is _T.TEXT and ">" in u.strip[:6] and Q.SUPERCITE_INITIALS.match(u.strip):
-            before = k > 0 and units[k - 1].tag is _T.QUOTED
-            after = k + 1 < len(units) and units[k + 1].tag is _T.QUOTED
-            if before or after:
-                _quote_supercite(u)
+    for k in initials:
+        u = units[k]
+        before = k > 0 and units[k - 1].tag is _T.QUOTED
+        after = k + 1 < len(units) and units[k + 1].tag is _T.QUOTED
+        if u.tag is text_tag and (before or after):
+            _quote_supercite(u)
 
 
 def _quote_supercite(u: _Unit) -> None:
