@@ -188,6 +188,8 @@ def _extend_start(line: str, s: int, earlier: list[int]) -> int:
         between = line[e:s].split()
         if between and all(_date_token(t) for t in between):
             s = e
+        elif (lead := _START_ROWS[0].match(line, e)) is not None and lead.end() == s:
+            s = e  # the lead word before the date: "On" in "On Mon, 2 Mar 2020, Ann wrote:"
         else:
             break
     m = _LEAD_DASHES.search(line[max(0, s - 12) : s])
