@@ -23,24 +23,29 @@ def _group(units: list[_Unit]) -> None:
     """Find wrapped attributions, reply header blocks, forwards and Mailman footers.
 
     Only lines that can start one are looked at: a structure tag, or a text line one or two
-    lines before a line ending as an attribution does.
+    lines before a line ending as an attribution does. (A flag a unit, not a set of indices:
+    a body of header lines would hold one index object a line.)
     """
     n = len(units)
-    candidates: set[int] = set()
+    # Whether each unit may end an attribution, as the units were tagged before grouping
+    # (grouping changes only the units it has read, so the flags of those ahead still hold).
+    ends = bytearray(n)
+    text_tag, attr_tag = _T.TEXT, _T.ATTR
     for j, u in enumerate(units):
-        tag = u.tag
-        if tag in _CANDIDATE_TAGS:
-            candidates.add(j)
-        elif tag is _T.TEXT or tag is _T.ATTR:
+        if u.tag is text_tag or u.tag is attr_tag:
             tail = u.strip[-1:]
             if tail and tail in ":：-":
-                candidates.update((j - 1, j - 2))
+                ends[j] = 1
     done = 0
     # The last unit of a run of fields that holds no block (`_group_header`): every field of
     # the run starts none either, and reading the run again from each would be quadratic.
     no_block = -1
-    for i in sorted(candidates):
-        if i < done or i < 0 or i >= n:
+    for i in range(n):
+        if i < done:
+            continue
+        if units[i].tag not in _CANDIDATE_TAGS and not (
+            (i + 1 < n and ends[i + 1]) or (i + 2 < n and ends[i + 2])
+        ):
             continue
         u = units[i]
         tag = u.tag
