@@ -105,7 +105,6 @@ def test_read_of_packed_links_is_linear(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11: header-like lines, grouping header blocks")
 def test_split_body_of_header_like_lines_is_linear() -> None:
     assert_linear(wsisdedup.split_body, lambda n: "From: a\n" * n, 2000)
 
@@ -150,7 +149,6 @@ def test_text_dump_reader_on_short_lines_keeps_pace(tmp_path: Path, line: str) -
     assert t_hostile < 3 * t_seed + 0.1, f"{t_hostile / t_seed:.1f}x the seed dump's time"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11: split_body memory on runs of '-' lines")
 def test_split_body_memory_on_dash_lines() -> None:
     """10 MB of "-\\n" used 1.1 GB (110x); the target is at most 20x the input."""
     text = "-\n" * 50_000

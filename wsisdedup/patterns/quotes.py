@@ -27,16 +27,23 @@ __all__ = [
     "ATTRIBUTION_VERB_LITERALS",
     "BANNER",
     "BAR_MARKER_CHARS",
+    "CLOSING_NAME",
+    "CONTACT_HINT",
     "DATE_WORDS",
     "DISCLAIMER",
+    "ELISION_MARKS",
     "FIELD_LABEL",
     "FIELD_ROLES",
+    "FORMAT_PATCH_FROM",
     "FORWARD_END",
     "FORWARD_MARKER",
     "GREETING",
+    "GREETING_LINE",
     "INLINE_MOBILE_SIGNATURE",
     "INLINE_SIGNOFF",
     "INLINE_SIGNOFF_WEAK",
+    "LOTUS_DATE_LINE",
+    "LOTUS_NAME_DATE_LINE",
     "MAILMAN_FOOTER_NAME",
     "MAILMAN_FOOTER_RULE",
     "MAX_ATTRIBUTION_CHARS",
@@ -46,6 +53,8 @@ __all__ = [
     "NAME_LEAD_WORDS",
     "NOTICE_PREFIXES",
     "NOT_NAMES",
+    "PATCH_LINE",
+    "PATCH_SUBJECT",
     "PGP_SIGNATURE_BEGIN",
     "PGP_SIGNATURE_END",
     "PGP_SIGNED_BEGIN",
@@ -53,6 +62,7 @@ __all__ = [
     "PLACEHOLDER_STARTS",
     "POSTSCRIPT",
     "QUOTE_MARKER_CHARS",
+    "REPLY_OPENER",
     "REPLY_SEPARATOR",
     "SCRUBBER_NOTE",
     "SCRUBBER_PART",
@@ -61,6 +71,7 @@ __all__ = [
     "SIGNOFF_LINE",
     "SIGNOFF_WORDS",
     "SNIP",
+    "SUPERCITE_INITIALS",
     "SUPERCITE_MARKER",
     "TIMEZONES",
     "UNDERSCORE_RULE",
@@ -89,6 +100,11 @@ QUOTE_MARKER_CHARS = "> \t"
 SUPERCITE_MARKER = regex.compile(r"[ \t]{0,4}(?P<name>[A-Za-z][\w.-]{0,14})>[ \t>]")
 # `|` bar quoting (old Lotus Notes, some webmail): only trusted right after an attribution.
 BAR_MARKER_CHARS = "| \t"
+# An elision before the marker ("...> text", "…> text"): the replier cut the start of a quoted
+# line (Usenet and old mailing-list style). Each is followed by `>` on the line.
+ELISION_MARKS = ("...", "…", "..")
+# Supercite initials ("MK>", "DC>"): a single such line counts next to other quoted lines.
+SUPERCITE_INITIALS = regex.compile(r"[ \t]{0,4}(?P<name>\p{Lu}{1,4})>[ \t>]")
 
 # ---------------------------------------------------------------------------------------------
 # Addresses and dates (shared by attributions, reply headers and forwards)
@@ -256,6 +272,11 @@ ATTRIBUTION_ROWS: tuple[tuple[str, str], ...] = (
     ("de: <name> schrieb:", r"(?P<name>" + _N + r")\sschrieb" + _COLON),
     # French: Gmail/Thunderbird/Apple "Le 5 janv. 2010 à 10:22, Jean <j@x> a écrit :"
     ("fr: Le <date>, <name> a écrit :", r"Le\s(?P<rest>" + _R + r")\s(?:a|ont)\s[ée]crit" + _COLON),
+    # French: Thunderbird/Gmail name first "Jean <j@x> a écrit le mar. 5 janv. 2010 à 10:22 :"
+    (
+        "fr: <name> a écrit le <date> :",
+        r"(?P<name>" + _N + r")\sa\s[ée]crit\sle\s(?P<date>.{1,80}?)" + _COLON,
+    ),
     # French: name only, "Jean Dupont a écrit :"
     ("fr: <name> a écrit :", r"(?P<name>" + _N + r")\sa\s[ée]crit" + _COLON),
     # Spanish: Gmail "El mar., 5 ene. 2010 a las 10:22, Juan (<j@x>) escribió:"
@@ -304,6 +325,12 @@ ATTRIBUTION_ROWS: tuple[tuple[str, str], ...] = (
         + _N
         + r")"
         + _COLON,
+    ),
+    # Swedish/Danish/Norwegian: Evolution "ons 2010-01-06 klockan 17:38 +0100 skrev Sven:"
+    (
+        "sv/da/no: Evolution",
+        r"(?P<date>(?:\p{L}{2,8}\.?\s)?\d{4}-\d{2}-\d{2}\s(?:klockan|kl\.?)\s\d{1,2}[:.]\d{2}"
+        r"(?:\s[+-]\d{4})?),?\sskrev\s(?P<name>" + _N + r")" + _COLON,
     ),
     # Swedish/Danish/Norwegian: name only, "Sven skrev:"
     ("sv/da/no: <name> skrev:", r"(?P<name>" + _N + r")\sskrev" + _COLON),
@@ -392,10 +419,12 @@ ATTRIBUTION_ROWS: tuple[tuple[str, str], ...] = (
 # ATTRIBUTION_START is the alternation of the rows; `segment` also runs them one by one, which
 # the `regex` module does several times faster than their alternation.
 ATTRIBUTION_START_ROWS = (
-    r"(?<=^|[\s>*\-])"
+    # (U+FEFF: a byte-order mark at the start of a body.)
+    r"(?<=^|[\s>*\-\ufeff])"
     r"(?:On|Am|Le|El|Em|Il|Op|Den|På|W dniu|Dnia|Dne|At|Quoting|In message)(?:\s|$)",
-    r"(?<=^|\s)\d{1,4}[-/.年]",
-    r"(?<=^|\s)\p{L}{2,4}\.?,?\s\d{1,2}\.?\s",
+    r"(?<=^|[\s\ufeff])\d{1,4}[-/.年]",
+    # a weekday before a day ("tis 5 jan", "ti 5.") or an ISO date ("ons 2010-01-06", Evolution)
+    r"(?<=^|[\s\ufeff])\p{L}{2,4}\.?,?\s(?:\d{1,2}\.?\s|\d{4}-\d)",
     r"在",
 )
 ATTRIBUTION_START = regex.compile("(?:" + "|".join(ATTRIBUTION_START_ROWS) + ")")
@@ -489,7 +518,8 @@ for _role, _labels in (
 _LABELS = _alt(FIELD_ROLES)
 # Any field label followed by its colon, for text already cut to one attribution or block.
 FIELD_LABEL = regex.compile(
-    r"(?:(?<=^|[\s>])[*_]{0,2})(?P<label>" + _LABELS + r")[*_]{0,2}[ \u00a0]?[:：][*_]{0,2}\s?",
+    # (after "--": a divider glued to the block, "-----Original Message-----From: ...")
+    r"(?:(?<=^|[\s>]|--)[*_]{0,2})(?P<label>" + _LABELS + r")[*_]{0,2}[ \u00a0]?[:：][*_]{0,2}\s?",
     regex.IGNORECASE,
 )
 
@@ -631,8 +661,11 @@ FORWARD_MARKER = regex.compile(
     + r")[ \t]?(?:[:：]|-{2,12})?[*_]{0,2}[ \t]{0,8}"
     # mutt: "----- Forwarded message from John Doe <j@x> -----"
     r"|[ \t]{0,8}-{3,12}[ \t]?Forwarded message from (?P<who>.{1,200}?)[ \t]?-{3,12}[ \t]{0,8}"
-    # Lotus Notes: "----- Forwarded by John Doe/ORG on 01/05/2010 10:22 AM -----"
-    r"|[ \t]{0,8}-{3,12}[ \t]?Forwarded by .{1,200}?[ \t]?-{3,12}[ \t]{0,8}",
+    # Lotus Notes: "----- Forwarded by John Doe/ORG on 01/05/2010 10:22 AM -----", and its
+    # translations (de, fr, es, pt, it, nl, sv, da/no, fi, pl)
+    r"|[ \t]{0,8}-{3,12}[ \t]?(?:Forwarded by|Weitergeleitet von|Transféré par|Réacheminé par|"
+    r"Reenviado por|Encaminhado por|Inoltrato da|Doorgestuurd door|Vidarebefordrat av|"
+    r"Videresendt af|Videresendt av|Välittäjä|Przekazane przez) .{1,200}?[ \t]?-{3,12}[ \t]{0,8}",
     regex.IGNORECASE,
 )
 # mutt: "----- End forwarded message -----"
@@ -758,7 +791,7 @@ _SIGNOFFS = (
     "|atenciosamente|cumprimentos|melhores cumprimentos|abraços|abraço|obrigado|obrigada|"
     "saudações|att"
     # it
-    "|cordiali saluti|saluti|distinti saluti|un saluto|grazie|grazie mille|a presto"
+    "|cordiali saluti|saluti|distinti saluti|un saluto|grazie|grazie mille|a presto|ciao"
     # nl
     "|met vriendelijke groet|met vriendelijke groeten|vriendelijke groet|vriendelijke groeten|"
     "groeten|groet|mvg|hartelijke groet|bedankt|dank je|dank u"
@@ -784,7 +817,8 @@ SIGNOFF_WORDS = tuple(word.replace("\\", "") for word in _SIGNOFFS.split("|"))
 SIGNOFF_LINE = regex.compile(
     r"[-–—~ \t]{0,4}(?i:(?:"
     + _SIGNOFFS
-    + r")(?:[ \t]{0,4}(?:,|and|&)[ \t]{0,4}(?:"
+    # (joined: "Thanks and regards", "Best regards / Mit freundlichen Grüßen" in bilingual firms)
+    + r")(?:[ \t]{0,4}(?:,|and|&|/)[ \t]{0,4}(?:"
     + _SIGNOFFS
     + r")){0,2})[ \t]{0,4}[,.!:;…。！]{0,3}"
     r"(?:[ \t]{0,4}[-–—]?[ \t]{0,4}[*_]{0,2}\p{Lu}[\p{L}.'’-]{0,30}"
@@ -821,7 +855,10 @@ INLINE_SIGNOFF_WEAK = regex.compile(
 NOT_NAMES = frozenset(
     "yes no ok okay agreed done fixed sure indeed correct right ack nack good great nice exactly "
     "absolutely true false maybe thanks noted confirmed approved pushed merged works ja nein oui "
-    "non sí si sim não nee tak nej da нет да".split()
+    "non sí si sim não nee tak nej da нет да "
+    # zh, ja, ko: short answers of two to four characters, which the name-line test would take
+    "好的 是的 同意 了解 收到 没有 不是 可以 谢谢 多谢 感谢 明白 知道了 "
+    "確認 了解です 承知 はい いいえ 네 아니요 감사합니다 알겠습니다".split()
 )
 # "P.S." ends a signature block: what follows is the author's again.
 POSTSCRIPT = regex.compile(r"[ \t]{0,8}(?:P\.?\s?S\.?|PS)[ \t]?[:.\-,]", regex.IGNORECASE)
@@ -968,4 +1005,89 @@ GREETING = regex.compile(
     r"Buongiorno|Buonasera|Ciao|Caro|Cara|Gentile|Olá|Oi|Prezad[oa]s?|Beste|Hoi|Hej|Hei|Moi|"
     r"Dzień dobry|Witam|Cześć|Dobrý den|Ahoj|Здравствуйте|Добрый день|Привет|Уважаем\p{L}{1,4})"
     r"(?:[ \t]{1,4}[\p{L}.'’-]{1,30}){0,3}[ \t]{0,2}[,!:]"
+)
+
+# ---------------------------------------------------------------------------------------------
+# The replier's voice: where a quote without markers ends (`segment.unmarked`)
+# ---------------------------------------------------------------------------------------------
+
+# A paragraph that starts so answers the quoted message: agreement, disagreement, a short
+# yes/no. Matched at the start of the paragraph's first line, after the quoted message's first
+# paragraph, in a body whose author wrote nothing before the attribution.
+REPLY_OPENER = regex.compile(
+    r"[ \t]{0,4}(?:"
+    # en
+    r"(?i:I (?:fully |totally |completely )?(?:agree|disagree)|Agreed|Sounds (?:good|great|fine)|"
+    r"Makes sense|Good (?:idea|point|catch)|Works for me|Fine (?:with|by) me|Same here|Me too|"
+    r"Not (?:for|to) me|Exactly|Absolutely|Of course|Indeed)\b|\+1\b|-1\b|"
+    r"(?:Yes|No|Sure|Yep|Yup|Nope|Correct|Right)[,.!:]"
+    # de
+    r"|(?:Ich stimme|Einverstanden|Klingt gut|Gute Idee|Genau|Stimmt)\b|(?:Ja|Nein)[,.!]"
+    # fr
+    r"|(?:Je suis (?:d'accord|d’accord)|D'accord|D’accord|Bonne idée|Tout à fait|Exactement)\b"
+    r"|(?:Oui|Non)[,.!]"
+    # es / pt / it
+    r"|(?:Estoy de acuerdo|De acuerdo|Buena idea|Concordo|Boa ideia|Sono d'accordo|"
+    r"D'accordo|Buona idea|Esatto)\b|(?:Sí|Si|Sim|Não|Sì|Claro|Certo)[,.!]"
+    # nl / sv / da / no
+    r"|(?:Mee eens|Klinkt goed|Goed idee|Jag håller med|Låter bra|Jeg er enig|Lyder godt|"
+    r"Høres bra ut)\b|(?:Nee|Nej|Nei|Enig)[,.!]"
+    # fi / pl / cs / ru
+    r"|(?:Olen samaa mieltä|Samaa mieltä|Kuulostaa hyvältä|Zgadzam się|Zgoda|Brzmi dobrze|"
+    r"Souhlasím|Zní to dobře|Согласен|Согласна|Звучит хорошо)\b|(?:Kyllä|Tak|Nie|Ano|Да|Нет)[,.!]"
+    # ja / zh
+    r"|賛成|了解しました|承知しました|同意|赞成"
+    r")"
+)
+
+# A greeting line that names someone ("Hi Ann,", "Hallo Max!", "Ann,"): when the name is the
+# quoted author's, the paragraph speaks to them. (en, de, fr, es, pt, it, nl, sv/da/no, fi, pl,
+# cs, ru; the greeting word is optional.)
+GREETING_LINE = regex.compile(
+    r"[ \t]{0,4}(?:(?i:Hi|Hello|Hey|Dear|Hallo|Hallo|Liebe|Lieber|Bonjour|Salut|Cher|Chère|Hola|"
+    r"Estimad[oa]|Olá|Oi|Ciao|Caro|Cara|Hoi|Beste|Hej|Hei|Moi|Terve|Cześć|Witaj|Ahoj|Привет|"
+    r"Здравствуй(?:те)?)[ \t]{1,4})?"
+    r"(?P<name>\p{Lu}[\p{L}.'’-]{0,30}(?:[ \t]\p{Lu}[\p{L}.'’-]{0,30})?)[ \t]{0,2}[,!:—–]"
+)
+
+# A name closing a message on its own line ("Ann", "-- Ann Lee", "~Bob", "/Linnea"): one to
+# three capitalised words after optional dashes, a tilde or a slash (any language with capitals).
+CLOSING_NAME = regex.compile(
+    r"[-–—~/ \t]{0,4}(\p{Lu}[\p{L}.'’-]{0,30}(?:[ \t]\p{Lu}[\p{L}.'’-]{0,30}){0,2})"
+)
+
+# Lotus Notes reply headers: the quoted author's name ("Tom Hale/IT/Acme"), then the date alone
+# on a line ("03/14/2011 02:15 PM", "14.03.2011 14:15"), then To / cc / Subject (labels alone
+# on a line with the value under them, or with a colon and a tab). Also one line with the name
+# and date ("Tom Hale/IT/Acme@Acme on 03/14/2011 02:15:33 PM").
+LOTUS_DATE_LINE = regex.compile(
+    r"[ \t]{0,8}\d{1,2}[/.]\d{1,2}[/.]\d{2,4}[ \t]{1,4}\d{1,2}:\d{2}(?::\d{2})?"
+    r"(?:[ \t]?(?:AM|PM|am|pm))?[ \t]{0,8}"
+)
+LOTUS_NAME_DATE_LINE = regex.compile(
+    r"[ \t]{0,8}[^\s:][^:\n]{0,80}?[ \t](?:on|am|le|el|il|op|den)[ \t]"
+    r"\d{1,2}[/.]\d{1,2}[/.]\d{2,4}[ \t]{1,4}\d{1,2}:\d{2}(?::\d{2})?"
+    r"(?:[ \t]?(?:AM|PM|am|pm))?[ \t]{0,8}"
+)
+
+# git format-patch and git send-email: a patch mail's own header lines are the author's content,
+# never a quoted message's header block. The mbox-style first line format-patch writes, and the
+# Subject prefix it and send-email give ("[PATCH]", "[PATCH v2 1/3]", "[RFC PATCH net-next]").
+FORMAT_PATCH_FROM = regex.compile(r"From [0-9a-f]{40} Mon Sep 17 00:00:00 2001")
+PATCH_SUBJECT = regex.compile(
+    r"[ \t]{0,4}(?i:Subject)[ \t]{0,2}:[ \t]{0,4}\[(?:[^\[\]\n]{0,40}[ \t])?PATCH\b"
+)
+
+# Lines of a diff or diffstat (git, diff -u): after a `---` line they are a patch, never a
+# contact block.
+PATCH_LINE = regex.compile(
+    r"diff --git |@@ -\d|\+\+\+ |--- a/|index [0-9a-f]{7,40}\.\.|[ \t]\d{1,6} files? changed,"
+)
+
+# What a contact block holds (an address, a phone number, a link, a phone label): a paragraph
+# holding one after the quoted author's name is their signature, not a reply.
+CONTACT_HINT = regex.compile(
+    r"\+?\d[\d ()./-]{6,20}\d|[\w.+-]{1,64}@[\w-]{1,63}\.[\w.-]{2,60}|https?://|www\."
+    r"|\b(?:Tel|Phone|Mobile|Mob|Cell|Fax|Tél|Telefon|Tlf|Puh|Тел)\b",
+    regex.IGNORECASE,
 )

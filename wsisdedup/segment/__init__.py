@@ -10,6 +10,7 @@ order `split_body` runs them:
 - `anchors`: attributions and header blocks flattened into the middle of a line.
 - `group`: wrapped attributions, reply header blocks, forwards and Mailman footers that span
   several units.
+- `unmarked`: where a quote without `>` markers ends, from what the body shows.
 - `assign`: the state machine that turns tags into kinds (a driver and one handler per mode).
 - `signature`: sign-offs, names and contact blocks at the end of the author's text.
 - `passes`: placeholders, and list footers (with the cheap pre-check before `footer_spans`).
@@ -20,8 +21,8 @@ order `split_body` runs them:
 - `spans`: `_Span`, what the state machine hands to the passes, and `K`.
 
 Imports run one way, in layers (a module imports only from layers before it):
-`attribution`, `spans`, `footers` -> `tags` -> `anchors` -> `lines`, `group` -> `assign`,
-`signature`, `passes` -> `body`. See docs/architecture.md for how the parts fit.
+`attribution`, `spans`, `footers` -> `tags` -> `anchors` -> `lines`, `group`, `unmarked` ->
+`assign`, `signature`, `passes` -> `body`. See docs/architecture.md for how the parts fit.
 """
 
 from __future__ import annotations

@@ -96,7 +96,8 @@ def _explode(text: str, start: int, end: int, strip: str) -> list[_Unit] | None:
 
 def _piece(text: str, base: int, a: int, b: int, tag: _Tag | None) -> _Unit:
     # A piece's trailing space goes with it; its leading space stays with the piece before.
-    u = _Unit(base + a, base + b, text[base + a : base + b].strip(), tag)
+    # (A byte-order mark at the start of a body is stripped like white space.)
+    u = _Unit(base + a, base + b, text[base + a : base + b].strip().lstrip("\ufeff"), tag)
     return u if tag is not None else _tag_piece(u)
 
 
@@ -187,6 +188,8 @@ def _extend_start(line: str, s: int, earlier: list[int]) -> int:
         between = line[e:s].split()
         if between and all(_date_token(t) for t in between):
             s = e
+        elif (lead := _START_ROWS[0].match(line, e)) is not None and lead.end() == s:
+            s = e  # the lead word before the date: "On" in "On Mon, 2 Mar 2020, Ann wrote:"
         else:
             break
     m = _LEAD_DASHES.search(line[max(0, s - 12) : s])
@@ -313,7 +316,13 @@ def _label_before(line: str, colon: int) -> tuple[int, str] | None:
     if line[end - 1 : end].lower()[-1:] not in _LABEL_LAST_CHARS:
         return None
     word = _WORD_BEFORE.search(line[max(0, end - 30) : end])
-    if word is None or word.group().lower() not in _LABEL_LAST_WORDS:
+    if word is None:
+        return None
+    last_word = word.group().lower()
+    if (
+        last_word not in _LABEL_LAST_WORDS
+        and last_word.rpartition("--")[2] not in _LABEL_LAST_WORDS
+    ):
         return None
     start = end
     for _words in range(_LABEL_WORDS):
@@ -325,6 +334,14 @@ def _label_before(line: str, colon: int) -> tuple[int, str] | None:
             return None
         start = k
         role = Q.FIELD_ROLES.get(" ".join(line[start:end].lower().split()))
+        dashes = line.rfind("--", start, end)
+        if role is None and dashes >= 0:
+            # Glued to a divider: "-----Original Message-----From: Amy ..." (Outlook, when an
+            # archive drops the line ends).
+            glued = dashes + 2
+            role = Q.FIELD_ROLES.get(line[glued:end].lower())
+            if role is not None:
+                return glued, role
         if role is not None:
             lead = start
             while lead > 0 and line[lead - 1] in "*_" and start - lead < 2:

@@ -21,8 +21,10 @@ import regex
 
 from wsisdedup.model import SegmentKind
 from wsisdedup.patterns import quotes as Q
+from wsisdedup.segment.attribution import parse_attribution
 from wsisdedup.segment.spans import K, _Span
 from wsisdedup.segment.tags import _FORWARD_PENDING, _T, _marker_depth, _Tag, _Unit
+from wsisdedup.segment.unmarked import _unmarked_end
 
 
 def _join_text_runs(units: list[_Unit]) -> list[_Unit]:
@@ -88,25 +90,37 @@ class _State:
     """What `_assign`'s handlers share: one object, so that each mode and tag can have a
     handler of its own instead of a branch of one long loop."""
 
-    __slots__ = ("before_pgp", "mode", "n", "qdepth", "scrub", "spans", "units")
+    __slots__ = (
+        "before_pgp",
+        "mode",
+        "n",
+        "qdepth",
+        "scrub",
+        "spans",
+        "text",
+        "units",
+        "unmarked_end",
+    )
 
-    def __init__(self, units: list[_Unit]) -> None:
+    def __init__(self, units: list[_Unit], text: str) -> None:
         self.units = units
+        self.text = text
         self.n = len(units)
         self.spans: list[_Span] = []
         self.mode = _M.AUTHOR
         self.before_pgp = _M.AUTHOR  # the mode a PGP signature's end goes back to
         self.qdepth = 1  # the depth of an unmarked quote
         self.scrub = False  # inside a pipermail scrubber note
+        self.unmarked_end = self.n  # where an unmarked quote ends (`_open_unmarked`)
 
 
-def _assign(units: list[_Unit]) -> list[_Span]:
+def _assign(units: list[_Unit], text: str) -> list[_Span]:
     """Turn tags into kinds: the state machine's driver.
 
     It handles the two commonest cases itself (blank space, and text in author mode) and hands
     every other unit to `_step`, which returns the index of the next unit to read.
     """
-    st = _State(units)
+    st = _State(units, text)
     spans = st.spans
     n = st.n
     i = 0
@@ -208,6 +222,11 @@ def _step(st: _State, i: int, u: _Unit, tag: _Tag | None) -> int:
             i += 1
         return i + 1
     if mode is _M.UNMARKED:
+        if i >= st.unmarked_end:
+            # The quoted message ended (`_unmarked_end`): the unit is the author's again.
+            st.mode = _M.AUTHOR
+            st.unmarked_end = st.n
+            return i
         return _step_unmarked(st, i, u, tag)
     if mode is _M.FORWARD:
         return _step_forward(st, i, u, tag)
@@ -254,8 +273,7 @@ def _step_author(st: _State, i: int, u: _Unit, tag: _Tag | None) -> int:
         _emit(st, i, last, K.ATTRIBUTION)
         nxt = _next_content(units, last + 1)
         marked = nxt is not None and nxt.tag is _T.QUOTED
-        st.mode = _M.AUTHOR if marked or nxt is None else _M.UNMARKED
-        st.qdepth = 1
+        _open_unmarked(st, i, last, unmarked=not marked and nxt is not None)
         return i + step
     elif tag is _T.FORWARD:
         sp = _Span(units[i].start, units[last].end, K.FORWARD_HEADER)
@@ -302,10 +320,41 @@ def _open_attribution(st: _State, i: int, u: _Unit, last: int) -> bool:
     marked = nxt is not None and nxt.tag is _T.QUOTED
     if marked or u.strong:
         _emit(st, i, last, K.ATTRIBUTION)
-        st.mode = _M.AUTHOR if marked or nxt is None else _M.UNMARKED
-        st.qdepth = 1
+        _open_unmarked(st, i, last, unmarked=not marked and nxt is not None)
         return True
+    if nxt is not None and nxt.tag is _T.TEXT and all(sp.kind is None for sp in st.spans):
+        # A weak one ("Joanna Kim wrote:") opening the body, over unmarked text: it opens a
+        # quote when the body shows where the quoted text ends (`_unmarked_end`), so that
+        # the reply after it stays the author's.
+        end = _unmarked_end(st.text, units, (i, last), last + 1, False)
+        if end is not None and _names_someone(st.text[units[i].start : units[last].end]):
+            _emit(st, i, last, K.ATTRIBUTION)
+            st.qdepth = 1
+            st.mode = _M.UNMARKED
+            st.unmarked_end = end
+            return True
     return False
+
+
+def _names_someone(attribution: str) -> bool:
+    """Does a weak attribution name a person ("Joanna Kim wrote:"), not a phrase ("As my
+    colleague wrote:")? One to four words, each capitalised."""
+    parsed = parse_attribution(attribution)
+    words = parsed.name.split() if parsed is not None else []
+    return 0 < len(words) <= 4 and all(w[:1].isupper() for w in words)
+
+
+def _open_unmarked(st: _State, i: int, last: int, *, unmarked: bool) -> None:
+    """After an opener (units `i` to `last`): quote mode if no `>` follows, until the quoted
+    message's end that `unmarked._unmarked_end` finds, if any."""
+    st.qdepth = 1
+    if not unmarked:
+        st.mode = _M.AUTHOR
+        return
+    new_before = _has_new(st.spans)
+    end = _unmarked_end(st.text, st.units, (i, last), last + 1, new_before)
+    st.mode = _M.UNMARKED
+    st.unmarked_end = st.n if end is None else end
 
 
 _SCRUB_FIELD = regex.compile(r"(?:Name|Type|Size|Desc|Url|URL)[ \t]{0,2}:")

@@ -121,9 +121,20 @@ _DECORATION = regex.compile(r"^[\s>|*_-]{0,40}")
 
 def _clean_attribution(text: str) -> str:
     """One line of text: quote markers, stars and wrapping removed."""
-    lines = [_DECORATION.sub("", ln) for ln in text.splitlines()]
+    lines: list[str] = []
+    for ln in text.splitlines():
+        if lines and ln.lstrip().startswith(">") and _open_address(lines[-1]):
+            # ">:" closing the address the line before left open (Gmail wraps inside it).
+            lines.append(ln.strip())
+        else:
+            lines.append(_DECORATION.sub("", ln))
     flat = _flat(" ".join(lines))
     return flat.replace("*", "") if "*" in flat else flat
+
+
+def _open_address(line: str) -> bool:
+    lt = line.rfind("<")
+    return lt >= 0 and ">" not in line[lt:] and "@" in line[lt:]
 
 
 def _parse_fields(flat: str) -> dict[str, str] | None:

@@ -9,8 +9,9 @@
    header field, signature delimiter, ...), and neighbouring lines are grouped into wrapped
    attributions and reply header blocks.
 3. A small state machine turns tags into kinds. After an attribution or a reply header, `>`
-   lines are quotes and the author's inline answers stay new text; if no `>` follows, everything
-   after it is the quoted message (top-posting, Outlook, archives that drop the markers).
+   lines are quotes and the author's inline answers stay new text; if no `>` follows, the
+   quoted message runs on (top-posting, Outlook, archives that drop the markers) until the
+   body shows where it ends (`wsisdedup.segment.unmarked`).
 4. The end of the author's last stretch of new text is searched for a sign-off, a mobile
    signature, or a contact block; bracketed placeholders are cut out; list footers (from
    `wsisdedup.segment.footers`) override every other kind.
@@ -33,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from wsisdedup.model import Body, Segment
+from wsisdedup.patterns import quotes as Q
 from wsisdedup.segment.assign import _assign, _join_text_runs
 from wsisdedup.segment.attribution import _forward_info
 from wsisdedup.segment.group import _group
@@ -62,11 +64,51 @@ def split_body(text: str, *, footers: Sequence[str] = ()) -> Body:
         return Body(text=text, segments=())
     units = _units(text)
     _group(units)
-    spans = _assign(_join_text_runs(units))
-    spans = _signature_pass(text, spans)
+    spans = _assign(_join_text_runs(units), text)
+    # List footers first: the author's signature is looked for where their text ends, above
+    # the footer the list appends.
+    spans = _footer_pass(text, spans, _footer_spans(text, footers))
+    spans = _signature_before_patch(text, spans)
     spans = _placeholder_pass(text, spans)
-    spans = _footer_pass(spans, _footer_spans(text, footers))
     return Body(text=text, segments=_finish(text, spans))
+
+
+def _signature_before_patch(text: str, spans: list[_Span]) -> list[_Span]:
+    """`_signature_pass`, which looks for the author's signature where their text ends; when
+    the author attaches a `git format-patch` mail below their text, that text ends where the
+    patch starts (its signature is the patch's own `-- ` and git version, found as usual)."""
+    at = _patch_start(text)
+    if at is None:
+        return _signature_pass(text, spans)
+    head: list[_Span] = []
+    k = 0
+    while k < len(spans) and spans[k].end <= at:
+        head.append(spans[k])
+        k += 1
+    if k < len(spans) and spans[k].start < at:
+        sp = spans[k]
+        head.append(_Span(sp.start, at, sp.kind, sp.depth, sp.forward, run=sp.run))
+        rest = [_Span(at, sp.end, sp.kind, sp.depth, sp.forward, run=sp.run), *spans[k + 1 :]]
+    else:
+        rest = spans[k:]
+    if not any(sp.kind is K.NEW for sp in head):
+        return _signature_pass(text, spans)
+    return [*_signature_pass(text, head), *_signature_pass(text, rest)]
+
+
+def _patch_start(text: str) -> int | None:
+    """Where a `git format-patch` mail starts below the author's text, or None."""
+    k = text.find(" Mon Sep 17 00:00:00 2001")
+    while k >= 0:
+        start = text.rfind("\n", 0, k) + 1
+        if start > 0 and Q.FORMAT_PATCH_FROM.match(text, start):
+            # A rule line right above it (a divider the author drew) goes with the patch.
+            above = text.rfind("\n", 0, start - 1) + 1
+            if Q.SEPARATOR_LINE.fullmatch(text[above : start - 1].strip()):
+                return above
+            return start
+        k = text.find(" Mon Sep 17 00:00:00 2001", k + 1)
+    return None
 
 
 def _finish(text: str, spans: list[_Span]) -> tuple[Segment, ...]:

@@ -20,7 +20,9 @@ from wsisdedup.segment.tags import (
     _SHORT,
     _T,
     _field_role,
+    _lotus_date,
     _marker_depth,
+    _Tag,
     _tag_unit,
     _Unit,
 )
@@ -33,7 +35,10 @@ def _units(text: str) -> list[_Unit]:
     Text lines join (`_Unit.lines`) except where grouping reads them one by one: after some
     structures until a blank or quoted line (`held`, `_HOLDING_TAGS`), and the two lines
     before one that may end an attribution (`_split_run_tail`). Supercite and `|` lines stay
-    apart as well.
+    apart as well. A line met before is tagged as it was (`_tag_cached`).
+
+    Long because it is the hot loop: a call a line for each branch would cost more than the
+    branch.
     """
     # Locals, not `_T.X` lookups: this loop runs once a line.
     blank, quoted, plain_text = _T.BLANK, _T.QUOTED, _T.TEXT
@@ -44,17 +49,25 @@ def _units(text: str) -> list[_Unit]:
     last: _Unit | None = None  # units[-1]
     run: _Unit | None = None  # the run of text lines the next one may join
     held = False
+    lotus, lotus_left = _T.LOTUS, 0  # units left in a Lotus Notes header, read one by one
+    seen: dict[str, tuple[_Tag | None, int, bool, str]] = {}  # `_tag_cached`
     pos = 0
+    bom = text.startswith(_BOM)  # a byte-order mark before the first line is no part of it
     for line in text.split("\n"):
         end = pos + len(line) + 1
         strip = line.strip()
+        if bom:
+            strip = strip.lstrip(_BOM).strip()
+            bom = False
         if not strip:
             if last is not None and last.tag is blank:
                 last.end = end  # a run of blank lines is one unit
                 pos = end
                 continue
             u = _Unit(pos, end, strip, blank)
-        elif strip[0] == ">":
+        elif strip[0] == ">" and not (
+            strip[-1] in ":：" and last is not None and _closes_address(text, last, strip)
+        ):
             # `_marker_depth`, inlined: most quoted bodies are mostly `>` lines.
             depth = strip.count(">", 0, len(strip) - len(strip.lstrip(markers)))
             if last is not None and last.tag is quoted and last.depth == depth and last.group == 1:
@@ -66,6 +79,18 @@ def _units(text: str) -> list[_Unit]:
                 continue
             u = _Unit(pos, end, strip, quoted)
             u.depth = depth
+        elif strip[0] == ">":
+            # ">:" or "> wrote:" closing the address a wrapped attribution left open.
+            u = _Unit(pos, end, strip, plain_text)
+        elif (hit := seen.get(strip)) is not None:
+            # A line met before (`_tag_cached`): neither plain nor flattened, and tagged alike.
+            if hit[0] is plain_text and run is not None and _joins_run(strip):
+                run.end = end
+                run.lines += 1
+                pos = end
+                continue
+            u = _Unit(pos, end, strip)
+            u.tag, u.depth, u.strong, u.role = hit
         elif plain := _plain(strip, verbs):
             if run is not None and ">" not in strip[:17] and strip[0] != "|":
                 run.end = end
@@ -80,15 +105,21 @@ def _units(text: str) -> list[_Unit]:
                 # The pieces hold a structure: grouping reads the lines after them one by one.
                 last, run, held, pos = units[-1], None, True, end
                 continue
-            u = _tag_unit(_Unit(pos, end, strip))
+            u = _tag_cached(_Unit(pos, end, strip), seen)
         tag = u.tag
+        if lotus_left:
+            lotus_left -= 1
         if tag is blank or tag is quoted:
-            held = False
+            # (The lines of a Lotus Notes header stay apart across its blank lines.)
+            held = lotus_left > 0 and tag is blank
             run = None
-        elif tag is not plain_text or strip[-1] in ":：-":
+        elif tag is not plain_text or _may_end_attribution(strip):
             # A structure, or a text line that may end an attribution: no run goes on past it.
-            if strip[-1] in ":：-":
+            if _may_end_attribution(strip):
                 _split_run_tail(text, units, 2)
+            elif tag is lotus:
+                _split_run_tail(text, units, 1)  # the author's name, the line before
+                lotus_left = _LOTUS_LINES
             held = held or tag in _HOLDING_TAGS
             run = None
         elif held or ">" in strip[:17] or strip[0] == "|":
@@ -106,6 +137,58 @@ def _units(text: str) -> list[_Unit]:
     _supercite(units)
     _end_last_unit(text, units)
     return units
+
+
+# U+FEFF at the start of a body: a byte-order mark some clients and converters leave there.
+_BOM = "\ufeff"
+
+
+def _closes_address(text: str, last: _Unit, strip: str) -> bool:
+    """Is `strip` (a line starting with `>` and ending with a colon) the end of an attribution
+    that Gmail and others wrapped inside its address ("... Ann Lee <ann@example.org" then
+    ">:" or "> wrote:")? The line before must leave a `<` open."""
+    if last.tag is not _T.TEXT or len(strip) > 60 or strip[1:2] == ">":
+        return False
+    start = text.rfind("\n", last.start, max(last.start, last.end - 1)) + 1
+    line = text[start : last.end]
+    lt = line.rfind("<")
+    return lt >= 0 and ">" not in line[lt:] and "@" in line[lt:]
+
+
+def _joins_run(strip: str) -> bool:
+    """May a text line (not plain) join the run of text lines before it?"""
+    return ">" not in strip[:17] and strip[0] != "|" and not _may_end_attribution(strip)
+
+
+def _may_end_attribution(strip: str) -> bool:
+    """Could the stripped line `strip` end an attribution (one line of it or the last of a
+    wrapped one)? Every row of `Q.ATTRIBUTION_ROWS` ends with a colon, or (Zoho) with two
+    dashes or more; a line ending in one dash ends none, and a run of such lines ("-" lines,
+    list items cut with a hyphen) stays one run instead of a unit a line."""
+    last = strip[-1]
+    return last in ":：" or (last == "-" and strip[-2:] == "--")
+
+
+# Lines tagged per body, at most: a body of many lines repeats most of them (blank-ish lines,
+# separators, a run of one header line), and a line's tag depends on its text alone.
+_TAG_CACHE_SIZE = 4096
+
+
+def _tag_cached(u: _Unit, seen: dict[str, tuple[_Tag | None, int, bool, str]]) -> _Unit:
+    """`_tag_unit(u)`, reusing the tag of an earlier line with the same stripped text.
+
+    A body built of one line repeated (or a long log) would otherwise run the tables once a
+    line; `_tag_unit` reads nothing but `u.strip`, so a repeat gets the same tag, depth, strength
+    and role. (What it gave is kept as a tuple: later steps change the units themselves.)
+    """
+    done = seen.get(u.strip)
+    if done is None:
+        _tag_unit(u)
+        if len(seen) < _TAG_CACHE_SIZE:
+            seen[u.strip] = (u.tag, u.depth, u.strong, u.role)
+        return u
+    u.tag, u.depth, u.strong, u.role = done
+    return u
 
 
 def _verbs_in(text: str) -> tuple[str, ...]:
@@ -184,8 +267,13 @@ def _plain(s: str, verbs: Sequence[str]) -> bool | None:
     colon = s.find(":", 0, 40)
     if colon < 0:
         colon = s.find("：", 0, 40)
+    if s[-1] in _LOTUS_LAST and _lotus_date(s):
+        return False
     return colon <= 0 or _field_role(s, colon) is None
 
+
+# The last characters of a Lotus Notes date line (`tags._lotus_date`): a digit, or AM/PM.
+_LOTUS_LAST = frozenset("0123456789Mm")
 
 # Past this many colons `_units` narrows the verb literals to those in the body.
 _NARROW_VERBS_COLONS = 40
@@ -193,7 +281,17 @@ _NARROW_VERBS_COLONS = 40
 # Structures after which grouping counts or reads the next lines one by one: header fields
 # (continuation lines), openers of header blocks, Mailman's rule (the footer's lines), a banner
 # (up to five lines), a PGP header (its `Hash:` line).
-_HOLDING_TAGS = (_T.FIELD, _T.REPLY_SEP, _T.FORWARD, _T.RULE, _T.BANNER, _T.PGP_HEAD)
+_HOLDING_TAGS = (
+    _T.FIELD,
+    _T.REPLY_SEP,
+    _T.FORWARD,
+    _T.RULE,
+    _T.BANNER,
+    _T.PGP_HEAD,
+    _T.LOTUS,
+)
+# Units after a Lotus Notes date line that grouping reads one by one (To, cc, Subject, values).
+_LOTUS_LINES = 12
 
 
 def _split_run_tail(text: str, units: list[_Unit], want: int) -> None:
@@ -215,15 +313,31 @@ def _split_run_tail(text: str, units: list[_Unit], want: int) -> None:
 
 def _supercite(units: list[_Unit]) -> None:
     """Supercite (Emacs) quotes with the author's name: "Herbert> text". A name prefix counts
-    only when two lines or more carry it, so that "mysql> select" alone stays text."""
+    only when two lines or more carry it, so that "mysql> select" alone stays text. Initials
+    ("CD>") on one line only count between quoted lines (a thread of several people's
+    initials, each quoted once): the neighbours say it is a quote."""
     seen: dict[str, list[_Unit]] = {}
-    for u in units:
-        if u.tag is _T.TEXT and ">" in u.strip[:17]:
+    initials: list[int] = []
+    text_tag = _T.TEXT
+    for k, u in enumerate(units):
+        if u.tag is text_tag and ">" in u.strip[:17]:
             m = Q.SUPERCITE_MARKER.match(u.strip)
             if m is not None:
                 seen.setdefault(m.group("name"), []).append(u)
+            if Q.SUPERCITE_INITIALS.match(u.strip):
+                initials.append(k)
     for group in seen.values():
         if len(group) >= 2:
             for u in group:
-                u.tag = _T.QUOTED
-                u.depth = _marker_depth(u.strip[u.strip.index(">") :], Q.QUOTE_MARKER_CHARS, ">")
+                _quote_supercite(u)
+    for k in initials:
+        u = units[k]
+        before = k > 0 and units[k - 1].tag is _T.QUOTED
+        after = k + 1 < len(units) and units[k + 1].tag is _T.QUOTED
+        if u.tag is text_tag and (before or after):
+            _quote_supercite(u)
+
+
+def _quote_supercite(u: _Unit) -> None:
+    u.tag = _T.QUOTED
+    u.depth = _marker_depth(u.strip[u.strip.index(">") :], Q.QUOTE_MARKER_CHARS, ">")

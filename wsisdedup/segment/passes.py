@@ -138,7 +138,15 @@ def _may_hold_rewritten_link(text: str) -> bool:
     return False
 
 
-def _footer_pass(spans: list[_Span], footer: Sequence[tuple[int, int]]) -> list[_Span]:
+def _cut(text: str, sp: _Span, a: int, b: int) -> _Span:
+    """The part `a`-`b` of a span cut by a footer; blank space when it holds only white space
+    (so that the signature pass, which runs next, sees where the author's text ends)."""
+    if text[a:b].isspace():
+        return _Span(a, b, None)
+    return _Span(a, b, sp.kind, sp.depth, sp.forward, run=sp.run)
+
+
+def _footer_pass(text: str, spans: list[_Span], footer: Sequence[tuple[int, int]]) -> list[_Span]:
     """FOOTER where `segment.footers` found a list footer, whatever the kind was before."""
     if not footer:
         return spans
@@ -154,9 +162,9 @@ def _footer_pass(spans: list[_Span], footer: Sequence[tuple[int, int]]) -> list[
             if b <= pos or a >= sp.end:
                 continue
             if a > pos:
-                out.append(_Span(pos, a, sp.kind, sp.depth, sp.forward))
+                out.append(_cut(text, sp, pos, a))
             out.append(_Span(max(a, pos), min(b, sp.end), K.FOOTER))
             pos = min(b, sp.end)
         if pos < sp.end:
-            out.append(_Span(pos, sp.end, sp.kind, sp.depth, sp.forward))
+            out.append(_cut(text, sp, pos, sp.end))
     return out

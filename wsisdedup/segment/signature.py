@@ -29,12 +29,15 @@ _CONTACT = regex.compile(
 _NAME_LINE = regex.compile(
     # "Bob", "Jonathan.", "Mary Ann Smith", optionally after dashes ("-- Rex", "- - Alex" in a
     # PGP-signed message, "~spot", "--- David A. Wheeler") or between them ("- Panu -").
-    r"(?:(?:- )?[-–—~]{1,3}[ \t]?)?\p{Lu}[\p{L}.'’-]{0,30}(?:[ \t]\p{Lu}[\p{L}.'’-]{0,30}){0,2}"
+    r"(?:(?:- )?[-–—~/]{1,3}[ \t]?)?\p{Lu}[\p{L}.'’-]{0,30}(?:[ \t]\p{Lu}[\p{L}.'’-]{0,30}){0,2}"
     r"[.,]?(?:[ \t][-–—])?"
     # "-ajax", "- owen", "~spot": any case after a dash or tilde
-    r"|(?:- )?[-–—~]{1,3}[ \t]?\p{L}[\p{L}.'’-]{0,30}(?:[ \t]\p{L}[\p{L}.'’-]{0,30}){0,2}"
+    r"|(?:- )?[-–—~/]{1,3}[ \t]?\p{L}[\p{L}.'’-]{0,30}(?:[ \t]\p{L}[\p{L}.'’-]{0,30}){0,2}"
     # "kevin": one lower-case word (checked against NOT_NAMES)
     r"|\p{Ll}{2,12}"
+    # Chinese, Japanese, Korean names: two to four characters, or family and given name apart
+    # ("王伟", "佐藤", "田中 健"; checked against NOT_NAMES)
+    r"|[\p{Han}\p{Hangul}]{2,4}|[\p{Han}\p{Hangul}]{1,3}[ \u3000][\p{Han}\p{Hangul}]{1,3}"
 )
 _INLINE_SEPARATOR = regex.compile(r"(?<=\s)(?:-{5,100}|_{5,100}|={5,100})(?=\s)")
 
@@ -76,6 +79,7 @@ def _signature_pass(text: str, spans: list[_Span]) -> list[_Span]:
         if _is_signoff_line(line) or (
             _is_separator_line(line)
             and any(_CONTACT.search(text[spans[t].start : spans[t].end]) for t in tail[1:])
+            and not any(Q.PATCH_LINE.match(text, spans[t].start, spans[t].end) for t in tail)
         ):
             stop = _tail_stop(text, spans, tail)
             if stop is not None:
@@ -93,7 +97,7 @@ def _signature_pass(text: str, spans: list[_Span]) -> list[_Span]:
     ):
         prev = text[spans[k - 1].start : spans[k - 1].end].strip() if k > 0 else ""
         prev_rule = k > 0 and spans[k - 1].kind is K.NEW and Q.SEPARATOR_LINE.fullmatch(prev)
-        if _blank_line_before(text, spans[k].start) or line[0] in "-–—~" or prev_rule:
+        if _blank_line_before(text, spans[k].start) or line[0] in "-–—~/" or prev_rule:
             spans[k].kind = K.SIGNATURE
             if prev_rule:
                 spans[k - 1].kind = K.SIGNATURE

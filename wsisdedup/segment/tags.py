@@ -49,6 +49,7 @@ class _Tag(enum.Enum):
     DISCLAIMER = enum.auto()
     BANNER = enum.auto()
     SNIP = enum.auto()  # "[...]", "<snip>": where the replier cut quoted text
+    LOTUS = enum.auto()  # the date line of a Lotus Notes reply header (`group`)
 
 
 class _T:
@@ -76,6 +77,7 @@ class _T:
     DISCLAIMER = _Tag.DISCLAIMER
     BANNER = _Tag.BANNER
     SNIP = _Tag.SNIP
+    LOTUS = _Tag.LOTUS
 
 
 class _Unit:
@@ -129,6 +131,11 @@ def _tag_unit(u: _Unit) -> _Unit:
     if len(s) > _SHORT:
         u.tag = _notice_tag(s)
         return u
+    if first in ".…" and s.lstrip(".…")[:1] == ">" and s.startswith(_ELISION_MARKS):
+        # "...> text": the replier cut the start of a quoted line (`Q.ELISION_MARKS`).
+        u.tag = _T.QUOTED
+        u.depth = _marker_depth(s.lstrip(".…"), Q.QUOTE_MARKER_CHARS, ">")
+        return u
     if len(s) <= 24 and _is_snip(s):
         u.tag = _T.SNIP
         return u
@@ -153,6 +160,9 @@ def _tag_unit(u: _Unit) -> _Unit:
         if s[:3] in _SCRUB_STARTS and Q.SCRUBBER_NOTE.fullmatch(s):
             u.tag = _T.SCRUB_NOTE
             return u
+    if (colon > 0 or ":" in s) and _lotus_date(s):
+        u.tag = _T.LOTUS
+        return u
     low = s[:12].lower()
     if _has_prefix(low, _MOBILE_TABLE) and len(s) <= 160 and Q.MOBILE_SIGNATURE.match(s):
         u.tag = _T.MOBILE
@@ -170,7 +180,19 @@ def _tag_unit(u: _Unit) -> _Unit:
     return u
 
 
+_ELISION_MARKS = tuple(mark + ">" for mark in Q.ELISION_MARKS)
 _SCRUB_STARTS = frozenset(("An ", "A n", "Ski", "Nam", "Typ", "Siz", "Des", "Url", "URL"))
+
+
+def _lotus_date(s: str) -> bool:
+    """The date line of a Lotus Notes reply header (alone, or after the author's name)."""
+    if len(s) > 120 or not s[-1].isalnum():
+        return False
+    if s[0].isdigit() and len(s) <= 30:
+        return Q.LOTUS_DATE_LINE.fullmatch(s) is not None
+    if not (s[-2:].isdigit() or s[-1] in "Mm"):
+        return False
+    return Q.LOTUS_NAME_DATE_LINE.fullmatch(s) is not None
 
 
 def _notice_tag(s: str) -> _Tag:

@@ -1,0 +1,89 @@
+"""Linear work on bodies of one line repeated (issue 11): the segmenter's hot steps do a bounded
+amount of work a line, whatever the line.
+
+No test here times anything (CONTRIBUTING: timing is never asserted; benchmarks/bench_hostile.py
+measures it). Each counts what made the steps slow instead, which is exact and does not depend
+on the machine: the units `lines._units` makes (one object a line was ~1 GB for 10 MB of `-`
+lines), the lines the tables are run on (`tags._tag_unit`, a few µs each), and the units that
+`group._group` reads (reading a run of header fields again from each of its fields was
+quadratic: 80 KB of `From: a` lines took 6 s). A linear count stays under a constant times the
+number of lines; the quadratic one it replaced grows with its square, so the bounds below fail
+long before a timing would.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from wsisdedup.segment import group as G
+from wsisdedup.segment import lines as L
+from wsisdedup.segment import split_body
+from wsisdedup.segment.tags import _Unit
+
+# Runs of one line that the patterns look for (issue 11's list, and the header labels).
+HOSTILE_LINES = (
+    "From: a\n",
+    "Sent: x\n",
+    "To: x\n",
+    "Von: a\n",
+    "-----Original Message-----\n",
+    ">\n",
+    "wrote:\n",
+    "On x wrote:\n",
+    "-\n",
+    "a -\n",
+    "03/14/2011 02:15 PM\n",
+    "Tom Hale/IT/Acme on 03/14/2011 02:15 PM\n",
+)
+N = 4000
+
+
+class _CountingList(list[_Unit]):
+    """A list of units that counts its item reads."""
+
+    reads = 0
+
+    def __getitem__(self, index: Any) -> Any:
+        self.reads += 1
+        return super().__getitem__(index)
+
+
+@pytest.mark.parametrize("line", HOSTILE_LINES)
+def test_grouping_reads_each_unit_a_bounded_number_of_times(line: str) -> None:
+    units = _CountingList(L._units(line * N))
+    G._group(units)
+    assert units.reads <= 20 * N
+
+
+@pytest.mark.parametrize("line", HOSTILE_LINES)
+def test_a_repeated_line_is_tagged_once(line: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    real = L._tag_unit
+
+    def counting(u: _Unit) -> _Unit:
+        calls.append(u.strip)
+        return real(u)
+
+    monkeypatch.setattr(L, "_tag_unit", counting)
+    body = split_body(line * N)
+    assert "".join(s.text for s in body.segments) == line * N
+    assert len(calls) <= 4
+
+
+@pytest.mark.parametrize("line", ["-\n", "a -\n", "- x -\n"])
+def test_lines_ending_in_one_dash_join_one_run(line: str) -> None:
+    # They end no attribution (every row ends with a colon, or Zoho's two dashes or more).
+    assert len(L._units(line * N)) <= 3
+
+
+def test_tag_cache_gives_what_the_tables_give() -> None:
+    # Lines tagged differently in one body keep their own tags when they repeat.
+    text = ("From: Ann <a@x.org>\nSent: Monday\nTo: list\nSubject: hi\n\nbody -\n\n") * 3
+    cached = [(u.tag, u.role, u.depth) for u in L._units(text)]
+    fresh = []
+    for u in L._units(text):
+        t = L._tag_unit(_Unit(u.start, u.end, u.strip))
+        fresh.append((t.tag, t.role, t.depth))
+    assert cached == fresh
