@@ -32,7 +32,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Final
 
 from wsisdedup.model import ParsedMessage
-from wsisdedup.readers.textdump.attributions import _find_attributions, _line_attribution_end
+from wsisdedup.readers.textdump.attributions import (
+    _find_attributions,
+    _Found,
+    _line_attribution_end,
+)
 from wsisdedup.readers.textdump.evidence import (
     AttributionKind,
     AuthorClue,
@@ -121,7 +125,7 @@ class _Splitter:
         self.lines = lines
         self.w = words
         self.roles = list(words.roles)
-        self.ends = [_line_attribution_end(line) if line.strip() else None for line in lines]
+        self.ends = _attribution_ends(lines)
         self.footer_like = _footer_lines(lines, words)
         self.spans: list[list[int]] = []
         self.subject_of: list[int | None] = []
@@ -339,6 +343,18 @@ class _Splitter:
             and self.roles[after] is _Role.MESSAGE
             and self.w.head_seen[after]
         )
+
+
+def _attribution_ends(lines: Sequence[str]) -> list[_Found | None]:
+    """Per line, the attribution that ends it; each distinct line is read once (a run of one
+    line costs a look-up per line)."""
+    seen: dict[str, _Found | None] = {}
+    out: list[_Found | None] = []
+    for line in lines:
+        if line not in seen:
+            seen[line] = _line_attribution_end(line) if line.strip() else None
+        out.append(seen[line])
+    return out
 
 
 def _footer_lines(lines: Sequence[str], words: _Words) -> frozenset[int]:

@@ -43,7 +43,8 @@ class _Words:
     roles: tuple[_Role, ...]
     rosters: tuple[tuple[int, tuple[str, ...]], ...]
     line_first: tuple[int, ...]
-    """Index of each line's first word in the stream (its end is the next line's first)."""
+    """Index of each line's first word in the stream (its end is the next line's first; one
+    more entry, the stream's length, ends the last line)."""
     word_line: tuple[int, ...]
     lines: tuple[str, ...]
     ids: tuple[int, ...]
@@ -66,8 +67,7 @@ class _Words:
         return offsets[p - self.line_first[line]]
 
     def line_words(self, line: int) -> range:
-        end = self.line_first[line + 1] if line + 1 < len(self.line_first) else len(self.ids)
-        return range(self.line_first[line], end)
+        return range(self.line_first[line], self.line_first[line + 1])
 
     def repeats(self, p: int) -> bool:
         """The shingle starting at word `p` occurred entirely before p's line."""
@@ -107,14 +107,23 @@ def _index_words(lines: Sequence[str], pre: _Prepass) -> _Words:
     ids: list[int] = []
     word_line: list[int] = []
     line_first: list[int] = []
+    # The word ids of each distinct line, computed once: a dump repeats lines (quoted tails,
+    # footers), and a run of one line must cost a dictionary look-up per line, not a canonical
+    # form (linear time at well over 1 MB/s on hostile runs).
+    line_ids: dict[str, list[int]] = {}
     for n, line in enumerate(lines):
         line_first.append(len(ids))
-        if pre.roles[n] is not _Role.MESSAGE or not line.strip():
+        if pre.roles[n] is not _Role.MESSAGE:
             continue
-        found = _canonical_words(line)
-        ids.extend([vocab.setdefault(word, len(vocab)) for word in found])
-        word_line.extend([n] * len(found))
+        found = line_ids.get(line)
+        if found is None:
+            words = _canonical_words(line) if line.strip() else []
+            found = line_ids[line] = [vocab.setdefault(word, len(vocab)) for word in words]
+        if found:
+            ids.extend(found)
+            word_line.extend([n] * len(found))
     total = len(ids)
+    line_first.append(total)
     seen: dict[int, int] = {}
     first = [
         seen.setdefault(hash(key), p)
@@ -142,14 +151,13 @@ def _index_words(lines: Sequence[str], pre: _Prepass) -> _Words:
     head_seen: list[bool] = []
     coverage: list[float] = []
     for n in range(len(lines)):
-        start = line_first[n]
-        end = line_first[n + 1] if n + 1 < len(lines) else total
-        count = end - start
-        head = min(count, _HEAD_WORDS)
-        if count == 0:
+        start, end = line_first[n], line_first[n + 1]
+        if start == end:
             head_seen.append(False)
             coverage.append(0.0)
             continue
+        count = end - start
+        head = min(count, _HEAD_WORDS)
         head_seen.append(sum(covered[start : start + head]) >= _HEAD_SHARE * head)
         coverage.append(sum(covered[start:end]) / count)
     return _Words(
