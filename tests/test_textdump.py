@@ -37,13 +37,13 @@ EXACT = [g for g in GOLDEN if g.stem.startswith(("fedora-define-global", "fedora
 # Per dump: true messages read exactly, authors right, parents right (tests/textdump_eval.py).
 # The figures may rise with the reader, never fall.
 FLOORS: dict[str, tuple[int, int, int]] = {
-    "evs-draft-8a": (5, 7, 7),
+    "evs-draft-8a": (7, 7, 7),
     "evs-info-sessions": (7, 7, 5),
     "fedora-define-global": (7, 7, 7),
     "fedora-lisp-emacs": (12, 12, 12),
     "fedora-lzma-libssh2": (11, 9, 11),
     "numpy-blas-sort": (4, 4, 4),
-    "numpy-heigen-reduce": (5, 5, 7),
+    "numpy-heigen-reduce": (9, 5, 7),
 }
 
 
@@ -555,3 +555,68 @@ def test_each_from_label_reads_few_labels(monkeypatch: pytest.MonkeyPatch) -> No
     lines = ["From: a"] * 2000
     parse_text_dump(lines, path="from")
     assert labels.matches <= 8 * len(lines)
+
+
+AGENDA = [
+    "Dear all, the draft agenda for the plenary is attached to this message.",
+    "Please send your comments on the order of the items by Friday noon.",
+    "Best regards",
+    "Ines",
+]
+
+
+def test_short_lines_of_a_quoted_tail_never_start_a_message() -> None:
+    """Header-block fields, a lone name, an attribution line and `=20` debris inside a quoted
+    tail are quoted lines of mail-wrap width: they stay in the message that quotes them."""
+    lines = [
+        "Plenary agenda",
+        " ".join(AGENDA) + " From: Carla Mendes Sent: Friday, February 28, 2025 9:12 AM To: "
+        "planning Subject: Plenary agenda Could we have the draft agenda by Monday? Carla",
+        "Thanks Ines, one remark: the budget item should come before the elections, since the "
+        "vote depends on it. Tom On Mon, 3 Mar 2025 at 10:00, Ines Duarte <ines@example.com> "
+        "wrote:",
+        AGENDA[0],
+        "=20",
+        AGENDA[1],
+        AGENDA[2],
+        "Ines",
+        "From: Carla Mendes <carla@example.org>",
+        "Sent: Friday, February 28, 2025 9:12 AM",
+        "To: planning@example.org",
+        "Subject: Plenary agenda",
+        "Carla Mendes wrote:",
+        "Could we have the draft agenda by Monday?",
+        "Carla",
+        "Agreed on moving the budget item up; I will also need ten minutes for the report of the "
+        "translation group. Rui On Mon, 3 Mar 2025 at 10:00, Ines Duarte <ines@example.com> "
+        "wrote:",
+        *AGENDA,
+        "participants (4)",
+        "-",
+        "Carla Mendes -",
+        "Ines Duarte -",
+        "Rui Costa -",
+        "Tom Weber",
+    ]
+    dump = parse_text_dump(lines, path="tail")
+    assert [(e.line, e.end_line) for e in dump.evidence] == [(2, 2), (3, 15), (16, 20)]
+    assert [e.quotes for e in dump.evidence] == [None, 0, 0]
+    assert [m.author.name for m in dump.messages] == ["Ines Duarte", "Tom Weber", "Rui Costa"]
+    assert_lossless(lines, dump)
+
+
+def test_short_lines_after_a_body_without_attribution_stay_in_it() -> None:
+    """A body whose quoted lines lost their markers (`>>>` prompts stripped like quote markers)
+    keeps its short lines; the next long line starts the next message."""
+    lines = [
+        "Eigenvalues look wrong",
+        "Is it a problem of the library or of my build? The eigenvalues should be 0 and 2 for "
+        "this matrix, but I get something else entirely. Alessandro",
+        "a = array([[1, 0], [0, 1]])",
+        "b = array([[0, 1], [-1, 0]])",
+        "eigenvalues(a + b * 1j)",
+        "I suspect it is your build of the linear algebra library: on my machine with the "
+        "packaged version I get the right answer. Travis",
+    ]
+    dump = parse_text_dump(lines, path="prompts")
+    assert [(e.line, e.end_line) for e in dump.evidence] == [(2, 5), (6, 6)]

@@ -79,6 +79,9 @@ _STARTER_COVERAGE: Final = 0.2
 # A quoted tail whose source is not in the dump ("orphan") keeps its lines while they look like
 # wrapped mail text; a longer new line is a flattened body, hence a new message.
 _ORPHAN_LINE_CHARS: Final = 100
+# Mail clients wrap lines at 72 to 78 characters: a line of a quoted tail no longer than this is
+# a quoted line; a flattened body that starts a message is longer (or ends with an attribution).
+_WRAP_CHARS: Final = 80
 # Footer lines follow a rule line within this many lines.
 _FOOTER_SPAN: Final = 6
 
@@ -179,12 +182,18 @@ class _Splitter:
                 )
             ):
                 pass
-            elif self._is_subject(n):
+            elif self._is_subject(n, in_tail=True):
                 self.roles[n] = _Role.SUBJECT
                 pending_subject = n
                 current = None
                 tail = orphan = after_attribution = False
                 continue
+            elif len(line.rstrip()) <= _WRAP_CHARS:
+                # What follows a message's flattened line is its quoted tail: a line of
+                # mail-wrap width there is a quoted line (a header block's field, a lone name,
+                # link or encoding debris, a line whose markers the page stripped), never a
+                # flattened body.
+                pass
             else:
                 start_new = True
             if start_new:
@@ -304,9 +313,11 @@ class _Splitter:
     def _message_at(self, p: int) -> int:
         return self.line_message[self.w.word_line[p]]
 
-    def _is_subject(self, n: int) -> bool:
+    def _is_subject(self, n: int, *, in_tail: bool = False) -> bool:
         """A short, unpunctuated new line followed by a thread starter: a new line that quotes
-        nothing in the dump, inline or in a tail."""
+        nothing in the dump, inline or in a tail. Inside a quoted tail, where short lines are
+        quoted lines, the starter must be one that may start a message there: longer than
+        mail-wrap width, or ending with its own attribution."""
         line = self.lines[n].strip()
         words = self.w.line_words(n)
         if len(line) > _SUBJECT_CHARS or len(words) > _SUBJECT_WORDS:
@@ -324,6 +335,12 @@ class _Splitter:
             return False
         if self.w.head_seen[nxt] or self.lines[nxt].lstrip()[:1].islower():
             # Seen text is quoted; a lower-case start continues this line's sentence.
+            return False
+        if (
+            in_tail
+            and len(self.lines[nxt].rstrip()) <= _WRAP_CHARS
+            and not self._has_own_attribution(nxt)
+        ):
             return False
         if self.w.coverage[nxt] >= _STARTER_COVERAGE and _find_attributions(self.lines[nxt]):
             # It quotes inline ("... From: ... Subject: ..." or "On ... wrote:" then repeated
