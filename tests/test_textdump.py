@@ -620,3 +620,37 @@ def test_short_lines_after_a_body_without_attribution_stay_in_it() -> None:
     ]
     dump = parse_text_dump(lines, path="prompts")
     assert [(e.line, e.end_line) for e in dump.evidence] == [(2, 5), (6, 6)]
+
+
+ROOM = [
+    "Can someone book the large meeting room for the workshop on the twelfth of June?",
+    "We expect about forty people and will need the room for the whole day.",
+    "Mia",
+]
+BOOKED = "I booked it from nine to five and asked the front desk for the projector as well. Leo"
+
+
+def test_parent_is_the_latest_message_whose_words_are_quoted() -> None:
+    """A quote of a quote also appears in the parent: the reply's parent is the latest earlier
+    message whose own words it quotes, not the ancestor that wrote its first quoted line."""
+    lines = [
+        "Room booking",
+        " ".join(ROOM),
+        BOOKED,
+        *ROOM,
+        "Thanks Leo, could you also order coffee for the afternoon break? Mia On Tue, 3 Jun "
+        "2025 at 11:00, Leo Hart <leo@example.org> wrote:",
+        *ROOM,
+        BOOKED.removesuffix(" Leo"),
+        "Leo",
+        "participants (2)",
+        "-",
+        "Leo Hart -",
+        "Mia Roth",
+    ]
+    dump = parse_text_dump(lines, path="latest")
+    assert [(e.line, e.end_line) for e in dump.evidence] == [(2, 2), (3, 6), (7, 12)]
+    assert [e.quotes for e in dump.evidence] == [None, 0, 1]
+    (att,) = dump.evidence[2].attributions
+    assert (att.name, att.quoted_index) == ("Leo Hart", 1)
+    assert [m.author.name for m in dump.messages] == ["Mia Roth", "Leo Hart", "Mia Roth"]

@@ -53,6 +53,7 @@ class _Inference:
         quoting = _Quoting(self.m)
         located = [_locate(self.m, i) for i in range(self.count)]
         quoting.learn_list_addresses(located)
+        quoting.learn_own_text(located)
         attributions = [[quoting.attribution(loc) for loc in locs] for locs in located]
         quotes = [quoting.quotes(i, located[i], attributions[i]) for i in range(self.count)]
         groups = self._groups(quotes)

@@ -6,6 +6,7 @@ a message without one quotes the source of its first long run of repeated words.
 
 from __future__ import annotations
 
+import bisect
 from typing import Final
 
 import attrs
@@ -31,6 +32,10 @@ _QUOTE_RUN: Final = 10
 _AFTER_ATTRIBUTION: Final = 120
 _RUN_SHINGLES: Final = 3
 
+
+# The quoted text an attribution introduces, read to find which earlier message wrote it: up to
+# the next attribution of the message, and at most this many words.
+_REGION_WORDS: Final = 400
 
 # A subject value is cut here when nothing else tells where it ends.
 _SUBJECT_VALUE_CHARS: Final = 250
@@ -116,7 +121,64 @@ class _Quoting:
                 if who.via and who.address:
                     self.list_addresses.add(who.address.casefold())
 
+    def learn_own_text(self, located: list[list[_Located]]) -> None:
+        """Which messages wrote which text: the words of each message's flattened line before
+        its first attribution (its author's own words), by shingle; and where the quoted text
+        each attribution introduces ends (the next attribution of its message)."""
+        self.owners: dict[int, list[int]] = {}
+        self.region_end: dict[tuple[int, int], int] = {}
+        for i, locs in enumerate(located):
+            main = self.m.main_line(i)
+            words = self.w.line_words(main)
+            end = words.stop
+            for loc in locs:
+                if loc.line == main:
+                    end = min(end, self.m.word_at(loc.line, loc.column))
+                    break
+            for p in range(words.start, min(end, len(self.w.first))):
+                holders = self.owners.setdefault(self.w.first[p], [])
+                if not holders or holders[-1] != i:
+                    holders.append(i)
+            ordered = sorted(loc.word for loc in locs)
+            for k, word in enumerate(ordered):
+                nxt = ordered[k + 1] if k + 1 < len(ordered) else self.m.stop(i)
+                self.region_end[(i, word)] = nxt
+
+    def _latest_owner(self, loc: _Located, start: int) -> int | None:
+        """The latest earlier message whose own words the quoted text repeats (at least a run's
+        worth of shingles): a reply that quotes its parent quotes the parent's own words, and
+        the quotes of quotes the parent carries are older messages' words, so the latest owner
+        is the parent, not the ancestor that wrote the first quoted line."""
+        end = self.region_end.get((loc.message, loc.word), self.m.stop(loc.message))
+        end = min(end, start + _REGION_WORDS)
+        counts: dict[int, int] = {}
+        for p in range(start, end):
+            if not self.w.repeats(p) or self.w.first[p] in self.subject_words:
+                continue
+            holders = self.owners.get(self.w.first[p], [])
+            if bisect.bisect_left(holders, loc.message) == 1:
+                # Text one earlier message wrote as its own; what several wrote (a list footer
+                # flattened into every body, a stock sentence) tells nothing.
+                counts[holders[0]] = counts.get(holders[0], 0) + 1
+        owners = [o for o, c in counts.items() if c >= _RUN_SHINGLES]
+        return max(owners) if owners else None
+
     def _quoted(self, loc: _Located) -> tuple[int | None, int]:
+        """The message an attribution introduces, and the word where its quoted text starts.
+
+        For the attribution that ends a message's flattened line (its parent): the latest
+        earlier message whose own words the quoted text repeats. For the others (quotes of
+        quotes, whose depth the dump no longer shows, so their text runs on into the quoting
+        message's words) and where no owner is found: the first occurrence of the first run
+        (`_first_quoted`)."""
+        source, start = self._first_quoted(loc)
+        if loc.line == self.m.main_line(loc.message) and start < self.m.stop(loc.message):
+            owner = self._latest_owner(loc, start)
+            if owner is not None:
+                return owner, start
+        return source, start
+
+    def _first_quoted(self, loc: _Located) -> tuple[int | None, int]:
         """The message an attribution introduces, and the word where its quoted text starts.
 
         The quoted message holds the first occurrence of the text after the attribution, read
