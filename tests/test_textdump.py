@@ -42,7 +42,7 @@ FLOORS: dict[str, tuple[int, int, int]] = {
     "fedora-define-global": (7, 7, 7),
     "fedora-lisp-emacs": (12, 12, 12),
     "fedora-lzma-libssh2": (11, 9, 11),
-    "numpy-blas-sort": (4, 4, 4),
+    "numpy-blas-sort": (4, 5, 4),
     "numpy-heigen-reduce": (9, 5, 7),
 }
 
@@ -654,3 +654,60 @@ def test_parent_is_the_latest_message_whose_words_are_quoted() -> None:
     (att,) = dump.evidence[2].attributions
     assert (att.name, att.quoted_index) == ("Leo Hart", 1)
     assert [m.author.name for m in dump.messages] == ["Mia Roth", "Leo Hart", "Mia Roth"]
+
+
+def test_attribution_at_the_start_of_a_flattened_line() -> None:
+    """ "On ..., Ann <a@x> wrote: My reply ... Paul": the attribution is read, and what follows
+    it (up to text that repeats the dump) is the replier's own words, sign-off included."""
+    lines = [
+        "Budget review for the spring workshop",
+        " ".join(BUDGET_QUOTE),
+        "On Mon, Mar 3, 2025 at 9:15 AM Maria Lopez <maria@example.org> wrote: Thanks Maria, "
+        "the separate line for travel grants makes the overview much clearer. Paul",
+        *BUDGET_QUOTE,
+        "Could we also list the catering costs on their own? Last year they were hidden in "
+        "the venue line. Regards, Chen Wei On Mon, Mar 3, 2025 at 4:40 PM Maria Lopez "
+        "<maria@example.org> wrote:",
+        *BUDGET_QUOTE,
+        "participants (4)",
+        "-",
+        "Chen Wei -",
+        "Dana Smith -",
+        "Maria Lopez -",
+        "Paul Okafor",
+    ]
+    dump = parse_text_dump(lines, path="start")
+    assert [(e.line, e.end_line) for e in dump.evidence] == [(2, 2), (3, 7), (8, 12)]
+    assert [e.quotes for e in dump.evidence] == [None, 0, 0]
+    (att,) = dump.evidence[1].attributions
+    assert (att.name, att.quoted_index) == ("Maria Lopez", 0)
+    assert [m.author.name for m in dump.messages] == ["Maria Lopez", "Paul Okafor", "Chen Wei"]
+    assert [c.kind for c in dump.evidence[1].author_clues] == [ClueKind.SIGNATURE]
+
+
+EIGEN = [
+    "How can I sort an array of complex eigenvalues by their imaginary part",
+    "in ascending order? All of them come in complex conjugate pairs.",
+    "Nils",
+]
+
+
+def test_a_name_in_an_attribution_is_not_the_repliers_sign_off() -> None:
+    """An attribution the parser does not read whole (an archive's "a at b" address) still
+    names the quoted author: its name is no vote for the replier, whose own signature is."""
+    lines = [
+        "Sorting complex arrays",
+        " ".join(EIGEN),
+        "indices = argsort(eigenvalues.imag) then take(eigenvalues, indices) does it. Konrad. "
+        "-- Konrad Hinsen | Centre de Biophysique Moleculaire | Orleans "
+        "Nils Wagner <nwagner at mecha.example.de> writes:",
+        *EIGEN,
+        "participants (2)",
+        "-",
+        "Konrad Hinsen -",
+        "Nils Wagner",
+    ]
+    dump = parse_text_dump(lines, path="names")
+    assert [(e.line, e.end_line) for e in dump.evidence] == [(2, 2), (3, 6)]
+    assert [c.name for c in dump.evidence[1].author_clues] == ["Konrad Hinsen"]
+    assert [m.author.name for m in dump.messages] == ["Nils Wagner", "Konrad Hinsen"]

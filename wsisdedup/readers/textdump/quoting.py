@@ -58,6 +58,38 @@ class _Located:
 # -- placing attributions ---------------------------------------------------------------------
 
 
+def _own_span(m: _Messages, i: int, locs: list[_Located]) -> tuple[int, int]:
+    """Where message i's author's own words are in its body (offsets): its flattened line up to
+    its first attribution; or, when the line starts with the attribution ("On ..., Ann wrote:
+    My reply ..."), what follows it up to the next attribution or to where the line repeats
+    earlier text of the dump (a quote flattened into the line)."""
+    main = m.main_line(i)
+    base = m.starts[i][main - m.spans[i][0]]
+    text = m.lines[main]
+    on_line = [loc for loc in locs if loc.line == main]
+    if not on_line:
+        return base, base + len(text.rstrip())
+    first = on_line[0]
+    if text[: first.column].strip(" \t-–—*>|:;,."):
+        return base, base + len(text[: first.column].rstrip())
+    start = first.column + (first.found.end - first.found.start)
+    stop = on_line[1].column if len(on_line) > 1 else len(text)
+    # A quote flattened after the attribution starts where the line repeats earlier text.
+    p = m.word_at(main, start)
+    while p < len(m.w.covered) and m.w.word_line[p] == main:
+        if m.w.word_start(p) >= stop:
+            break
+        if m.w.covered[p]:
+            stop = m.w.word_start(p)
+            break
+        p += 1
+    while start < stop and text[start].isspace():
+        start += 1
+    while stop > start and text[stop - 1].isspace():
+        stop -= 1
+    return base + start, base + stop
+
+
 def _locate(m: _Messages, i: int) -> list[_Located]:
     """The attributions of message i, placed in the dump, that are trusted."""
     out: list[_Located] = []
