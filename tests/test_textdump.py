@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import time
@@ -15,6 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from textdump_eval import score
 
+import wsisdedup
+from wsisdedup.model import Message
 from wsisdedup.readers.textdump import attributions as attributions_module
 from wsisdedup.readers.textdump import words as words_module
 from wsisdedup.readers.textdump.split import (
@@ -711,3 +714,45 @@ def test_a_name_in_an_attribution_is_not_the_repliers_sign_off() -> None:
     assert [(e.line, e.end_line) for e in dump.evidence] == [(2, 2), (3, 6)]
     assert [c.name for c in dump.evidence[1].author_clues] == ["Konrad Hinsen"]
     assert [m.author.name for m in dump.messages] == ["Nils Wagner", "Konrad Hinsen"]
+
+
+def _read_dump(lines: list[str]) -> list[Message]:
+    data = io.BytesIO(("\n".join(lines) + "\n").encode("utf-8"))
+    return list(wsisdedup.read(data, format="text-dump").messages)
+
+
+def test_text_after_wrote_on_the_same_line_is_the_authors() -> None:
+    """ "On ..., Ann <a@x> wrote: My reply ..." flattened onto one line: the reply is the
+    author's new text, not part of the quote (issue 10, section 1)."""
+    reply = "Thanks Maria, the separate line for travel grants makes the overview much clearer."
+    lines = [
+        "Budget review for the spring workshop",
+        " ".join(BUDGET_QUOTE),
+        f"On Mon, Mar 3, 2025 at 9:15 AM Maria Lopez <maria@example.org> wrote: {reply} Paul",
+        *BUDGET_QUOTE,
+        *ROSTER,
+    ]
+    dump = parse_text_dump(lines, path="wrote")
+    body = dump.messages[1].body
+    (span,) = dump.messages[1].own_spans
+    assert body[span[0] : span[1]] == f"{reply} Paul"
+    messages = _read_dump(lines)
+    assert [m.author.name for m in messages] == ["Maria Lopez", "Paul Okafor"]
+    assert reply in messages[1].new_text
+    assert "Hello everyone" not in messages[1].new_text
+    assert "".join(s.text for s in messages[1].segments) == messages[1].body
+
+
+def test_text_after_wrote_that_repeats_the_dump_stays_quoted() -> None:
+    """What follows "wrote:" on the same line and repeats earlier text is the quote."""
+    lines = [
+        "Budget review for the spring workshop",
+        " ".join(BUDGET_QUOTE),
+        "On Mon, Mar 3, 2025 at 9:15 AM Maria Lopez <maria@example.org> wrote: "
+        + " ".join(BUDGET_QUOTE[:2]),
+        *BUDGET_QUOTE[2:],
+    ]
+    dump = parse_text_dump(lines, path="repeat")
+    assert [(e.line, e.end_line) for e in dump.evidence] == [(2, 2), (3, 5)]
+    assert dump.messages[1].own_spans == ()
+    assert "draft budget" not in _read_dump(lines)[1].new_text

@@ -24,11 +24,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Final
 
-from wsisdedup.model import ParsedMessage, Person, Problem, Source
+import attrs
+
+from wsisdedup.model import ParsedMessage, Person, Problem, Segment, SegmentKind, Source
 from wsisdedup.readers.textdump.authors import _Authors
 from wsisdedup.readers.textdump.evidence import DumpAttribution, MessageEvidence, TextDump
 from wsisdedup.readers.textdump.messages import _Layout, _Messages
-from wsisdedup.readers.textdump.quoting import _locate, _Quoting
+from wsisdedup.readers.textdump.quoting import (
+    _locate,
+    _Located,
+    _Quoting,
+    _reply_after_attribution,
+)
 from wsisdedup.readers.textdump.words import _Words
 from wsisdedup.text.subject import strip_subject
 
@@ -66,6 +73,7 @@ class _Inference:
         for i, g in enumerate(groups):
             heads.setdefault(g, self.subject_of[i])
         dates = self._dates(attributions)
+        own = [self._own_spans(i, located[i]) for i in range(self.count)]
         messages: list[ParsedMessage] = []
         evidence: list[MessageEvidence] = []
         for i, (a, b) in enumerate(self.spans):
@@ -78,6 +86,7 @@ class _Inference:
                     body=self.m.bodies[i],
                     problems=self._problems(authors[i], a),
                     quotes_index=quotes[i],
+                    own_spans=own[i],
                 )
             )
             head = heads[groups[i]]
@@ -97,6 +106,13 @@ class _Inference:
         return TextDump(
             messages=tuple(messages), evidence=tuple(evidence), participants=self.m.participants
         )
+
+    def _own_spans(self, i: int, locs: list[_Located]) -> tuple[tuple[int, int], ...]:
+        """The reply after an attribution that starts the flattened line: the author's own words
+        though the segmenting stage, reading "On ..., Ann wrote:" first, would take them for
+        the quote (`ParsedMessage.own_spans`)."""
+        reply = _reply_after_attribution(self.m, i, locs)
+        return () if reply is None else (reply,)
 
     def _problems(self, author: Person, first_line: int) -> tuple[Problem, ...]:
         """A message no clue names is reported (its author stays empty)."""
@@ -164,3 +180,42 @@ class _Inference:
 
 def _infer(lines: Sequence[str], words: _Words, layout: _Layout, path: str) -> TextDump:
     return _Inference(lines, words, layout, path).run()
+
+
+def mark_own_text(
+    segments: Sequence[Segment], own: Sequence[tuple[int, int]]
+) -> tuple[Segment, ...]:
+    """`segments` with the QUOTE parts inside the `own` spans (`ParsedMessage.own_spans`) made
+    NEW; the segments still cover the body exactly, every other segment keeps its kind."""
+    if not own:
+        return tuple(segments)
+    spans = sorted(own)
+    out: list[Segment] = []
+    for seg in segments:
+        if seg.kind is not SegmentKind.QUOTE:
+            out.append(seg)
+            continue
+        cuts = [
+            (max(a, seg.start), min(b, seg.end)) for a, b in spans if a < seg.end and b > seg.start
+        ]
+        pos = seg.start
+        for a, b in cuts:
+            if a > pos:
+                out.append(_piece(seg, pos, a, seg.kind))
+            out.append(_piece(seg, a, b, SegmentKind.NEW))
+            pos = b
+        if pos < seg.end:
+            rest = _piece(seg, pos, seg.end, seg.kind)
+            if cuts and rest.text.isspace():
+                # The line end after the reply stays with it, as `split_body` keeps blanks.
+                rest = _piece(seg, cuts[-1][0], seg.end, SegmentKind.NEW)
+                out.pop()
+            out.append(rest)
+    return tuple(out)
+
+
+def _piece(seg: Segment, a: int, b: int, kind: SegmentKind) -> Segment:
+    text = seg.text[a - seg.start : b - seg.start]
+    if kind is seg.kind:
+        return attrs.evolve(seg, text=text, start=a, end=b)
+    return Segment(kind=kind, text=text, start=a, end=b)

@@ -60,18 +60,30 @@ class _Located:
 
 def _own_span(m: _Messages, i: int, locs: list[_Located]) -> tuple[int, int]:
     """Where message i's author's own words are in its body (offsets): its flattened line up to
-    its first attribution; or, when the line starts with the attribution ("On ..., Ann wrote:
-    My reply ..."), what follows it up to the next attribution or to where the line repeats
-    earlier text of the dump (a quote flattened into the line)."""
+    its first attribution; or, when the line starts with the attribution, what follows it
+    (`_reply_after_attribution`)."""
+    reply = _reply_after_attribution(m, i, locs)
+    if reply is not None:
+        return reply
+    main = m.main_line(i)
+    base = m.starts[i][main - m.spans[i][0]]
+    text = m.lines[main]
+    end = next((loc.column for loc in locs if loc.line == main), len(text))
+    return base, base + len(text[:end].rstrip())
+
+
+def _reply_after_attribution(m: _Messages, i: int, locs: list[_Located]) -> tuple[int, int] | None:
+    """When message i's flattened line starts with its attribution ("On ..., Ann wrote: My
+    reply ..."): where the reply after it is in the body (offsets), up to the next attribution
+    or to where the line repeats earlier text of the dump (a quote flattened into the line).
+    None when the line does not start with an attribution."""
     main = m.main_line(i)
     base = m.starts[i][main - m.spans[i][0]]
     text = m.lines[main]
     on_line = [loc for loc in locs if loc.line == main]
-    if not on_line:
-        return base, base + len(text.rstrip())
+    if not on_line or text[: on_line[0].column].strip(" \t-–—*>|:;,."):
+        return None
     first = on_line[0]
-    if text[: first.column].strip(" \t-–—*>|:;,."):
-        return base, base + len(text[: first.column].rstrip())
     start = first.column + (first.found.end - first.found.start)
     stop = on_line[1].column if len(on_line) > 1 else len(text)
     # A quote flattened after the attribution starts where the line repeats earlier text.
@@ -87,7 +99,7 @@ def _own_span(m: _Messages, i: int, locs: list[_Located]) -> tuple[int, int]:
         start += 1
     while stop > start and text[stop - 1].isspace():
         stop -= 1
-    return base + start, base + stop
+    return (base + start, base + stop) if stop > start else None
 
 
 def _locate(m: _Messages, i: int) -> list[_Located]:
