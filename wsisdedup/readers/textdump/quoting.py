@@ -21,7 +21,6 @@ from wsisdedup.readers.textdump.attributions import (
 from wsisdedup.readers.textdump.evidence import AttributionKind, DumpAttribution
 from wsisdedup.readers.textdump.messages import _Messages
 from wsisdedup.readers.textdump.names import _best_suffix, _resolve
-from wsisdedup.readers.textdump.prepass import _Role
 from wsisdedup.segment import Attribution, parse_attribution
 
 # A message without an attribution "quotes" another only through a run of this many covered
@@ -66,7 +65,7 @@ def _own_span(m: _Messages, i: int, locs: list[_Located]) -> tuple[int, int]:
     if reply is not None:
         return reply
     main = m.main_line(i)
-    base = m.starts[i][main - m.spans[i][0]]
+    base = m.line_start(i, main)
     text = m.lines[main]
     end = next((loc.column for loc in locs if loc.line == main), len(text))
     return base, base + len(text[:end].rstrip())
@@ -78,7 +77,7 @@ def _reply_after_attribution(m: _Messages, i: int, locs: list[_Located]) -> tupl
     or to where the line repeats earlier text of the dump (a quote flattened into the line).
     None when the line does not start with an attribution."""
     main = m.main_line(i)
-    base = m.starts[i][main - m.spans[i][0]]
+    base = m.line_start(i, main)
     text = m.lines[main]
     on_line = [loc for loc in locs if loc.line == main]
     if not on_line or text[: on_line[0].column].strip(" \t-–—*>|:;,."):
@@ -130,7 +129,7 @@ def _trusted(m: _Messages, loc: _Located) -> bool:
     rest = m.lines[loc.line][loc.column + (f.end - f.start) :]
     if not rest.strip():
         return True
-    return loc.word < len(m.w.covered) and m.w.covered[loc.word]
+    return loc.word < len(m.w.covered) and bool(m.w.covered[loc.word])
 
 
 class _Quoting:
@@ -151,7 +150,7 @@ class _Quoting:
         self.subject_words: set[int] = set()
         for n in {
             *messages.subject_of,
-            *(n for n, r in enumerate(words.roles) if r is _Role.SUBJECT),
+            *words.subjects,
         }:
             if n is not None:
                 self.subject_words.update(words.line_words(n))

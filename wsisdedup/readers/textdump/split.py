@@ -28,6 +28,7 @@ split itself (`_Splitter`). Authors, dates and groups: `wsisdedup.readers.textdu
 from __future__ import annotations
 
 import logging
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Final
 
@@ -127,30 +128,31 @@ class _Splitter:
     def __init__(self, lines: Sequence[str], words: _Words) -> None:
         self.lines = lines
         self.w = words
-        self.roles = list(words.roles)
+        # The split turns lines into subjects (and back) in the dump's one roles list.
+        self.roles = words.roles
         self.ends = _attribution_ends(lines)
         self.footer_like = _footer_lines(lines, words)
         self.spans: list[list[int]] = []
         self.subject_of: list[int | None] = []
         self.main_keys: set[int] = set()
-        self.line_message = [-1] * len(lines)
+        self.line_message = array("i", [-1]) * len(lines)
 
     def run(self) -> _Layout:
         current: list[int] | None = None
         tail = orphan = False
         after_attribution = False
         pending_subject: int | None = None
-        pending: list[int] = []
+        pending = array("i")
         for n, line in enumerate(self.lines):
             role = self.roles[n]
-            if role is not _Role.MESSAGE:
+            if role != _Role.MESSAGE:
                 if pending_subject is not None:
                     self._subject_as_message(pending_subject, n)
                     pending_subject = None
-                    pending = []
+                    pending = array("i")
                 current = None
                 tail = orphan = after_attribution = False
-                if role is _Role.SUBJECT:
+                if role == _Role.SUBJECT:
                     pending_subject = n
                 continue
             if not self.w.line_words(n):
@@ -199,13 +201,13 @@ class _Splitter:
             if start_new:
                 current = self._open(n, pending, pending_subject)
                 pending_subject = None
-                pending = []
+                pending = array("i")
                 tail = orphan = False
             else:
                 assert current is not None
                 current[1] = n + 1
             self.line_message[n] = len(self.spans) - 1
-            after_attribution = self.ends[n] is not None
+            after_attribution = n in self.ends
             if after_attribution:
                 tail = True
         if pending_subject is not None:
@@ -215,7 +217,7 @@ class _Splitter:
             subject_of=tuple(self.subject_of),
         )
 
-    def _open(self, n: int, pending: list[int], subject: int | None) -> list[int]:
+    def _open(self, n: int, pending: array[int], subject: int | None) -> list[int]:
         """Start a message at line n, with the blank lines pending before it and the subject
         line that heads it; remember its main line, whose second copy is a new message."""
         first = pending[0] if pending else n
@@ -244,16 +246,16 @@ class _Splitter:
         if not first.islower():
             return False
         p = n - 1
-        while p >= 0 and self.roles[p] is _Role.MESSAGE and not self.lines[p].strip():
+        while p >= 0 and self.roles[p] == _Role.MESSAGE and not self.lines[p].strip():
             p -= 1
-        if p < 0 or self.roles[p] is not _Role.MESSAGE or self.line_message[p] < 0:
+        if p < 0 or self.roles[p] != _Role.MESSAGE or self.line_message[p] < 0:
             return False
         prev = self.lines[p].rstrip()
         return len(prev) <= _ORPHAN_LINE_CHARS and not prev.endswith((".", "!", "?", ":"))
 
     def _has_own_attribution(self, n: int) -> bool:
         """The line ends with an attribution and has words of its own before it."""
-        f = self.ends[n]
+        f = self.ends.get(n)
         if f is None:
             return False
         words = self.w.line_words(n)
@@ -263,7 +265,7 @@ class _Splitter:
         words = self.w.line_words(n)
         if len(words) < _DUPLICATE_WORDS:
             return None
-        return hash(self.w.ids[words.start : words.stop])
+        return hash(self.w.ids[words.start : words.stop].tobytes())
 
     def _repeats_a_message(self, n: int) -> bool:
         """The whole line equals an earlier message's flattened body: a second copy."""
@@ -279,11 +281,11 @@ class _Splitter:
         nxt = n + 1
         while (
             nxt < len(self.lines)
-            and self.roles[nxt] is _Role.MESSAGE
+            and self.roles[nxt] == _Role.MESSAGE
             and not self.w.line_words(nxt)
         ):
             nxt += 1
-        if nxt >= len(self.lines) or self.roles[nxt] is not _Role.MESSAGE:
+        if nxt >= len(self.lines) or self.roles[nxt] != _Role.MESSAGE:
             return False
         if not self.w.head_seen[nxt]:
             return False
@@ -295,7 +297,7 @@ class _Splitter:
 
     def _last_source(self, n: int) -> int | None:
         for m in range(n - 1, -1, -1):
-            if self.roles[m] is not _Role.MESSAGE:
+            if self.roles[m] != _Role.MESSAGE:
                 return None
             for p in reversed(self.w.line_words(m)):
                 if self.w.repeats(p):
@@ -322,16 +324,16 @@ class _Splitter:
         words = self.w.line_words(n)
         if len(line) > _SUBJECT_CHARS or len(words) > _SUBJECT_WORDS:
             return False
-        if line.endswith((".", ",", ";", ":", "!")) or self.ends[n] is not None:
+        if line.endswith((".", ",", ";", ":", "!")) or n in self.ends:
             return False
         nxt = n + 1
         while (
             nxt < len(self.lines)
-            and self.roles[nxt] is _Role.MESSAGE
+            and self.roles[nxt] == _Role.MESSAGE
             and not self.lines[nxt].strip()
         ):
             nxt += 1
-        if nxt >= len(self.lines) or self.roles[nxt] is not _Role.MESSAGE:
+        if nxt >= len(self.lines) or self.roles[nxt] != _Role.MESSAGE:
             return False
         if self.w.head_seen[nxt] or self.lines[nxt].lstrip()[:1].islower():
             # Seen text is quoted; a lower-case start continues this line's sentence.
@@ -342,14 +344,14 @@ class _Splitter:
             and not self._has_own_attribution(nxt)
         ):
             return False
-        if self.w.coverage[nxt] >= _STARTER_COVERAGE and _find_attributions(self.lines[nxt]):
+        if self.w.coverage(nxt) >= _STARTER_COVERAGE and _find_attributions(self.lines[nxt]):
             # It quotes inline ("... From: ... Subject: ..." or "On ... wrote:" then repeated
             # text): a reply, so the short line before it is a reply too.
             return False
         after = nxt + 1
         while (
             after < len(self.lines)
-            and self.roles[after] is _Role.MESSAGE
+            and self.roles[after] == _Role.MESSAGE
             and not self.w.line_words(after)
         ):
             after += 1
@@ -357,20 +359,22 @@ class _Splitter:
         # thread too (its parent was archived elsewhere), but one that quotes the dump may not.
         return not (
             after < len(self.lines)
-            and self.roles[after] is _Role.MESSAGE
+            and self.roles[after] == _Role.MESSAGE
             and self.w.head_seen[after]
         )
 
 
-def _attribution_ends(lines: Sequence[str]) -> list[_Found | None]:
-    """Per line, the attribution that ends it; each distinct line is read once (a run of one
-    line costs a look-up per line)."""
+def _attribution_ends(lines: Sequence[str]) -> dict[int, _Found]:
+    """The lines that end with an attribution, and that attribution; each distinct line is read
+    once (a run of one line costs a look-up per line)."""
     seen: dict[str, _Found | None] = {}
-    out: list[_Found | None] = []
-    for line in lines:
+    out: dict[int, _Found] = {}
+    for n, line in enumerate(lines):
         if line not in seen:
             seen[line] = _line_attribution_end(line) if line.strip() else None
-        out.append(seen[line])
+        found = seen[line]
+        if found is not None:
+            out[n] = found
     return out
 
 
@@ -386,7 +390,7 @@ def _footer_lines(lines: Sequence[str], words: _Words) -> frozenset[int]:
             if k > n and _RULE_START.match(lines[k]):
                 break
             if ws:
-                after_rule.setdefault(hash(words.ids[ws.start : ws.stop]), []).append(k)
+                after_rule.setdefault(hash(words.ids[ws.start : ws.stop].tobytes()), []).append(k)
     out = {k for ks in after_rule.values() if len(ks) >= 2 for k in ks}
     for n, line in enumerate(lines):
         if not _RULE_START.match(line):

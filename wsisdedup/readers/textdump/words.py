@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from array import array
 from collections.abc import Sequence
 from typing import Final
 
@@ -40,21 +41,24 @@ _WORD = re.compile(r"[^\W_]+")
 class _Words:
     """The word stream of the dump and what each word repeats."""
 
-    roles: tuple[_Role, ...]
+    roles: bytearray
+    """The prepass's roles, which the split updates (`_Prepass.roles`)."""
+    subjects: tuple[int, ...]
+    """The prepass's subject lines."""
     rosters: tuple[tuple[int, tuple[str, ...]], ...]
-    line_first: tuple[int, ...]
+    # Per line and per word, compact arrays, not lists of ints: a dump of short lines holds as
+    # many entries as bytes, and a list entry with its int costs 36 bytes (memory <= 20x input).
+    line_first: array[int]
     """Index of each line's first word in the stream (its end is the next line's first; one
     more entry, the stream's length, ends the last line)."""
-    word_line: tuple[int, ...]
+    word_line: array[int]
     lines: tuple[str, ...]
-    ids: tuple[int, ...]
-    first: tuple[int, ...]
+    ids: array[int]
+    first: array[int]
     """For each shingle start p: where that shingle first occurred (p itself if new)."""
-    covered: tuple[bool, ...]
-    head_seen: tuple[bool, ...]
-    """Per line: its first words are covered."""
-    coverage: tuple[float, ...]
-    """Per line: share of its words covered."""
+    covered: bytearray
+    head_seen: bytearray
+    """Per line: its first words are covered (1) or not (0)."""
 
     _offsets: dict[int, tuple[int, ...]] = attrs.field(factory=dict, eq=False, repr=False)
 
@@ -68,6 +72,11 @@ class _Words:
 
     def line_words(self, line: int) -> range:
         return range(self.line_first[line], self.line_first[line + 1])
+
+    def coverage(self, line: int) -> float:
+        """The share of the line's words that are covered."""
+        start, end = self.line_first[line], self.line_first[line + 1]
+        return sum(self.covered[start:end]) / (end - start) if end > start else 0.0
 
     def repeats(self, p: int) -> bool:
         """The shingle starting at word `p` occurred entirely before p's line."""
@@ -103,72 +112,81 @@ def _line_offsets(line: str) -> tuple[int, ...]:
 
 
 def _index_words(lines: Sequence[str], pre: _Prepass) -> _Words:
+    """The word stream of the dump's message lines, and what each word repeats.
+
+    Long because the steps share the stream's arrays: ids per line (each distinct line read
+    once), first occurrences of shingles, the covered words, and the per-line figures."""
     vocab: dict[str, int] = {}
-    ids: list[int] = []
-    word_line: list[int] = []
-    line_first: list[int] = []
+    ids = array("i")
+    word_line = array("i")
+    line_first = array("i")
     # The word ids of each distinct line, computed once: a dump repeats lines (quoted tails,
     # footers), and a run of one line must cost a dictionary look-up per line, not a canonical
     # form (linear time at well over 1 MB/s on hostile runs).
-    line_ids: dict[str, list[int]] = {}
+    line_ids: dict[str, array[int]] = {}
     for n, line in enumerate(lines):
         line_first.append(len(ids))
-        if pre.roles[n] is not _Role.MESSAGE:
+        if pre.roles[n] != _Role.MESSAGE:
             continue
         found = line_ids.get(line)
         if found is None:
             words = _canonical_words(line) if line.strip() else []
-            found = line_ids[line] = [vocab.setdefault(word, len(vocab)) for word in words]
+            found = line_ids[line] = array("i", [vocab.setdefault(w, len(vocab)) for w in words])
         if found:
             ids.extend(found)
-            word_line.extend([n] * len(found))
+            word_line.extend(array("i", [n]) * len(found))
+    del line_ids, vocab
     total = len(ids)
     line_first.append(total)
+    # Shingles are read as slices of the ids' bytes (no copy of the stream per offset).
+    raw = ids.tobytes()
+    width = ids.itemsize
+    span = width * _K
     seen: dict[int, int] = {}
-    first = [
-        seen.setdefault(hash(key), p)
-        for p, key in enumerate(zip(*(ids[j:] for j in range(_K)), strict=False))
-    ]
+    first = array(
+        "i",
+        (
+            seen.setdefault(hash(raw[p * width : p * width + span]), p)
+            for p in range(max(0, total - _K + 1))
+        ),
+    )
+    del seen, raw
     # A word is covered when some shingle over it occurred entirely before the word's line.
     # `reach[q]` is the last word covered by a shingle whose covered part starts at q.
-    own_line_start = [line_first[n] for n in word_line]
-    reach = [-1] * (total + 1)
+    reach = array("i", [-1]) * (total + 1)
     for p, f in enumerate(first):
         if f >= p:
             continue
         limit = f + _K
         q = p
-        while q < p + _K and own_line_start[q] < limit:
+        while q < p + _K and line_first[word_line[q]] < limit:
             q += 1
         if q < p + _K and reach[q] < p + _K - 1:
             reach[q] = p + _K - 1
-    covered = [False] * total
+    covered = bytearray(total)
     running = -1
     for q in range(total):
         if reach[q] > running:
             running = reach[q]
-        covered[q] = running >= q
-    head_seen: list[bool] = []
-    coverage: list[float] = []
+        if running >= q:
+            covered[q] = 1
+    del reach
+    head_seen = bytearray(len(lines))
     for n in range(len(lines)):
         start, end = line_first[n], line_first[n + 1]
         if start == end:
-            head_seen.append(False)
-            coverage.append(0.0)
             continue
-        count = end - start
-        head = min(count, _HEAD_WORDS)
-        head_seen.append(sum(covered[start : start + head]) >= _HEAD_SHARE * head)
-        coverage.append(sum(covered[start:end]) / count)
+        head = min(end - start, _HEAD_WORDS)
+        head_seen[n] = sum(covered[start : start + head]) >= _HEAD_SHARE * head
     return _Words(
         roles=pre.roles,
+        subjects=pre.subjects,
         rosters=pre.rosters,
-        line_first=tuple(line_first),
-        word_line=tuple(word_line),
+        line_first=line_first,
+        word_line=word_line,
         lines=tuple(lines),
-        ids=tuple(ids),
-        first=tuple(first),
-        covered=tuple(covered),
-        head_seen=tuple(head_seen),
-        coverage=tuple(coverage),
+        ids=ids,
+        first=first,
+        covered=covered,
+        head_seen=head_seen,
     )
