@@ -228,13 +228,37 @@ _FROM_LABEL = re.compile(
 )
 
 
+# The first word of every date-role label (a superset of where FIELD_LABEL finds a date field).
+_DATE_WORD = re.compile(
+    "|".join(
+        sorted(
+            {re.escape(k.split()[0]) for k, role in FIELD_ROLES.items() if role == "date"},
+            key=len,
+            reverse=True,
+        )
+    ),
+    re.IGNORECASE,
+)
+
+
 def _find_blocks(text: str) -> Iterator[_Found]:
     """Header blocks: a From label followed, within a bounded window, by date and to/subject."""
     pos = 0
+    date: re.Match[str] | None = None
     while True:
         start = _FROM_LABEL.search(text, pos)
         if start is None:
             return
+        # A block needs a date label in its window: the next word that may begin one is found
+        # once and reused while it lies ahead (a run of From lines without dates costs one
+        # search per label, not the label matches of each window).
+        if date is None or date.start() < start.start():
+            date = _DATE_WORD.search(text, start.start())
+            if date is None:
+                return
+        if date.start() >= start.start() + _BLOCK_WINDOW:
+            pos = start.end()
+            continue
         # Labels are read lazily: the block ends at the first repeated role, so a run of From
         # lines costs two label matches each, not a window's worth.
         labels = FIELD_LABEL.finditer(text, start.start(), start.start() + _BLOCK_WINDOW)

@@ -8,6 +8,7 @@ reads it through `_Messages`, which places what a body search finds back in the 
 from __future__ import annotations
 
 import bisect
+import itertools
 from array import array
 from collections.abc import Sequence
 
@@ -40,14 +41,14 @@ class _Messages:
         # costs 8 bytes a line).
         total = sum(len(line) + 1 for line in lines)
         self.text = "\n".join(lines)
-        self.line_starts = array("i" if total < 2**31 else "q", [0])
-        for line in lines:
-            self.line_starts.append(self.line_starts[-1] + len(line) + 1)
+        self.line_starts = array(
+            "i" if total < 2**31 else "q",
+            itertools.accumulate((len(line) + 1 for line in lines), initial=0),
+        )
         self.bodies: list[str] = []
         for i, (a, b) in enumerate(layout.spans):
             self.bodies.append(self.text[self.line_starts[a] : self.line_starts[b] - 1])
-            for k in range(a, b):
-                self.line_message[k] = i
+            self.line_message[a:b] = array("i", [i]) * (b - a)
         self.participants = tuple(name for _, names in words.rosters for name in names)
         self.roster_of = [self._roster(a) for a, _ in layout.spans]
 
@@ -88,4 +89,6 @@ class _Messages:
     def main_line(self, i: int) -> int:
         """The message's first line with words: its flattened body."""
         a, b = self.spans[i]
-        return next((k for k in range(a, b) if self.w.line_words(k)), a)
+        first = self.w.line_first[a]
+        # The line of the message's first word, if it has one (no scan over its lines).
+        return self.w.word_line[first] if first < self.w.line_first[b] else a

@@ -317,14 +317,21 @@ class _Quoting:
                     return att.quoted_index
                 break
         run = 0
+        covered, first = self.w.covered, self.w.first
+        # First occurrences already found to name no earlier message: a shingle repeated all
+        # through the message is checked once, not once per run.
+        useless: set[int] = set()
         for q in range(self.w.line_words(self.m.spans[i][0]).start, self.m.stop(i)):
-            run = run + 1 if self.w.covered[q] else 0
+            run = run + 1 if covered[q] else 0
             if run < _QUOTE_RUN:
                 continue
             for p in range(q - run + 1, q + 1):
-                if self.w.repeats(p) and self.w.first[p] not in self.subject_words:
-                    src = self.line_message[self.w.word_line[self.w.first[p]]]
+                if p >= len(first) or first[p] in useless or not self.w.repeats(p):
+                    continue
+                if first[p] not in self.subject_words:
+                    src = self.line_message[self.w.word_line[first[p]]]
                     if 0 <= src < i:
                         return src
+                useless.add(first[p])
             run = 0
         return None

@@ -103,7 +103,7 @@ def dump_evidence(lines: Iterable[str], *, path: str) -> tuple[MessageEvidence, 
 
 def parse_text_dump(lines: Iterable[str], *, path: str) -> TextDump:
     """Read a dump: messages with authors, dates and subjects, and the evidence behind them."""
-    text_lines = tuple(_strip_line_end(line) for line in lines)
+    text_lines = tuple(map(_strip_line_end, lines))
     words = _index_words(text_lines, _prepass(text_lines))
     layout = _split(text_lines, words)
     return _infer(text_lines, words, layout, path)
@@ -143,6 +143,8 @@ class _Splitter:
         after_attribution = False
         pending_subject: int | None = None
         pending = array("i")
+        # Looked up once: the loop runs per line, and runs of short lines make it the cost.
+        line_first, head_seen, ends = self.w.line_first, self.w.head_seen, self.ends
         for n, line in enumerate(self.lines):
             role = self.roles[n]
             if role != _Role.MESSAGE:
@@ -155,7 +157,7 @@ class _Splitter:
                 if role == _Role.SUBJECT:
                     pending_subject = n
                 continue
-            if not self.w.line_words(n):
+            if line_first[n] == line_first[n + 1]:
                 # Blank lines, rules, lines of symbols: no evidence either way.
                 if current is None:
                     pending.append(n)
@@ -163,12 +165,16 @@ class _Splitter:
                     current[1] = n + 1
                 continue
             start_new = False
-            if current is None or self._has_own_attribution(n):
+            if current is None or (n in ends and self._has_own_attribution(n)):
                 # A flattened body ending with its attribution starts a message even where its
                 # words were seen before (a reply elsewhere in the dump may have quoted it).
                 start_new = True
-            elif self.w.head_seen[n]:
-                if not after_attribution and self._repeats_a_message(n):
+            elif head_seen[n]:
+                if (
+                    not after_attribution
+                    and line_first[n + 1] - line_first[n] >= _DUPLICATE_WORDS
+                    and self._repeats_a_message(n)
+                ):
                     start_new = True
                 else:
                     tail = True
@@ -378,23 +384,31 @@ def _attribution_ends(lines: Sequence[str]) -> dict[int, _Found]:
     return out
 
 
+# The characters a rule line (`_RULE_START`) starts with after its indent.
+_RULE_CHARS: Final = "_=~-"
+
+
 def _footer_lines(lines: Sequence[str], words: _Words) -> frozenset[int]:
     """Lines of list footers: text that follows a rule line identically in two or more places
     (each quoted tail ends with the footer the list added), or a known footer template."""
     after_rule: dict[int, list[int]] = {}
-    for n, line in enumerate(lines):
-        if not _RULE_START.match(line):
-            continue
+    # Rule lines, found once; the pattern runs only on lines whose first character may start
+    # one (a regex call per line is most of the cost on runs of short lines).
+    rules = [
+        n
+        for n, line in enumerate(lines)
+        if line[:9].lstrip()[:1] in _RULE_CHARS and line[:9].lstrip() and _RULE_START.match(line)
+    ]
+    is_rule = set(rules)
+    for n in rules:
         for k in range(n, min(n + 1 + _FOOTER_SPAN, len(lines))):
             ws = words.line_words(k)
-            if k > n and _RULE_START.match(lines[k]):
+            if k > n and k in is_rule:
                 break
             if ws:
                 after_rule.setdefault(hash(words.ids[ws.start : ws.stop].tobytes()), []).append(k)
     out = {k for ks in after_rule.values() if len(ks) >= 2 for k in ks}
-    for n, line in enumerate(lines):
-        if not _RULE_START.match(line):
-            continue
+    for n in rules:
         stop = min(n + 1 + _FOOTER_SPAN, len(lines))
         block = "\n".join(lines[n:stop])
         starts = [0]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import operator
 import re
 from array import array
 from collections.abc import Sequence
@@ -132,7 +134,10 @@ def _index_words(lines: Sequence[str], pre: _Prepass) -> _Words:
         if found is None:
             words = _canonical_words(line) if line.strip() else []
             found = line_ids[line] = array("i", [vocab.setdefault(w, len(vocab)) for w in words])
-        if found:
+        if len(found) == 1:
+            ids.append(found[0])
+            word_line.append(n)
+        elif found:
             ids.extend(found)
             word_line.extend(array("i", [n]) * len(found))
     del line_ids, vocab
@@ -158,26 +163,31 @@ def _index_words(lines: Sequence[str], pre: _Prepass) -> _Words:
         if f >= p:
             continue
         limit = f + _K
+        end = p + _K
         q = p
-        while q < p + _K and line_first[word_line[q]] < limit:
+        if line_first[word_line[p]] < limit:
+            # The earlier occurrence runs into p's own line: the covered part starts later.
             q += 1
-        if q < p + _K and reach[q] < p + _K - 1:
-            reach[q] = p + _K - 1
-    covered = bytearray(total)
-    running = -1
-    for q in range(total):
-        if reach[q] > running:
-            running = reach[q]
-        if running >= q:
-            covered[q] = 1
+            while q < end and line_first[word_line[q]] < limit:
+                q += 1
+            if q == end:
+                continue
+        if reach[q] < end - 1:
+            reach[q] = end - 1
+    # Word q is covered when the running maximum of reach up to q reaches it (in C: map over
+    # the running maximum, not a Python loop per word).
+    covered = bytearray(map(operator.ge, itertools.accumulate(reach, max), range(total)))
     del reach
+    # Covered words before each word, for the per-line share of covered head words.
+    before = array("i", itertools.accumulate(covered, initial=0))
     head_seen = bytearray(len(lines))
     for n in range(len(lines)):
         start, end = line_first[n], line_first[n + 1]
         if start == end:
             continue
         head = min(end - start, _HEAD_WORDS)
-        head_seen[n] = sum(covered[start : start + head]) >= _HEAD_SHARE * head
+        head_seen[n] = before[start + head] - before[start] >= _HEAD_SHARE * head
+    del before
     return _Words(
         roles=pre.roles,
         subjects=pre.subjects,
