@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import operator
 from array import array
 from collections.abc import Sequence
 
@@ -39,11 +40,12 @@ class _Messages:
         # The dump's text once, and where each line starts in it: bodies are slices of it and
         # positions in a body are positions in it (no per-message copy of the line list, which
         # costs 8 bytes a line).
-        total = sum(len(line) + 1 for line in lines)
         self.text = "\n".join(lines)
-        self.line_starts = array(
-            "i" if total < 2**31 else "q",
-            itertools.accumulate((len(line) + 1 for line in lines), initial=0),
+        self.line_starts: array[int] = array(
+            "i" if len(self.text) < 2**31 - 1 else "q",
+            itertools.accumulate(
+                map(operator.add, map(len, lines), itertools.repeat(1)), initial=0
+            ),
         )
         self.bodies: list[str] = []
         for i, (a, b) in enumerate(layout.spans):

@@ -138,6 +138,9 @@ class _Splitter:
         self.line_message = array("i", [-1]) * len(lines)
 
     def run(self) -> _Layout:
+        """Assign each line. Long because every test per line reads and updates the pass's
+        local state (current message, tail, orphan, pending lines and subject): helpers would
+        hand it back and forth on every line, the cost on runs of short lines."""
         current: list[int] | None = None
         tail = orphan = False
         after_attribution = False

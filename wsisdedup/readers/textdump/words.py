@@ -114,10 +114,7 @@ def _line_offsets(line: str) -> tuple[int, ...]:
 
 
 def _index_words(lines: Sequence[str], pre: _Prepass) -> _Words:
-    """The word stream of the dump's message lines, and what each word repeats.
-
-    Long because the steps share the stream's arrays: ids per line (each distinct line read
-    once), first occurrences of shingles, the covered words, and the per-line figures."""
+    """The word stream of the dump's message lines, and what each word repeats."""
     vocab: dict[str, int] = {}
     ids = array("i")
     word_line = array("i")
@@ -143,51 +140,9 @@ def _index_words(lines: Sequence[str], pre: _Prepass) -> _Words:
     del line_ids, vocab
     total = len(ids)
     line_first.append(total)
-    # Shingles are read as slices of the ids' bytes (no copy of the stream per offset).
-    raw = ids.tobytes()
-    width = ids.itemsize
-    span = width * _K
-    seen: dict[int, int] = {}
-    first = array(
-        "i",
-        (
-            seen.setdefault(hash(raw[p * width : p * width + span]), p)
-            for p in range(max(0, total - _K + 1))
-        ),
-    )
-    del seen, raw
-    # A word is covered when some shingle over it occurred entirely before the word's line.
-    # `reach[q]` is the last word covered by a shingle whose covered part starts at q.
-    reach = array("i", [-1]) * (total + 1)
-    for p, f in enumerate(first):
-        if f >= p:
-            continue
-        limit = f + _K
-        end = p + _K
-        q = p
-        if line_first[word_line[p]] < limit:
-            # The earlier occurrence runs into p's own line: the covered part starts later.
-            q += 1
-            while q < end and line_first[word_line[q]] < limit:
-                q += 1
-            if q == end:
-                continue
-        if reach[q] < end - 1:
-            reach[q] = end - 1
-    # Word q is covered when the running maximum of reach up to q reaches it (in C: map over
-    # the running maximum, not a Python loop per word).
-    covered = bytearray(map(operator.ge, itertools.accumulate(reach, max), range(total)))
-    del reach
-    # Covered words before each word, for the per-line share of covered head words.
-    before = array("i", itertools.accumulate(covered, initial=0))
-    head_seen = bytearray(len(lines))
-    for n in range(len(lines)):
-        start, end = line_first[n], line_first[n + 1]
-        if start == end:
-            continue
-        head = min(end - start, _HEAD_WORDS)
-        head_seen[n] = before[start + head] - before[start] >= _HEAD_SHARE * head
-    del before
+    first = _first_occurrences(ids)
+    covered = _covered(first, line_first, word_line)
+    head_seen = _head_seen(covered, line_first)
     return _Words(
         roles=pre.roles,
         subjects=pre.subjects,
@@ -200,3 +155,66 @@ def _index_words(lines: Sequence[str], pre: _Prepass) -> _Words:
         covered=covered,
         head_seen=head_seen,
     )
+
+
+# The steps below run over every word of the dump: they iterate in C (map, accumulate, compress
+# over arrays) wherever they can, so that runs of short lines read at more than 1 MB/s.
+
+
+def _first_occurrences(ids: array[int]) -> array[int]:
+    """For each shingle start p, where that shingle first occurred (p itself if new)."""
+    count = max(0, len(ids) - _K + 1)
+    width = ids.itemsize
+    # Shingles are slices of the ids' bytes (no copy of the stream per offset).
+    raw = ids.tobytes()
+    keys = map(
+        raw.__getitem__,
+        map(slice, range(0, count * width, width), itertools.count(_K * width, width)),
+    )
+    seen: dict[int, int] = {}
+    return array("i", map(seen.setdefault, map(hash, keys), range(count)))
+
+
+def _covered(first: array[int], line_first: array[int], word_line: array[int]) -> bytearray:
+    """Per word: some shingle over it occurred entirely before the word's line."""
+    count = len(first)
+    total = len(word_line)
+    own_start = array("i", map(line_first.__getitem__, word_line[:count]))
+    # Where the earlier occurrence ends before p's line (then it is before p: a repeat), the
+    # covered part starts at p and runs to p + K - 1. `reach[q]` is the last word covered by a
+    # shingle whose covered part starts at q: (p + K) * 1 - 1 there, (p + K) * 0 - 1 elsewhere.
+    before_line = bytearray(
+        map(operator.ge, own_start, map(operator.add, first, itertools.repeat(_K)))
+    )
+    del own_start
+    reach = array(
+        "i",
+        map(operator.sub, map(operator.mul, before_line, itertools.count(_K)), itertools.repeat(1)),
+    )
+    reach.extend(array("i", [-1]) * (total + 1 - count))
+    # A repeat whose earlier occurrence runs into p's own line: the covered part starts later,
+    # if at all.
+    repeated = map(operator.lt, first, range(count))
+    for p in itertools.compress(range(count), map(operator.gt, repeated, before_line)):
+        limit = first[p] + _K
+        end = p + _K
+        q = p + 1
+        while q < end and line_first[word_line[q]] < limit:
+            q += 1
+        if q < end and reach[q] < end - 1:
+            reach[q] = end - 1
+    del before_line
+    # Word q is covered when the running maximum of reach up to q reaches it.
+    return bytearray(map(operator.ge, itertools.accumulate(reach, max), range(total)))
+
+
+def _head_seen(covered: bytearray, line_first: array[int]) -> bytearray:
+    """Per line: at least `_HEAD_SHARE` of its first `_HEAD_WORDS` words are covered."""
+    before = array("i", itertools.accumulate(covered, initial=0))
+    out = bytearray(len(line_first) - 1)
+    for n in range(len(out)):
+        start, end = line_first[n], line_first[n + 1]
+        if start != end:
+            head = min(end - start, _HEAD_WORDS)
+            out[n] = before[start + head] - before[start] >= _HEAD_SHARE * head
+    return out
