@@ -6,6 +6,7 @@ import io
 import json
 import re
 import time
+import tracemalloc
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -756,3 +757,19 @@ def test_text_after_wrote_that_repeats_the_dump_stays_quoted() -> None:
     assert [(e.line, e.end_line) for e in dump.evidence] == [(2, 2), (3, 5)]
     assert dump.messages[1].own_spans == ()
     assert "draft budget" not in _read_dump(lines)[1].new_text
+
+
+@pytest.mark.parametrize("unit", _HOSTILE, ids=repr)
+def test_runs_of_one_line_use_at_most_twenty_times_their_size(unit: str) -> None:
+    """Peak memory of a read (traced allocations) stays within 20 times the input: per-line
+    and per-word state is held in compact arrays, not lists of ints or copies of the lines."""
+    lines = [unit] * (60_000 // len(unit))
+    size = len(unit) * len(lines)
+    parse_text_dump(lines[:100], path="warm-up")  # pattern caches, lazily compiled tables
+    tracemalloc.start()
+    try:
+        parse_text_dump(lines, path="memory")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak <= 20 * size, peak / size

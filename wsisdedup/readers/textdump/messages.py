@@ -36,7 +36,9 @@ class _Messages:
         self.spans = layout.spans
         self.subject_of = layout.subject_of
         self.count = len(layout.spans)
-        self.line_message = array("i", [-1]) * len(lines)
+        # The message of each line (-1: none), in the narrowest type that holds the count.
+        code = "b" if self.count < 2**7 else "h" if self.count < 2**15 else "i"
+        self.line_message: array[int] = array(code, [-1]) * len(lines)
         # The dump's text once, and where each line starts in it: bodies are slices of it and
         # positions in a body are positions in it (no per-message copy of the line list, which
         # costs 8 bytes a line).
@@ -50,7 +52,7 @@ class _Messages:
         self.bodies: list[str] = []
         for i, (a, b) in enumerate(layout.spans):
             self.bodies.append(self.text[self.line_starts[a] : self.line_starts[b] - 1])
-            self.line_message[a:b] = array("i", [i]) * (b - a)
+            self.line_message[a:b] = array(code, [i]) * (b - a)
         self.participants = tuple(name for _, names in words.rosters for name in names)
         self.roster_of = [self._roster(a) for a, _ in layout.spans]
 

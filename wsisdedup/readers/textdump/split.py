@@ -148,6 +148,7 @@ class _Splitter:
         pending = array("i")
         # Looked up once: the loop runs per line, and runs of short lines make it the cost.
         line_first, head_seen, ends = self.w.line_first, self.w.head_seen, self.ends
+        line_message, spans = self.line_message, self.spans
         for n, line in enumerate(self.lines):
             role = self.roles[n]
             if role != _Role.MESSAGE:
@@ -215,8 +216,8 @@ class _Splitter:
             else:
                 assert current is not None
                 current[1] = n + 1
-            self.line_message[n] = len(self.spans) - 1
-            after_attribution = n in self.ends
+            line_message[n] = len(spans) - 1
+            after_attribution = n in ends
             if after_attribution:
                 tail = True
         if pending_subject is not None:

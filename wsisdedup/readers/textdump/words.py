@@ -123,20 +123,37 @@ def _index_words(lines: Sequence[str], pre: _Prepass) -> _Words:
     # footers), and a run of one line must cost a dictionary look-up per line, not a canonical
     # form (linear time at well over 1 MB/s on hostile runs).
     line_ids: dict[str, array[int]] = {}
-    for n, line in enumerate(lines):
-        line_first.append(len(ids))
-        if pre.roles[n] != _Role.MESSAGE:
+    roles = pre.roles
+    count = len(lines)
+    n = 0
+    while n < count:
+        line = lines[n]
+        # A run of one line with one role is added at once (runs of blank or repeated lines).
+        m = n + 1
+        while m < count and lines[m] == line:
+            m += 1
+        if m - n > 1 and roles[n:m] != bytes(roles[n : n + 1]) * (m - n):
+            m = n + 1
+        if roles[n] != _Role.MESSAGE:
+            line_first.extend(array("i", [len(ids)]) * (m - n))
+            n = m
             continue
         found = line_ids.get(line)
         if found is None:
             words = _canonical_words(line) if line.strip() else []
             found = line_ids[line] = array("i", [vocab.setdefault(w, len(vocab)) for w in words])
-        if len(found) == 1:
-            ids.append(found[0])
-            word_line.append(n)
-        elif found:
-            ids.extend(found)
-            word_line.extend(array("i", [n]) * len(found))
+        k = len(found)
+        if k == 0:
+            line_first.extend(array("i", [len(ids)]) * (m - n))
+        else:
+            line_first.extend(range(len(ids), len(ids) + k * (m - n), k))
+            ids.extend(found * (m - n))
+            word_line.extend(
+                itertools.chain.from_iterable(
+                    map(itertools.repeat, range(n, m), itertools.repeat(k))
+                )
+            )
+        n = m
     del line_ids, vocab
     total = len(ids)
     line_first.append(total)
