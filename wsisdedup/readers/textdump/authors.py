@@ -190,9 +190,10 @@ def _signature_clues(own: str, index: _NameIndex) -> list[AuthorClue]:
     full: dict[str, int] = {}
     for j, word in enumerate(folded):
         for name, toks in index.by_first.get(word, ()):
-            if tuple(folded[j : j + len(toks)]) != toks or _after_greeting(folded, j):
+            stop = _name_end(folded, j, toks)
+            if stop is None or _after_greeting(folded, j):
                 continue
-            last, at = spans[j + len(toks) - 1]
+            last, at = spans[stop - 1]
             if not _names_the_quoted(own, spans[j][1], at + len(last)):
                 full[name] = j
     out = [
@@ -214,6 +215,24 @@ def _signature_clues(own: str, index: _NameIndex) -> list[AuthorClue]:
             signed.add(owner)
             out.append(AuthorClue(name=owner, kind=ClueKind.SIGNATURE, weight=_W_SIGNOFF))
     return out
+
+
+def _name_end(words: Sequence[str], j: int, toks: Sequence[str]) -> int | None:
+    """Where the name `toks` ends if it is written at words[j:], a middle initial present on
+    one side only allowed ("Scott M. Ransom" is "Scott Ransom", "Paul Dubois" is "Paul F.
+    Dubois"); None if it is not written there."""
+    k = j
+    for n, tok in enumerate(toks):
+        if k < len(words) and words[k] == tok:
+            k += 1
+            continue
+        if n > 0 and len(tok) == 1:
+            continue  # the roster's initial, not written
+        if n > 0 and k + 1 < len(words) and len(words[k]) == 1 and words[k + 1] == tok:
+            k += 2  # an initial written, not in the roster
+            continue
+        return None
+    return k
 
 
 def _names_the_quoted(own: str, start: int, end: int) -> bool:
