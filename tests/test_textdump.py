@@ -42,12 +42,12 @@ EXACT = [g for g in GOLDEN if g.stem.startswith(("fedora-define-global", "fedora
 # The figures may rise with the reader, never fall.
 FLOORS: dict[str, tuple[int, int, int]] = {
     "evs-draft-8a": (7, 7, 7),
-    "evs-info-sessions": (7, 7, 5),
+    "evs-info-sessions": (7, 7, 6),
     "fedora-define-global": (7, 7, 7),
     "fedora-lisp-emacs": (12, 12, 12),
     "fedora-lzma-libssh2": (11, 9, 11),
     "numpy-blas-sort": (4, 5, 4),
-    "numpy-heigen-reduce": (9, 6, 7),
+    "numpy-heigen-reduce": (9, 6, 8),
 }
 
 
@@ -792,3 +792,24 @@ def test_a_signature_with_a_middle_initial_names_the_participant() -> None:
     ]
     dump = parse_text_dump(lines, path="initials")
     assert [m.author.name for m in dump.messages] == ["Scott Ransom", "Paul F. Dubois"]
+
+
+def test_a_message_headed_by_a_subject_line_has_no_parent_in_the_dump() -> None:
+    """Two thread starters by one chair share stock sentences; the second, headed by its own
+    subject line, starts a thread and quotes nothing."""
+    stock = (
+        "Welcome to the working group sessions! Here is some information related to the "
+        "sessions during this meeting: the revised draft agenda with document allocation is in "
+        "the drafts folder, and the online minutes will be at the usual location."
+    )
+    lines = [
+        "Information for the April sessions",
+        f"Dear colleagues, {stock} Best regards Imre",
+        "Information for the August sessions",
+        "Dear all, for the August meeting please note that no hand-raising tool will be used "
+        f"this time. {stock} Best regards Imre",
+    ]
+    dump = parse_text_dump(lines, path="stock")
+    assert [(e.line, e.end_line) for e in dump.evidence] == [(2, 2), (4, 4)]
+    assert [e.quotes for e in dump.evidence] == [None, None]
+    assert groups(dump.evidence) == [{0}, {1}]

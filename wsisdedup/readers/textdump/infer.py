@@ -62,7 +62,12 @@ class _Inference:
         quoting.learn_list_addresses(located)
         quoting.learn_own_text(located)
         attributions = [[quoting.attribution(loc) for loc in locs] for locs in located]
-        quotes = [quoting.quotes(i, located[i], attributions[i]) for i in range(self.count)]
+        # A message headed by a subject line starts a thread: whatever it repeats (stock text
+        # of an earlier thread, a message forwarded into it), its parent is not in the dump.
+        quotes = [
+            None if self.subject_of[i] is not None else quoting.quotes(i, located[i], atts)
+            for i, atts in enumerate(attributions)
+        ]
         groups = self._groups(quotes)
         subjects = self._subjects(groups, attributions)
         votes = _Authors(self.m)
