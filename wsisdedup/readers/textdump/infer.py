@@ -61,9 +61,18 @@ class _Inference:
         located = [_locate(self.m, i) for i in range(self.count)]
         quoting.learn_list_addresses(located)
         quoting.learn_own_text(located)
-        attributions = [[quoting.attribution(loc) for loc in locs] for locs in located]
         # A message headed by a subject line starts a thread: whatever it repeats (stock text
-        # of an earlier thread, a message forwarded into it), its parent is not in the dump.
+        # of an earlier thread, a message forwarded into it), neither it nor its attributions
+        # point at a message of the dump (every earlier one is in an earlier thread).
+        attributions = [
+            [
+                quoting.attribution(loc)
+                if self.subject_of[i] is None
+                else attrs.evolve(quoting.attribution(loc), quoted_index=None)
+                for loc in locs
+            ]
+            for i, locs in enumerate(located)
+        ]
         quotes = [
             None if self.subject_of[i] is not None else quoting.quotes(i, located[i], atts)
             for i, atts in enumerate(attributions)

@@ -51,6 +51,7 @@ from wsisdedup.readers.textdump.messages import _Layout
 from wsisdedup.readers.textdump.prepass import _RULE_START, _prepass, _Role
 from wsisdedup.readers.textdump.words import _index_words, _Words
 from wsisdedup.segment.footers import footer_spans
+from wsisdedup.text.subject import split_subject
 
 __all__ = [
     "AttributionKind",
@@ -354,9 +355,14 @@ class _Splitter:
             and not self._has_own_attribution(nxt)
         ):
             return False
-        if self.w.coverage(nxt) >= _STARTER_COVERAGE and _find_attributions(self.lines[nxt]):
+        if (
+            self.w.coverage(nxt) >= _STARTER_COVERAGE
+            and _find_attributions(self.lines[nxt])
+            and not split_subject(line).forward
+        ):
             # It quotes inline ("... From: ... Subject: ..." or "On ... wrote:" then repeated
-            # text): a reply, so the short line before it is a reply too.
+            # text): a reply, so the short line before it is a reply too. Unless the line is a
+            # forward's subject ("Fwd:", "WG:", ...): a forward carries its message inline.
             return False
         after = nxt + 1
         while (
