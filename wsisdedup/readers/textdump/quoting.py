@@ -316,6 +316,8 @@ class _Quoting:
                 if att.quoted_index is not None:
                     return att.quoted_index
                 break
+        if i == 0:
+            return None  # nothing earlier to quote
         run = 0
         covered, first = self.w.covered, self.w.first
         # First occurrences already found to name no earlier message: a shingle repeated all

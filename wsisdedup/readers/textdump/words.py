@@ -198,19 +198,21 @@ def _covered(first: array[int], line_first: array[int], word_line: array[int]) -
     total = len(word_line)
     own_start = array("i", map(line_first.__getitem__, word_line[:count]))
     # Where the earlier occurrence ends before p's line (then it is before p: a repeat), the
-    # covered part starts at p and runs to p + K - 1. `reach[q]` is the last word covered by a
-    # shingle whose covered part starts at q: (p + K) * 1 - 1 there, (p + K) * 0 - 1 elsewhere.
+    # shingle at p covers words p to p + K - 1.
     before_line = bytearray(
         map(operator.ge, own_start, map(operator.add, first, itertools.repeat(_K)))
     )
     del own_start
-    reach = array(
-        "i",
-        map(operator.sub, map(operator.mul, before_line, itertools.count(_K)), itertools.repeat(1)),
-    )
-    reach.extend(array("i", [-1]) * (total + 1 - count))
-    # A repeat whose earlier occurrence runs into p's own line: the covered part starts later,
-    # if at all.
+    # Those words at once: the flags, one byte a word, OR-ed with themselves shifted by 1 to
+    # K - 1 bytes (as one integer: no Python step per word).
+    flags = int.from_bytes(before_line, "little")
+    spread = flags
+    for shift in range(1, _K):
+        spread |= flags << (8 * shift)
+    covered = bytearray(spread.to_bytes(total, "little"))
+    del flags, spread
+    # A repeat whose earlier occurrence runs into p's own line covers from the first word of
+    # the shingle after that occurrence's end, if any, to p + K - 1.
     repeated = map(operator.lt, first, range(count))
     for p in itertools.compress(range(count), map(operator.gt, repeated, before_line)):
         limit = first[p] + _K
@@ -218,20 +220,18 @@ def _covered(first: array[int], line_first: array[int], word_line: array[int]) -
         q = p + 1
         while q < end and line_first[word_line[q]] < limit:
             q += 1
-        if q < end and reach[q] < end - 1:
-            reach[q] = end - 1
-    del before_line
-    # Word q is covered when the running maximum of reach up to q reaches it.
-    return bytearray(map(operator.ge, itertools.accumulate(reach, max), range(total)))
+        if q < end:
+            covered[q:end] = b"\x01" * (end - q)
+    return covered
 
 
 def _head_seen(covered: bytearray, line_first: array[int]) -> bytearray:
     """Per line: at least `_HEAD_SHARE` of its first `_HEAD_WORDS` words are covered."""
     before = array("i", itertools.accumulate(covered, initial=0))
     out = bytearray(len(line_first) - 1)
-    for n in range(len(out)):
-        start, end = line_first[n], line_first[n + 1]
+    most, share = _HEAD_WORDS, _HEAD_SHARE
+    for n, (start, end) in enumerate(itertools.pairwise(line_first)):
         if start != end:
-            head = min(end - start, _HEAD_WORDS)
-            out[n] = before[start + head] - before[start] >= _HEAD_SHARE * head
+            head = end - start if end - start < most else most
+            out[n] = before[start + head] - before[start] >= share * head
     return out
