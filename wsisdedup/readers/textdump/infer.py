@@ -1,13 +1,14 @@
 """Step 3: after the split, who wrote each message, when, what it quotes, and its group.
 
 **Who and when.** A message's author is voted from (a) the attributions of the messages that
-quote it (the quoted message is the one holding the first occurrence of the words that follow
-the attribution), (b) its own sign-off and signature matched against the roster with rapidfuzz
-("Annebeth" is "Annebeth Lange"), and (c) elimination: the one roster name left for the one
-message left. A date comes only from such attributions, and only when the attribution prints
-its zone: the time an attribution prints is the *replier's* wall clock, so a time without a zone
-is kept, naive, in the evidence (`DumpAttribution.local_time`) and the message's date is None
-rather than a guess that can be off by fourteen hours.
+quote it (which message an attribution introduces: `wsisdedup.readers.textdump.quoting`; a name
+inside an attribution never counts for the replier), (b) its own sign-off and signature (after
+an attribution that starts the flattened line, the reply that follows it) matched against the
+roster with rapidfuzz ("Annebeth" is "Annebeth Lange"), and (c) elimination: the one roster name
+left for the one message left. A date comes only from such attributions, and only when the
+attribution prints its zone: the time an attribution prints is the *replier's* wall clock, so a
+time without a zone is kept, naive, in the evidence (`DumpAttribution.local_time`) and the
+message's date is None rather than a guess that can be off by fourteen hours.
 
 **Threads.** A reader yields messages, not trees; `in_reply_to` stays empty (a dump has no ids).
 `MessageEvidence` gives the thread stage what the dump says: the attributions found in each

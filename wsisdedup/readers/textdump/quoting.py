@@ -1,7 +1,9 @@
 """Attributions placed in the dump, the message each introduces, and what each message quotes.
 
-An attribution introduces the message that holds the first occurrence of the words after it;
-a message without one quotes the source of its first long run of repeated words.
+The attribution that ends a message's flattened line introduces the latest earlier message
+whose own words the text after it repeats (its parent, even when the parent carries older
+quotes); nested attributions introduce the message holding the first occurrence of the words
+after them; a message without one quotes the source of its first long run of repeated words.
 """
 
 from __future__ import annotations

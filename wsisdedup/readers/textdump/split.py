@@ -19,7 +19,9 @@ attribution always starts a message (a flattened body announcing its tail); the 
 after an attribution is always quoted, even when its source is not in the dump; list footers
 (learnt from their repetition after a rule line) stay in the tail; a lower-case line continuing
 a short unfinished line continues it; own text between quotes stays when the quoting resumes
-where it stopped; a short unpunctuated line followed by a thread starter is a subject line.
+where it stopped; a short unpunctuated line followed by a thread starter is a subject line; any
+other line no longer than mail-wrap width is a quoted line of the current message (header-block
+fields, lone names, link or encoding debris never start a message).
 
 Each step is a module (see the package docstring); this one runs them in order and holds the
 split itself (`_Splitter`). Authors, dates and groups: `wsisdedup.readers.textdump.infer`.
