@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Write plain-text archive dumps shaped like a HyperKitty page scrape, from fedora-devel threads.
+"""Write plain-text archive dumps shaped like a HyperKitty page scrape, from real threads.
 
 The seed (examples/data/wsis20-2025-06.txt) is the only real dump we have; the text-dump reader
-must not be fitted to it. This script makes two more dumps of the same shape from threads whose
-true authors, dates and parents the pipermail headers tell, so tests can check the reader
-against them:
+must not be fitted to it. This script makes more dumps of the same shape from threads of the
+bundled archives (fedora-devel and numpy-discussion pipermail, a LISTSERV mbox) whose true
+authors, dates and parents the headers tell, so tests can check the reader against them:
 
 - no headers; the thread's subject on a line of its own before its first message;
 - each message's own text (its non-quoted lines, signature included) flattened onto one line;
@@ -38,19 +38,66 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE = ROOT / "examples" / "data" / "fedora-devel-2010-January.txt.gz"
+DATA = ROOT / "examples" / "data"
+FEDORA = "fedora-devel-2010-January.txt.gz"
+NUMPY = "numpy-discussion-2001-November.txt"
+EVS = "3gpp-sa-wg4-evs.mbox"
 
-# Each dump: its file stem and the Message-IDs of the roots of its threads, in dump order.
-DUMPS: dict[str, tuple[str, ...]] = {
+# Each dump: its file stem, its source archive and the Message-IDs of the roots of its threads,
+# in dump order.
+DUMPS: dict[str, tuple[str, tuple[str, ...]]] = {
     # "Heads-up: %define vs %global in specs": 7 messages, a branching tree, Mutt (with zone),
     # Thunderbird, Pine and KMail attributions.
-    "fedora-define-global": ("<alpine.LFD.2.00.1001051803460.19327@localhost>",),
+    "fedora-define-global": (FEDORA, ("<alpine.LFD.2.00.1001051803460.19327@localhost>",)),
     # "Common Lisp apps in Fedora" (7 messages, Gmail attributions wrapped over two lines, PGP
     # armour, interleaved replies) then "How did I end up as the package owner for emacs?" (5
     # messages, name-only and old-Gmail "2010/1/3 Name <addr>:" attributions, a one-line reply).
     "fedora-lisp-emacs": (
-        "<870180fe1001040829u218bebe1gb7f1a719f1c1c413@mail.gmail.com>",
-        "<645d17211001030541v54288117uf572b275c4ebce6c@mail.gmail.com>",
+        FEDORA,
+        (
+            "<870180fe1001040829u218bebe1gb7f1a719f1c1c413@mail.gmail.com>",
+            "<645d17211001030541v54288117uf572b275c4ebce6c@mail.gmail.com>",
+        ),
+    ),
+    # "Looking for pointers how to set up lzma stream using xz-devel" (6 messages, a chain six
+    # deep: each reply quotes the quotes of the ones before it, lone names and short code lines
+    # in the tails) then "formal request - package take over (libssh2)" (5, a chain).
+    "fedora-lzma-libssh2": (
+        FEDORA,
+        (
+            "<20100102210906.GA21344@wolff.to>",
+            "<201001051249.37196.kdudka@redhat.com>",
+        ),
+    ),
+    # "BLAS and innerproduct" (7 messages, three deep) then "Sort , Complex array" (5): 2001
+    # clients (Gnus, Netscape, Outlook Express), "X wrote:" and "On <date>, X wrote:".
+    "numpy-blas-sort": (
+        NUMPY,
+        (
+            "<ye1lmhaibjv.fsf@orange30.ex.ac.uk>",
+            "<3C021F19.E0D869CB@mecha.uni-stuttgart.de>",
+        ),
+    ),
+    # "Draft EVS-8a" (7 messages, a chain): Outlook "-----Original Message-----" header blocks
+    # flattened into bodies, quotes of quotes of quotes, quoted LISTSERV footers, "Best
+    # regards" / lone-name sign-offs in the tails, a Swedish Outlook date.
+    # "Heigenvalues is broken" (interactive ">>>" prompts that look like quote markers, a
+    # question quoted back line by line) then "Using Reduce with Multi-dimensional Masked
+    # Arrays" (a branching thread, "X wrote:" attributions).
+    "numpy-heigen-reduce": (
+        NUMPY,
+        ("<3BF7E462.A473B686@wanadoo.fr>", "<3C05FDA2.AD9C5DCC@libero.it>"),
+    ),
+    "evs-draft-8a": (EVS, ("<a6172d5f-a7d4-c50c-19bc-de0a42997d58@USherbrooke.ca>",)),
+    # Three short LISTSERV threads: Outlook blocks with "On Behalf Of" and Reply-To, a
+    # mobile-style "From: ... on behalf of ..." block, an interleaved one-line quote.
+    "evs-info-sessions": (
+        EVS,
+        (
+            "<SN6PR02MB54567B0763574E96206CD5A1F8769@SN6PR02MB5456.namprd02.prod.outlook.com>",
+            "<SN6PR02MB5456E28AA965FF9865284C7CF8FF9@SN6PR02MB5456.namprd02.prod.outlook.com>",
+            "<82F2C509-0F29-4158-B739-1743615311B7@qti.qualcomm.com>",
+        ),
     ),
 }
 
@@ -62,8 +109,11 @@ MARKERS = re.compile(r"^(?:[ \t]*>)+[ \t]?")
 
 
 def read_archive(path: Path) -> list[Message]:
-    with gzip.open(path, "rt", encoding="utf-8", errors="replace") as f:
-        text = f.read()
+    if path.suffix == ".gz":
+        with gzip.open(path, "rt", encoding="utf-8", errors="replace") as f:
+            text = f.read()
+    else:
+        text = path.read_text(encoding="utf-8", errors="replace")
     messages: list[list[str]] = []
     for line in text.split("\n"):
         if SEPARATOR.match(line):
@@ -130,9 +180,13 @@ def flatten(msg: Message) -> list[str]:
 def make_dump(
     messages: list[Message], roots: tuple[str, ...]
 ) -> tuple[list[str], list[dict[str, Any]]]:
-    by_id = {m["Message-ID"].strip(): m for m in messages if m["Message-ID"]}
-    children: dict[str, list[Message]] = {}
+    # Pipermail's monthly files may hold a message twice: the first copy counts.
+    by_id: dict[str, Message] = {}
     for m in messages:
+        if m["Message-ID"]:
+            by_id.setdefault(m["Message-ID"].strip(), m)
+    children: dict[str, list[Message]] = {}
+    for m in by_id.values():
         parent = (m.get("In-Reply-To") or "").strip()
         if parent in by_id:
             children.setdefault(parent, []).append(m)
@@ -147,6 +201,9 @@ def make_dump(
     for thread, root in enumerate(roots):
         subject = header(by_id[root], "Subject")
         subject = re.sub(r"^(?:Re:\s*)+", "", " ".join(subject.split()), flags=re.IGNORECASE)
+        # The LISTSERV export writes some subjects in quotes ("subject: 'Draft EVS-8a'").
+        if len(subject) > 1 and subject[0] == subject[-1] == "'":
+            subject = subject[1:-1]
         out.append(subject)
         stack = [by_id[root]]
         while stack:
@@ -185,6 +242,8 @@ def zoned_time_printed(
     """True when a reply's attribution names this message with its time and UTC offset."""
     d = datetime.fromisoformat(answer["date"])
     offset = d.strftime("%z")
+    if not offset:
+        return False
     clock = d.strftime("%I:%M:%S").lstrip("0"), d.strftime("%H:%M:%S")
     for reply in answers:
         if reply["in_reply_to"] != answer["index"]:
@@ -200,12 +259,14 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "tests" / "data" / "textdump")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    messages = read_archive(SOURCE)
-    for stem, roots in DUMPS.items():
-        lines, answers = make_dump(messages, roots)
+    archives: dict[str, list[Message]] = {}
+    for stem, (source, roots) in DUMPS.items():
+        if source not in archives:
+            archives[source] = read_archive(DATA / source)
+        lines, answers = make_dump(archives[source], roots)
         (args.out / f"{stem}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
         expected = {
-            "source": f"{SOURCE.name}, threads {', '.join(roots)}",
+            "source": f"{source}, threads {', '.join(roots)}",
             "messages": answers,
         }
         (args.out / f"{stem}.json").write_text(

@@ -268,6 +268,10 @@ class ParsedMessage:
     date: datetime | None = None
     subject: str = ""
     body: str = ""
+    own_spans: tuple[tuple[int, int], ...] = ()
+    """For readers that know it without segmenting (text dumps): (start, end) offsets of `body`
+    that are the author's own words even where the segmenter reads a quote (the reply after an
+    attribution on the same flattened line). The pipeline makes them NEW."""
     problems: tuple[Problem, ...] = ()
     quotes_index: int | None = None
     """For readers that know it without headers (text dumps): the `Source.index` of the earlier

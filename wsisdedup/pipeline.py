@@ -31,6 +31,7 @@ from wsisdedup.model import (
     Stats,
 )
 from wsisdedup.readers import read_messages
+from wsisdedup.readers.textdump import mark_own_text
 from wsisdedup.segment import parse_attribution, split_body
 from wsisdedup.segment.footers import learn_footers
 from wsisdedup.segment.reclaim import reclaim_own
@@ -134,7 +135,8 @@ def analyse_message(parsed: ParsedMessage, *, footers: Sequence[str] = ()) -> Me
         date=parsed.date,
         subject=parsed.subject,
         body=parsed.body,
-        segments=body.segments,
+        # What the reader knows is the author's (text dumps) outranks the segmenter's quote.
+        segments=mark_own_text(body.segments, parsed.own_spans),
         links=find_links(parsed.body),
         in_reply_to=parsed.in_reply_to,
         references=parsed.references,

@@ -31,6 +31,7 @@ from wsisdedup.readers.textdump.evidence import (
     MessageEvidence,
     TextDump,
 )
+from wsisdedup.readers.textdump.infer import mark_own_text
 from wsisdedup.readers.textdump.split import dump_evidence, parse_text_dump, read_text_dump
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "MessageEvidence",
     "TextDump",
     "dump_evidence",
+    "mark_own_text",
     "parse_text_dump",
     "read_text_dump",
 ]

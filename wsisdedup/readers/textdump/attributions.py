@@ -112,18 +112,24 @@ def _find_attributions(text: str) -> list[_Found]:
 
 
 def _find_wrote(text: str) -> Iterator[_Found]:
+    # An attribution never spans another one's verb: each look-back stops at the previous
+    # verb, so a run of verbs costs one short look-back each (linear time).
+    floor = 0
     for verb in _VERB_AFTER_NAME.finditer(text):
-        f = _dated_before(text, verb.start(), verb.end(), who_after=None)
+        f = _dated_before(text, verb.start(), verb.end(), who_after=None, floor=floor)
         if f is not None:
             yield f
         elif not verb.group().startswith("said"):
             # "Iran said:" is prose; "Ann wrote:" is an attribution (if text is quoted after it:
             # checked where coverage is known).
-            h = _headless(text, verb.start(), verb.end())
+            h = _headless(text, verb.start(), verb.end(), floor=floor)
             if h is not None:
                 yield h
+        floor = verb.end()
+    floor = 0
     for verb in _VERB_BEFORE_NAME.finditer(text):
-        f = _dated_before(text, verb.start(), verb.end(), who_after=verb.group("who"))
+        f = _dated_before(text, verb.start(), verb.end(), who_after=verb.group("who"), floor=floor)
+        floor = verb.end()
         if f is not None:
             yield f
         else:
@@ -135,9 +141,12 @@ def _find_wrote(text: str) -> Iterator[_Found]:
             )
 
 
-def _dated_before(text: str, verb_start: int, end: int, *, who_after: str | None) -> _Found | None:
-    """An attribution with a head ("On", "Am", ...) and a date between the head and the verb."""
-    lo = max(0, verb_start - _HEAD_WINDOW)
+def _dated_before(
+    text: str, verb_start: int, end: int, *, who_after: str | None, floor: int = 0
+) -> _Found | None:
+    """An attribution with a head ("On", "Am", ...) and a date between the head and the verb
+    (the head after `floor`)."""
+    lo = max(floor, verb_start - _HEAD_WINDOW)
     heads = list(_HEAD.finditer(text, lo, verb_start))
     for head in reversed(heads):
         rest = text[head.end() : verb_start]
@@ -162,9 +171,10 @@ def _dated_before(text: str, verb_start: int, end: int, *, who_after: str | None
     return None
 
 
-def _headless(text: str, verb_start: int, end: int) -> _Found | None:
-    """ "Ann Lee wrote:": the name is the run of name-like words right before the verb."""
-    lo = max(0, verb_start - 160)
+def _headless(text: str, verb_start: int, end: int, *, floor: int = 0) -> _Found | None:
+    """ "Ann Lee wrote:": the name is the run of name-like words right before the verb (after
+    `floor`)."""
+    lo = max(floor, verb_start - 160)
     tokens = [(m.group(), lo + m.start()) for m in _TOKEN.finditer(text, lo, verb_start)]
     address = ""
     start = verb_start
@@ -218,19 +228,46 @@ _FROM_LABEL = re.compile(
 )
 
 
+# The first word of every date-role label (a superset of where FIELD_LABEL finds a date field).
+_DATE_WORD = re.compile(
+    "|".join(
+        sorted(
+            {re.escape(k.split()[0]) for k, role in FIELD_ROLES.items() if role == "date"},
+            key=len,
+            reverse=True,
+        )
+    ),
+    re.IGNORECASE,
+)
+
+
 def _find_blocks(text: str) -> Iterator[_Found]:
     """Header blocks: a From label followed, within a bounded window, by date and to/subject."""
     pos = 0
+    date: re.Match[str] | None = None
     while True:
         start = _FROM_LABEL.search(text, pos)
         if start is None:
             return
-        labels = list(FIELD_LABEL.finditer(text, start.start(), start.start() + _BLOCK_WINDOW))
-        if not labels or labels[0].start() != start.start():
+        # A block needs a date label in its window: the next word that may begin one is found
+        # once and reused while it lies ahead (a run of From lines without dates costs one
+        # search per label, not the label matches of each window).
+        if date is None or date.start() < start.start():
+            date = _DATE_WORD.search(text, start.start())
+            if date is None:
+                return
+        if date.start() >= start.start() + _BLOCK_WINDOW:
             pos = start.end()
             continue
-        fields: list[tuple[str, regex.Match[str]]] = [("from", labels[0])]
-        for lab in labels[1:]:
+        # Labels are read lazily: the block ends at the first repeated role, so a run of From
+        # lines costs two label matches each, not a window's worth.
+        labels = FIELD_LABEL.finditer(text, start.start(), start.start() + _BLOCK_WINDOW)
+        first = next(labels, None)
+        if first is None or first.start() != start.start():
+            pos = start.end()
+            continue
+        fields: list[tuple[str, regex.Match[str]]] = [("from", first)]
+        for lab in labels:
             role = FIELD_ROLES.get(lab.group("label").lower(), "other")
             if role == "from" or any(r == role for r, _ in fields):
                 break

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from typing import Final
@@ -10,10 +11,12 @@ import regex
 from rapidfuzz import utils
 
 from wsisdedup.model import Person
+from wsisdedup.patterns.quotes import FIELD_ROLES
+from wsisdedup.readers.textdump.attributions import _VERB_AFTER_NAME
 from wsisdedup.readers.textdump.evidence import AuthorClue, ClueKind, DumpAttribution
 from wsisdedup.readers.textdump.messages import _Messages
 from wsisdedup.readers.textdump.names import _NAME_WORD, _NameIndex, _resolve
-from wsisdedup.readers.textdump.quoting import _Located
+from wsisdedup.readers.textdump.quoting import _Located, _own_span
 
 # Votes: an attribution naming the author outweighs any sign-off.
 _W_ATTRIBUTION: Final = 3
@@ -33,6 +36,17 @@ _SIGNOFF_CUES = frozenset(
     ).split()
 )
 _GREETING_ZONE: Final = 5
+
+# What may stand between a name and the verb of its attribution: blanks and an address in any
+# bracket, written as mail clients and archives write it ("<a@b>", "<a at b>", "(a@b)").
+_ADDRESS_AFTER_NAME = re.compile(r"\s{0,3}(?:[<(\[][^<>()\[\]\n]{0,160}[>)\]]\s{0,3})?")
+# A From-role label right before a name (a header block flattened into the line).
+_FROM_BEFORE_NAME = re.compile(
+    r"(?<![^\s>*_])[*_]{0,2}(?:"
+    + "|".join(re.escape(k) for k, role in FIELD_ROLES.items() if role == "from")
+    + r")[*_]{0,2}[ \u00a0]?[:：][*_]{0,2}\s{0,3}[\"']?\Z",
+    re.IGNORECASE,
+)
 _SIGNOFF_ZONE: Final = 4
 
 
@@ -101,13 +115,10 @@ class _Authors:
             self.initials.append(tuple(initials))
 
     def _own_text(self, i: int, locs: list[_Located]) -> str:
-        """The message's main line up to its first attribution: its author's own words."""
-        main = self.m.main_line(i)
-        text = self.m.lines[main]
-        for loc in locs:
-            if loc.line == main:
-                return text[: loc.column]
-        return text
+        """The author's own words: the main line up to its first attribution, or what follows
+        an attribution that starts the line (`_own_span`)."""
+        a, b = _own_span(self.m, i, locs)
+        return self.m.bodies[i][a:b]
 
     def authors(self, clues: list[list[AuthorClue]], groups: list[int]) -> list[Person]:
         """The vote per message, then shared initials and elimination for those left."""
@@ -179,7 +190,11 @@ def _signature_clues(own: str, index: _NameIndex) -> list[AuthorClue]:
     full: dict[str, int] = {}
     for j, word in enumerate(folded):
         for name, toks in index.by_first.get(word, ()):
-            if tuple(folded[j : j + len(toks)]) == toks and not _after_greeting(folded, j):
+            stop = _name_end(folded, j, toks)
+            if stop is None or _after_greeting(folded, j):
+                continue
+            last, at = spans[stop - 1]
+            if not _names_the_quoted(own, spans[j][1], at + len(last)):
                 full[name] = j
     out = [
         AuthorClue(
@@ -194,10 +209,40 @@ def _signature_clues(own: str, index: _NameIndex) -> list[AuthorClue]:
         owner = index.single.get(word)
         if owner is None or owner in full or owner in signed:
             continue
+        if _names_the_quoted(own, spans[j][1], spans[j][1] + len(spans[j][0])):
+            continue
         if _signoff_position(folded, own, spans, j) and not _after_greeting(folded, j):
             signed.add(owner)
             out.append(AuthorClue(name=owner, kind=ClueKind.SIGNATURE, weight=_W_SIGNOFF))
     return out
+
+
+def _name_end(words: Sequence[str], j: int, toks: Sequence[str]) -> int | None:
+    """Where the name `toks` ends if it is written at words[j:], a middle initial present on
+    one side only allowed ("Scott M. Ransom" is "Scott Ransom", "Paul Dubois" is "Paul F.
+    Dubois"); None if it is not written there."""
+    k = j
+    for n, tok in enumerate(toks):
+        if k < len(words) and words[k] == tok:
+            k += 1
+            continue
+        if n > 0 and len(tok) == 1:
+            continue  # the roster's initial, not written
+        if n > 0 and k + 1 < len(words) and len(words[k]) == 1 and words[k + 1] == tok:
+            k += 2  # an initial written, not in the roster
+            continue
+        return None
+    return k
+
+
+def _names_the_quoted(own: str, start: int, end: int) -> bool:
+    """The name at own[start:end] is part of an attribution, even one not read as a whole (an
+    address the parser does not know, "Ann <ann at host> writes:"; a header block's From): it
+    names the quoted author, never the replier."""
+    after = _ADDRESS_AFTER_NAME.match(own, end)
+    if after is not None and _VERB_AFTER_NAME.match(own, after.end()):
+        return True
+    return _FROM_BEFORE_NAME.search(own, max(0, start - 24), start) is not None
 
 
 def _after_greeting(words: Sequence[str], j: int) -> bool:

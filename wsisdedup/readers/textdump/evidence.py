@@ -60,8 +60,10 @@ class DumpAttribution:
     line: int
     """1-based line of the dump where the attribution starts."""
     quoted_index: int | None = None
-    """The message that holds the first occurrence of the text after the attribution: the
-    message this attribution introduces. None when that text is not in the dump."""
+    """The message this attribution introduces: for the attribution that ends a message's
+    flattened line, the latest earlier message whose own words the text after it repeats; for
+    nested ones, the message holding the first occurrence of that text. None when that text is
+    not in the dump, and in a message headed by a subject line (it starts a thread)."""
     forward: bool = False
     """The header block introduces a forwarded message, not a quote."""
 

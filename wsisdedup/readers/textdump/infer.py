@@ -1,13 +1,14 @@
 """Step 3: after the split, who wrote each message, when, what it quotes, and its group.
 
 **Who and when.** A message's author is voted from (a) the attributions of the messages that
-quote it (the quoted message is the one holding the first occurrence of the words that follow
-the attribution), (b) its own sign-off and signature matched against the roster with rapidfuzz
-("Annebeth" is "Annebeth Lange"), and (c) elimination: the one roster name left for the one
-message left. A date comes only from such attributions, and only when the attribution prints
-its zone: the time an attribution prints is the *replier's* wall clock, so a time without a zone
-is kept, naive, in the evidence (`DumpAttribution.local_time`) and the message's date is None
-rather than a guess that can be off by fourteen hours.
+quote it (which message an attribution introduces: `wsisdedup.readers.textdump.quoting`; a name
+inside an attribution never counts for the replier), (b) its own sign-off and signature (after
+an attribution that starts the flattened line, the reply that follows it) matched against the
+roster with rapidfuzz ("Annebeth" is "Annebeth Lange"), and (c) elimination: the one roster name
+left for the one message left. A date comes only from such attributions, and only when the
+attribution prints its zone: the time an attribution prints is the *replier's* wall clock, so a
+time without a zone is kept, naive, in the evidence (`DumpAttribution.local_time`) and the
+message's date is None rather than a guess that can be off by fourteen hours.
 
 **Threads.** A reader yields messages, not trees; `in_reply_to` stays empty (a dump has no ids).
 `MessageEvidence` gives the thread stage what the dump says: the attributions found in each
@@ -24,11 +25,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Final
 
-from wsisdedup.model import ParsedMessage, Person, Problem, Source
+import attrs
+
+from wsisdedup.model import ParsedMessage, Person, Problem, Segment, SegmentKind, Source
 from wsisdedup.readers.textdump.authors import _Authors
 from wsisdedup.readers.textdump.evidence import DumpAttribution, MessageEvidence, TextDump
 from wsisdedup.readers.textdump.messages import _Layout, _Messages
-from wsisdedup.readers.textdump.quoting import _locate, _Quoting
+from wsisdedup.readers.textdump.quoting import (
+    _locate,
+    _Located,
+    _Quoting,
+    _reply_after_attribution,
+)
 from wsisdedup.readers.textdump.words import _Words
 from wsisdedup.text.subject import strip_subject
 
@@ -53,8 +61,23 @@ class _Inference:
         quoting = _Quoting(self.m)
         located = [_locate(self.m, i) for i in range(self.count)]
         quoting.learn_list_addresses(located)
-        attributions = [[quoting.attribution(loc) for loc in locs] for locs in located]
-        quotes = [quoting.quotes(i, located[i], attributions[i]) for i in range(self.count)]
+        quoting.learn_own_text(located)
+        # A message headed by a subject line starts a thread: whatever it repeats (stock text
+        # of an earlier thread, a message forwarded into it), neither it nor its attributions
+        # point at a message of the dump (every earlier one is in an earlier thread).
+        attributions = [
+            [
+                quoting.attribution(loc)
+                if self.subject_of[i] is None
+                else attrs.evolve(quoting.attribution(loc), quoted_index=None)
+                for loc in locs
+            ]
+            for i, locs in enumerate(located)
+        ]
+        quotes = [
+            None if self.subject_of[i] is not None else quoting.quotes(i, located[i], atts)
+            for i, atts in enumerate(attributions)
+        ]
         groups = self._groups(quotes)
         subjects = self._subjects(groups, attributions)
         votes = _Authors(self.m)
@@ -65,6 +88,7 @@ class _Inference:
         for i, g in enumerate(groups):
             heads.setdefault(g, self.subject_of[i])
         dates = self._dates(attributions)
+        own = [self._own_spans(i, located[i]) for i in range(self.count)]
         messages: list[ParsedMessage] = []
         evidence: list[MessageEvidence] = []
         for i, (a, b) in enumerate(self.spans):
@@ -77,6 +101,7 @@ class _Inference:
                     body=self.m.bodies[i],
                     problems=self._problems(authors[i], a),
                     quotes_index=quotes[i],
+                    own_spans=own[i],
                 )
             )
             head = heads[groups[i]]
@@ -96,6 +121,13 @@ class _Inference:
         return TextDump(
             messages=tuple(messages), evidence=tuple(evidence), participants=self.m.participants
         )
+
+    def _own_spans(self, i: int, locs: list[_Located]) -> tuple[tuple[int, int], ...]:
+        """The reply after an attribution that starts the flattened line: the author's own words
+        though the segmenting stage, reading "On ..., Ann wrote:" first, would take them for
+        the quote (`ParsedMessage.own_spans`)."""
+        reply = _reply_after_attribution(self.m, i, locs)
+        return () if reply is None else (reply,)
 
     def _problems(self, author: Person, first_line: int) -> tuple[Problem, ...]:
         """A message no clue names is reported (its author stays empty)."""
@@ -163,3 +195,42 @@ class _Inference:
 
 def _infer(lines: Sequence[str], words: _Words, layout: _Layout, path: str) -> TextDump:
     return _Inference(lines, words, layout, path).run()
+
+
+def mark_own_text(
+    segments: Sequence[Segment], own: Sequence[tuple[int, int]]
+) -> tuple[Segment, ...]:
+    """`segments` with the QUOTE parts inside the `own` spans (`ParsedMessage.own_spans`) made
+    NEW; the segments still cover the body exactly, every other segment keeps its kind."""
+    if not own:
+        return tuple(segments)
+    spans = sorted(own)
+    out: list[Segment] = []
+    for seg in segments:
+        if seg.kind is not SegmentKind.QUOTE:
+            out.append(seg)
+            continue
+        cuts = [
+            (max(a, seg.start), min(b, seg.end)) for a, b in spans if a < seg.end and b > seg.start
+        ]
+        pos = seg.start
+        for a, b in cuts:
+            if a > pos:
+                out.append(_piece(seg, pos, a, seg.kind))
+            out.append(_piece(seg, a, b, SegmentKind.NEW))
+            pos = b
+        if pos < seg.end:
+            rest = _piece(seg, pos, seg.end, seg.kind)
+            if cuts and rest.text.isspace():
+                # The line end after the reply stays with it, as `split_body` keeps blanks.
+                rest = _piece(seg, cuts[-1][0], seg.end, SegmentKind.NEW)
+                out.pop()
+            out.append(rest)
+    return tuple(out)
+
+
+def _piece(seg: Segment, a: int, b: int, kind: SegmentKind) -> Segment:
+    text = seg.text[a - seg.start : b - seg.start]
+    if kind is seg.kind:
+        return attrs.evolve(seg, text=text, start=a, end=b)
+    return Segment(kind=kind, text=text, start=a, end=b)

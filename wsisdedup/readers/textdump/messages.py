@@ -8,6 +8,9 @@ reads it through `_Messages`, which places what a body search finds back in the 
 from __future__ import annotations
 
 import bisect
+import itertools
+import operator
+from array import array
 from collections.abc import Sequence
 
 import attrs
@@ -33,17 +36,23 @@ class _Messages:
         self.spans = layout.spans
         self.subject_of = layout.subject_of
         self.count = len(layout.spans)
-        self.line_message = [-1] * len(lines)
+        # The message of each line (-1: none), in the narrowest type that holds the count.
+        code = "b" if self.count < 2**7 else "h" if self.count < 2**15 else "i"
+        self.line_message: array[int] = array(code, [-1]) * len(lines)
+        # The dump's text once, and where each line starts in it: bodies are slices of it and
+        # positions in a body are positions in it (no per-message copy of the line list, which
+        # costs 8 bytes a line).
+        self.text = "\n".join(lines)
+        self.line_starts: array[int] = array(
+            "i" if len(self.text) < 2**31 - 1 else "q",
+            itertools.accumulate(
+                map(operator.add, map(len, lines), itertools.repeat(1)), initial=0
+            ),
+        )
         self.bodies: list[str] = []
-        self.starts: list[list[int]] = []
         for i, (a, b) in enumerate(layout.spans):
-            starts = [0]
-            for k in range(a, b - 1):
-                starts.append(starts[-1] + len(lines[k]) + 1)
-            self.starts.append(starts)
-            self.bodies.append("\n".join(lines[a:b]))
-            for k in range(a, b):
-                self.line_message[k] = i
+            self.bodies.append(self.text[self.line_starts[a] : self.line_starts[b] - 1])
+            self.line_message[a:b] = array(code, [i]) * (b - a)
         self.participants = tuple(name for _, names in words.rosters for name in names)
         self.roster_of = [self._roster(a) for a, _ in layout.spans]
 
@@ -54,15 +63,19 @@ class _Messages:
         before = [names for line, names in self.w.rosters if line < first_line]
         return after[0] if after else before[-1] if before else ()
 
+    def line_start(self, i: int, line: int) -> int:
+        """Where `line` starts in message i's body."""
+        return self.line_starts[line] - self.line_starts[self.spans[i][0]]
+
     def line_col(self, i: int, offset: int) -> tuple[int, int]:
-        starts = self.starts[i]
-        k = bisect.bisect_right(starts, offset) - 1
-        return self.spans[i][0] + k, offset - starts[k]
+        a, b = self.spans[i]
+        at = self.line_starts[a] + offset
+        k = bisect.bisect_right(self.line_starts, at, a, b) - 1
+        return k, at - self.line_starts[k]
 
     def offset(self, i: int, p: int) -> int:
         """The offset in message i's body of word p."""
-        line = self.w.word_line[p]
-        return self.starts[i][line - self.spans[i][0]] + self.w.word_start(p)
+        return self.line_start(i, self.w.word_line[p]) + self.w.word_start(p)
 
     def word_at(self, line: int, column: int) -> int:
         """The first word of the stream at or after `column` of `line`."""
@@ -80,4 +93,6 @@ class _Messages:
     def main_line(self, i: int) -> int:
         """The message's first line with words: its flattened body."""
         a, b = self.spans[i]
-        return next((k for k in range(a, b) if self.w.line_words(k)), a)
+        first = self.w.line_first[a]
+        # The line of the message's first word, if it has one (no scan over its lines).
+        return self.w.word_line[first] if first < self.w.line_first[b] else a

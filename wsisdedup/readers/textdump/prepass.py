@@ -24,25 +24,33 @@ _ROSTER_JUNK = regex.compile(r"[\s\-–—•·|]+")
 _RULE_START = regex.compile(r"\s{0,8}[_=~\-]{8,}")
 
 
-class _Role(enum.Enum):
-    MESSAGE = "message"
-    SUBJECT = "subject"
-    ROSTER = "roster"
+class _Role(enum.IntEnum):
+    """A line's role, one byte a line in `_Prepass.roles`."""
+
+    MESSAGE = 0
+    SUBJECT = 1
+    ROSTER = 2
 
 
 @attrs.frozen(kw_only=True)
 class _Prepass:
-    roles: tuple[_Role, ...]
+    roles: bytearray
+    """Per line, a `_Role`. One array the split updates as it reads subject lines (one per
+    dump, a byte a line: a list or a copy per step costs 8 bytes a line)."""
+    subjects: tuple[int, ...]
+    """The lines read as subjects here, before the split."""
     rosters: tuple[tuple[int, tuple[str, ...]], ...]
     """(line of the roster header, its names), in dump order."""
 
 
 def _prepass(lines: Sequence[str]) -> _Prepass:
-    roles = [_Role.MESSAGE] * len(lines)
+    roles = bytearray(len(lines))  # all _Role.MESSAGE
     rosters: list[tuple[int, tuple[str, ...]]] = []
     i = 0
     while i < len(lines):
-        m = _ROSTER_HEADER.fullmatch(lines[i])
+        # (The header's word is looked for first: a regex call per line is most of the cost on
+        # runs of short lines.)
+        m = _ROSTER_HEADER.fullmatch(lines[i]) if "participants" in lines[i] else None
         if m is None:
             i += 1
             continue
@@ -66,10 +74,11 @@ def _prepass(lines: Sequence[str]) -> _Prepass:
     first = next((n for n, line in enumerate(lines) if line.strip()), None)
     if (
         first is not None
-        and roles[first] is _Role.MESSAGE
+        and roles[first] == _Role.MESSAGE
         and len(lines[first]) <= _FIRST_SUBJECT_CHARS
         and _line_attribution_end(lines[first]) is None
-        and any(r is _Role.MESSAGE and lines[n].strip() for n, r in enumerate(roles) if n > first)
+        and any(r == _Role.MESSAGE and lines[n].strip() for n, r in enumerate(roles) if n > first)
     ):
         roles[first] = _Role.SUBJECT
-    return _Prepass(roles=tuple(roles), rosters=tuple(rosters))
+    subjects = (first,) if first is not None and roles[first] == _Role.SUBJECT else ()
+    return _Prepass(roles=roles, subjects=subjects, rosters=tuple(rosters))

@@ -1,11 +1,14 @@
 """Attributions placed in the dump, the message each introduces, and what each message quotes.
 
-An attribution introduces the message that holds the first occurrence of the words after it;
-a message without one quotes the source of its first long run of repeated words.
+The attribution that ends a message's flattened line introduces the latest earlier message
+whose own words the text after it repeats (its parent, even when the parent carries older
+quotes); nested attributions introduce the message holding the first occurrence of the words
+after them; a message without one quotes the source of its first long run of repeated words.
 """
 
 from __future__ import annotations
 
+import bisect
 from typing import Final
 
 import attrs
@@ -20,7 +23,6 @@ from wsisdedup.readers.textdump.attributions import (
 from wsisdedup.readers.textdump.evidence import AttributionKind, DumpAttribution
 from wsisdedup.readers.textdump.messages import _Messages
 from wsisdedup.readers.textdump.names import _best_suffix, _resolve
-from wsisdedup.readers.textdump.prepass import _Role
 from wsisdedup.segment import Attribution, parse_attribution
 
 # A message without an attribution "quotes" another only through a run of this many covered
@@ -31,6 +33,10 @@ _QUOTE_RUN: Final = 10
 _AFTER_ATTRIBUTION: Final = 120
 _RUN_SHINGLES: Final = 3
 
+
+# The quoted text an attribution introduces, read to find which earlier message wrote it: up to
+# the next attribution of the message, and at most this many words.
+_REGION_WORDS: Final = 400
 
 # A subject value is cut here when nothing else tells where it ends.
 _SUBJECT_VALUE_CHARS: Final = 250
@@ -51,6 +57,50 @@ class _Located:
 
 
 # -- placing attributions ---------------------------------------------------------------------
+
+
+def _own_span(m: _Messages, i: int, locs: list[_Located]) -> tuple[int, int]:
+    """Where message i's author's own words are in its body (offsets): its flattened line up to
+    its first attribution; or, when the line starts with the attribution, what follows it
+    (`_reply_after_attribution`)."""
+    reply = _reply_after_attribution(m, i, locs)
+    if reply is not None:
+        return reply
+    main = m.main_line(i)
+    base = m.line_start(i, main)
+    text = m.lines[main]
+    end = next((loc.column for loc in locs if loc.line == main), len(text))
+    return base, base + len(text[:end].rstrip())
+
+
+def _reply_after_attribution(m: _Messages, i: int, locs: list[_Located]) -> tuple[int, int] | None:
+    """When message i's flattened line starts with its attribution ("On ..., Ann wrote: My
+    reply ..."): where the reply after it is in the body (offsets), up to the next attribution
+    or to where the line repeats earlier text of the dump (a quote flattened into the line).
+    None when the line does not start with an attribution."""
+    main = m.main_line(i)
+    base = m.line_start(i, main)
+    text = m.lines[main]
+    on_line = [loc for loc in locs if loc.line == main]
+    if not on_line or text[: on_line[0].column].strip(" \t-–—*>|:;,."):
+        return None
+    first = on_line[0]
+    start = first.column + (first.found.end - first.found.start)
+    stop = on_line[1].column if len(on_line) > 1 else len(text)
+    # A quote flattened after the attribution starts where the line repeats earlier text.
+    p = m.word_at(main, start)
+    while p < len(m.w.covered) and m.w.word_line[p] == main:
+        if m.w.word_start(p) >= stop:
+            break
+        if m.w.covered[p]:
+            stop = m.w.word_start(p)
+            break
+        p += 1
+    while start < stop and text[start].isspace():
+        start += 1
+    while stop > start and text[stop - 1].isspace():
+        stop -= 1
+    return (base + start, base + stop) if stop > start else None
 
 
 def _locate(m: _Messages, i: int) -> list[_Located]:
@@ -81,7 +131,7 @@ def _trusted(m: _Messages, loc: _Located) -> bool:
     rest = m.lines[loc.line][loc.column + (f.end - f.start) :]
     if not rest.strip():
         return True
-    return loc.word < len(m.w.covered) and m.w.covered[loc.word]
+    return loc.word < len(m.w.covered) and bool(m.w.covered[loc.word])
 
 
 class _Quoting:
@@ -102,7 +152,7 @@ class _Quoting:
         self.subject_words: set[int] = set()
         for n in {
             *messages.subject_of,
-            *(n for n, r in enumerate(words.roles) if r is _Role.SUBJECT),
+            *words.subjects,
         }:
             if n is not None:
                 self.subject_words.update(words.line_words(n))
@@ -116,7 +166,64 @@ class _Quoting:
                 if who.via and who.address:
                     self.list_addresses.add(who.address.casefold())
 
+    def learn_own_text(self, located: list[list[_Located]]) -> None:
+        """Which messages wrote which text: the words of each message's flattened line before
+        its first attribution (its author's own words), by shingle; and where the quoted text
+        each attribution introduces ends (the next attribution of its message)."""
+        self.owners: dict[int, list[int]] = {}
+        self.region_end: dict[tuple[int, int], int] = {}
+        for i, locs in enumerate(located):
+            main = self.m.main_line(i)
+            words = self.w.line_words(main)
+            end = words.stop
+            for loc in locs:
+                if loc.line == main:
+                    end = min(end, self.m.word_at(loc.line, loc.column))
+                    break
+            for p in range(words.start, min(end, len(self.w.first))):
+                holders = self.owners.setdefault(self.w.first[p], [])
+                if not holders or holders[-1] != i:
+                    holders.append(i)
+            ordered = sorted(loc.word for loc in locs)
+            for k, word in enumerate(ordered):
+                nxt = ordered[k + 1] if k + 1 < len(ordered) else self.m.stop(i)
+                self.region_end[(i, word)] = nxt
+
+    def _latest_owner(self, loc: _Located, start: int) -> int | None:
+        """The latest earlier message whose own words the quoted text repeats (at least a run's
+        worth of shingles): a reply that quotes its parent quotes the parent's own words, and
+        the quotes of quotes the parent carries are older messages' words, so the latest owner
+        is the parent, not the ancestor that wrote the first quoted line."""
+        end = self.region_end.get((loc.message, loc.word), self.m.stop(loc.message))
+        end = min(end, start + _REGION_WORDS)
+        counts: dict[int, int] = {}
+        for p in range(start, end):
+            if not self.w.repeats(p) or self.w.first[p] in self.subject_words:
+                continue
+            holders = self.owners.get(self.w.first[p], [])
+            if bisect.bisect_left(holders, loc.message) == 1:
+                # Text one earlier message wrote as its own; what several wrote (a list footer
+                # flattened into every body, a stock sentence) tells nothing.
+                counts[holders[0]] = counts.get(holders[0], 0) + 1
+        owners = [o for o, c in counts.items() if c >= _RUN_SHINGLES]
+        return max(owners) if owners else None
+
     def _quoted(self, loc: _Located) -> tuple[int | None, int]:
+        """The message an attribution introduces, and the word where its quoted text starts.
+
+        For the attribution that ends a message's flattened line (its parent): the latest
+        earlier message whose own words the quoted text repeats. For the others (quotes of
+        quotes, whose depth the dump no longer shows, so their text runs on into the quoting
+        message's words) and where no owner is found: the first occurrence of the first run
+        (`_first_quoted`)."""
+        source, start = self._first_quoted(loc)
+        if loc.line == self.m.main_line(loc.message) and start < self.m.stop(loc.message):
+            owner = self._latest_owner(loc, start)
+            if owner is not None:
+                return owner, start
+        return source, start
+
+    def _first_quoted(self, loc: _Located) -> tuple[int | None, int]:
         """The message an attribution introduces, and the word where its quoted text starts.
 
         The quoted message holds the first occurrence of the text after the attribution, read
@@ -211,15 +318,24 @@ class _Quoting:
                 if att.quoted_index is not None:
                     return att.quoted_index
                 break
+        if i == 0:
+            return None  # nothing earlier to quote
         run = 0
+        covered, first = self.w.covered, self.w.first
+        # First occurrences already found to name no earlier message: a shingle repeated all
+        # through the message is checked once, not once per run.
+        useless: set[int] = set()
         for q in range(self.w.line_words(self.m.spans[i][0]).start, self.m.stop(i)):
-            run = run + 1 if self.w.covered[q] else 0
+            run = run + 1 if covered[q] else 0
             if run < _QUOTE_RUN:
                 continue
             for p in range(q - run + 1, q + 1):
-                if self.w.repeats(p) and self.w.first[p] not in self.subject_words:
-                    src = self.line_message[self.w.word_line[self.w.first[p]]]
+                if p >= len(first) or first[p] in useless or not self.w.repeats(p):
+                    continue
+                if first[p] not in self.subject_words:
+                    src = self.line_message[self.w.word_line[first[p]]]
                     if 0 <= src < i:
                         return src
+                useless.add(first[p])
             run = 0
         return None

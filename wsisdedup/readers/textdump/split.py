@@ -19,7 +19,9 @@ attribution always starts a message (a flattened body announcing its tail); the 
 after an attribution is always quoted, even when its source is not in the dump; list footers
 (learnt from their repetition after a rule line) stay in the tail; a lower-case line continuing
 a short unfinished line continues it; own text between quotes stays when the quoting resumes
-where it stopped; a short unpunctuated line followed by a thread starter is a subject line.
+where it stopped; a short unpunctuated line followed by a thread starter is a subject line; any
+other line no longer than mail-wrap width is a quoted line of the current message (header-block
+fields, lone names, link or encoding debris never start a message).
 
 Each step is a module (see the package docstring); this one runs them in order and holds the
 split itself (`_Splitter`). Authors, dates and groups: `wsisdedup.readers.textdump.infer`.
@@ -28,11 +30,16 @@ split itself (`_Splitter`). Authors, dates and groups: `wsisdedup.readers.textdu
 from __future__ import annotations
 
 import logging
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Final
 
 from wsisdedup.model import ParsedMessage
-from wsisdedup.readers.textdump.attributions import _find_attributions, _line_attribution_end
+from wsisdedup.readers.textdump.attributions import (
+    _find_attributions,
+    _Found,
+    _line_attribution_end,
+)
 from wsisdedup.readers.textdump.evidence import (
     AttributionKind,
     AuthorClue,
@@ -46,6 +53,7 @@ from wsisdedup.readers.textdump.messages import _Layout
 from wsisdedup.readers.textdump.prepass import _RULE_START, _prepass, _Role
 from wsisdedup.readers.textdump.words import _index_words, _Words
 from wsisdedup.segment.footers import footer_spans
+from wsisdedup.text.subject import split_subject
 
 __all__ = [
     "AttributionKind",
@@ -75,6 +83,9 @@ _STARTER_COVERAGE: Final = 0.2
 # A quoted tail whose source is not in the dump ("orphan") keeps its lines while they look like
 # wrapped mail text; a longer new line is a flattened body, hence a new message.
 _ORPHAN_LINE_CHARS: Final = 100
+# Mail clients wrap lines at 72 to 78 characters: a line of a quoted tail no longer than this is
+# a quoted line; a flattened body that starts a message is longer (or ends with an attribution).
+_WRAP_CHARS: Final = 80
 # Footer lines follow a rule line within this many lines.
 _FOOTER_SPAN: Final = 6
 
@@ -95,7 +106,7 @@ def dump_evidence(lines: Iterable[str], *, path: str) -> tuple[MessageEvidence, 
 
 def parse_text_dump(lines: Iterable[str], *, path: str) -> TextDump:
     """Read a dump: messages with authors, dates and subjects, and the evidence behind them."""
-    text_lines = tuple(_strip_line_end(line) for line in lines)
+    text_lines = tuple(map(_strip_line_end, lines))
     words = _index_words(text_lines, _prepass(text_lines))
     layout = _split(text_lines, words)
     return _infer(text_lines, words, layout, path)
@@ -120,33 +131,40 @@ class _Splitter:
     def __init__(self, lines: Sequence[str], words: _Words) -> None:
         self.lines = lines
         self.w = words
-        self.roles = list(words.roles)
-        self.ends = [_line_attribution_end(line) if line.strip() else None for line in lines]
+        # The split turns lines into subjects (and back) in the dump's one roles list.
+        self.roles = words.roles
+        self.ends = _attribution_ends(lines)
         self.footer_like = _footer_lines(lines, words)
         self.spans: list[list[int]] = []
         self.subject_of: list[int | None] = []
         self.main_keys: set[int] = set()
-        self.line_message = [-1] * len(lines)
+        self.line_message = array("i", [-1]) * len(lines)
 
     def run(self) -> _Layout:
+        """Assign each line. Long because every test per line reads and updates the pass's
+        local state (current message, tail, orphan, pending lines and subject): helpers would
+        hand it back and forth on every line, the cost on runs of short lines."""
         current: list[int] | None = None
         tail = orphan = False
         after_attribution = False
         pending_subject: int | None = None
-        pending: list[int] = []
+        pending = array("i")
+        # Looked up once: the loop runs per line, and runs of short lines make it the cost.
+        line_first, head_seen, ends = self.w.line_first, self.w.head_seen, self.ends
+        line_message, spans = self.line_message, self.spans
         for n, line in enumerate(self.lines):
             role = self.roles[n]
-            if role is not _Role.MESSAGE:
+            if role != _Role.MESSAGE:
                 if pending_subject is not None:
                     self._subject_as_message(pending_subject, n)
                     pending_subject = None
-                    pending = []
+                    pending = array("i")
                 current = None
                 tail = orphan = after_attribution = False
-                if role is _Role.SUBJECT:
+                if role == _Role.SUBJECT:
                     pending_subject = n
                 continue
-            if not self.w.line_words(n):
+            if line_first[n] == line_first[n + 1]:
                 # Blank lines, rules, lines of symbols: no evidence either way.
                 if current is None:
                     pending.append(n)
@@ -154,12 +172,16 @@ class _Splitter:
                     current[1] = n + 1
                 continue
             start_new = False
-            if current is None or self._has_own_attribution(n):
+            if current is None or (n in ends and self._has_own_attribution(n)):
                 # A flattened body ending with its attribution starts a message even where its
                 # words were seen before (a reply elsewhere in the dump may have quoted it).
                 start_new = True
-            elif self.w.head_seen[n]:
-                if not after_attribution and self._repeats_a_message(n):
+            elif head_seen[n]:
+                if (
+                    not after_attribution
+                    and line_first[n + 1] - line_first[n] >= _DUPLICATE_WORDS
+                    and self._repeats_a_message(n)
+                ):
                     start_new = True
                 else:
                     tail = True
@@ -175,24 +197,30 @@ class _Splitter:
                 )
             ):
                 pass
-            elif self._is_subject(n):
+            elif self._is_subject(n, in_tail=True):
                 self.roles[n] = _Role.SUBJECT
                 pending_subject = n
                 current = None
                 tail = orphan = after_attribution = False
                 continue
+            elif len(line.rstrip()) <= _WRAP_CHARS:
+                # What follows a message's flattened line is its quoted tail: a line of
+                # mail-wrap width there is a quoted line (a header block's field, a lone name,
+                # link or encoding debris, a line whose markers the page stripped), never a
+                # flattened body.
+                pass
             else:
                 start_new = True
             if start_new:
                 current = self._open(n, pending, pending_subject)
                 pending_subject = None
-                pending = []
+                pending = array("i")
                 tail = orphan = False
             else:
                 assert current is not None
                 current[1] = n + 1
-            self.line_message[n] = len(self.spans) - 1
-            after_attribution = self.ends[n] is not None
+            line_message[n] = len(spans) - 1
+            after_attribution = n in ends
             if after_attribution:
                 tail = True
         if pending_subject is not None:
@@ -202,7 +230,7 @@ class _Splitter:
             subject_of=tuple(self.subject_of),
         )
 
-    def _open(self, n: int, pending: list[int], subject: int | None) -> list[int]:
+    def _open(self, n: int, pending: array[int], subject: int | None) -> list[int]:
         """Start a message at line n, with the blank lines pending before it and the subject
         line that heads it; remember its main line, whose second copy is a new message."""
         first = pending[0] if pending else n
@@ -231,16 +259,16 @@ class _Splitter:
         if not first.islower():
             return False
         p = n - 1
-        while p >= 0 and self.roles[p] is _Role.MESSAGE and not self.lines[p].strip():
+        while p >= 0 and self.roles[p] == _Role.MESSAGE and not self.lines[p].strip():
             p -= 1
-        if p < 0 or self.roles[p] is not _Role.MESSAGE or self.line_message[p] < 0:
+        if p < 0 or self.roles[p] != _Role.MESSAGE or self.line_message[p] < 0:
             return False
         prev = self.lines[p].rstrip()
         return len(prev) <= _ORPHAN_LINE_CHARS and not prev.endswith((".", "!", "?", ":"))
 
     def _has_own_attribution(self, n: int) -> bool:
         """The line ends with an attribution and has words of its own before it."""
-        f = self.ends[n]
+        f = self.ends.get(n)
         if f is None:
             return False
         words = self.w.line_words(n)
@@ -250,7 +278,7 @@ class _Splitter:
         words = self.w.line_words(n)
         if len(words) < _DUPLICATE_WORDS:
             return None
-        return hash(self.w.ids[words.start : words.stop])
+        return hash(self.w.ids[words.start : words.stop].tobytes())
 
     def _repeats_a_message(self, n: int) -> bool:
         """The whole line equals an earlier message's flattened body: a second copy."""
@@ -266,11 +294,11 @@ class _Splitter:
         nxt = n + 1
         while (
             nxt < len(self.lines)
-            and self.roles[nxt] is _Role.MESSAGE
+            and self.roles[nxt] == _Role.MESSAGE
             and not self.w.line_words(nxt)
         ):
             nxt += 1
-        if nxt >= len(self.lines) or self.roles[nxt] is not _Role.MESSAGE:
+        if nxt >= len(self.lines) or self.roles[nxt] != _Role.MESSAGE:
             return False
         if not self.w.head_seen[nxt]:
             return False
@@ -282,7 +310,7 @@ class _Splitter:
 
     def _last_source(self, n: int) -> int | None:
         for m in range(n - 1, -1, -1):
-            if self.roles[m] is not _Role.MESSAGE:
+            if self.roles[m] != _Role.MESSAGE:
                 return None
             for p in reversed(self.w.line_words(m)):
                 if self.w.repeats(p):
@@ -300,35 +328,48 @@ class _Splitter:
     def _message_at(self, p: int) -> int:
         return self.line_message[self.w.word_line[p]]
 
-    def _is_subject(self, n: int) -> bool:
+    def _is_subject(self, n: int, *, in_tail: bool = False) -> bool:
         """A short, unpunctuated new line followed by a thread starter: a new line that quotes
-        nothing in the dump, inline or in a tail."""
+        nothing in the dump, inline or in a tail. Inside a quoted tail, where short lines are
+        quoted lines, the starter must be one that may start a message there: longer than
+        mail-wrap width, or ending with its own attribution."""
         line = self.lines[n].strip()
         words = self.w.line_words(n)
         if len(line) > _SUBJECT_CHARS or len(words) > _SUBJECT_WORDS:
             return False
-        if line.endswith((".", ",", ";", ":", "!")) or self.ends[n] is not None:
+        if line.endswith((".", ",", ";", ":", "!")) or n in self.ends:
             return False
         nxt = n + 1
         while (
             nxt < len(self.lines)
-            and self.roles[nxt] is _Role.MESSAGE
+            and self.roles[nxt] == _Role.MESSAGE
             and not self.lines[nxt].strip()
         ):
             nxt += 1
-        if nxt >= len(self.lines) or self.roles[nxt] is not _Role.MESSAGE:
+        if nxt >= len(self.lines) or self.roles[nxt] != _Role.MESSAGE:
             return False
         if self.w.head_seen[nxt] or self.lines[nxt].lstrip()[:1].islower():
             # Seen text is quoted; a lower-case start continues this line's sentence.
             return False
-        if self.w.coverage[nxt] >= _STARTER_COVERAGE and _find_attributions(self.lines[nxt]):
+        if (
+            in_tail
+            and len(self.lines[nxt].rstrip()) <= _WRAP_CHARS
+            and not self._has_own_attribution(nxt)
+        ):
+            return False
+        if (
+            self.w.coverage(nxt) >= _STARTER_COVERAGE
+            and _find_attributions(self.lines[nxt])
+            and not split_subject(line).forward
+        ):
             # It quotes inline ("... From: ... Subject: ..." or "On ... wrote:" then repeated
-            # text): a reply, so the short line before it is a reply too.
+            # text): a reply, so the short line before it is a reply too. Unless the line is a
+            # forward's subject ("Fwd:", "WG:", ...): a forward carries its message inline.
             return False
         after = nxt + 1
         while (
             after < len(self.lines)
-            and self.roles[after] is _Role.MESSAGE
+            and self.roles[after] == _Role.MESSAGE
             and not self.w.line_words(after)
         ):
             after += 1
@@ -336,28 +377,50 @@ class _Splitter:
         # thread too (its parent was archived elsewhere), but one that quotes the dump may not.
         return not (
             after < len(self.lines)
-            and self.roles[after] is _Role.MESSAGE
+            and self.roles[after] == _Role.MESSAGE
             and self.w.head_seen[after]
         )
+
+
+def _attribution_ends(lines: Sequence[str]) -> dict[int, _Found]:
+    """The lines that end with an attribution, and that attribution; each distinct line is read
+    once (a run of one line costs a look-up per line)."""
+    seen: dict[str, _Found | None] = {}
+    out: dict[int, _Found] = {}
+    for n, line in enumerate(lines):
+        if line not in seen:
+            seen[line] = _line_attribution_end(line) if line.strip() else None
+        found = seen[line]
+        if found is not None:
+            out[n] = found
+    return out
+
+
+# The characters a rule line (`_RULE_START`) starts with after its indent.
+_RULE_CHARS: Final = "_=~-"
 
 
 def _footer_lines(lines: Sequence[str], words: _Words) -> frozenset[int]:
     """Lines of list footers: text that follows a rule line identically in two or more places
     (each quoted tail ends with the footer the list added), or a known footer template."""
     after_rule: dict[int, list[int]] = {}
-    for n, line in enumerate(lines):
-        if not _RULE_START.match(line):
-            continue
+    # Rule lines, found once; the pattern runs only on lines whose first character may start
+    # one (a regex call per line is most of the cost on runs of short lines).
+    rules = [
+        n
+        for n, line in enumerate(lines)
+        if line[:9].lstrip()[:1] in _RULE_CHARS and line[:9].lstrip() and _RULE_START.match(line)
+    ]
+    is_rule = set(rules)
+    for n in rules:
         for k in range(n, min(n + 1 + _FOOTER_SPAN, len(lines))):
             ws = words.line_words(k)
-            if k > n and _RULE_START.match(lines[k]):
+            if k > n and k in is_rule:
                 break
             if ws:
-                after_rule.setdefault(hash(words.ids[ws.start : ws.stop]), []).append(k)
+                after_rule.setdefault(hash(words.ids[ws.start : ws.stop].tobytes()), []).append(k)
     out = {k for ks in after_rule.values() if len(ks) >= 2 for k in ks}
-    for n, line in enumerate(lines):
-        if not _RULE_START.match(line):
-            continue
+    for n in rules:
         stop = min(n + 1 + _FOOTER_SPAN, len(lines))
         block = "\n".join(lines[n:stop])
         starts = [0]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+import operator
 import re
+from array import array
 from collections.abc import Sequence
 from typing import Final
 
@@ -40,20 +43,24 @@ _WORD = re.compile(r"[^\W_]+")
 class _Words:
     """The word stream of the dump and what each word repeats."""
 
-    roles: tuple[_Role, ...]
+    roles: bytearray
+    """The prepass's roles, which the split updates (`_Prepass.roles`)."""
+    subjects: tuple[int, ...]
+    """The prepass's subject lines."""
     rosters: tuple[tuple[int, tuple[str, ...]], ...]
-    line_first: tuple[int, ...]
-    """Index of each line's first word in the stream (its end is the next line's first)."""
-    word_line: tuple[int, ...]
+    # Per line and per word, compact arrays, not lists of ints: a dump of short lines holds as
+    # many entries as bytes, and a list entry with its int costs 36 bytes (memory <= 20x input).
+    line_first: array[int]
+    """Index of each line's first word in the stream (its end is the next line's first; one
+    more entry, the stream's length, ends the last line)."""
+    word_line: array[int]
     lines: tuple[str, ...]
-    ids: tuple[int, ...]
-    first: tuple[int, ...]
+    ids: array[int]
+    first: array[int]
     """For each shingle start p: where that shingle first occurred (p itself if new)."""
-    covered: tuple[bool, ...]
-    head_seen: tuple[bool, ...]
-    """Per line: its first words are covered."""
-    coverage: tuple[float, ...]
-    """Per line: share of its words covered."""
+    covered: bytearray
+    head_seen: bytearray
+    """Per line: its first words are covered (1) or not (0)."""
 
     _offsets: dict[int, tuple[int, ...]] = attrs.field(factory=dict, eq=False, repr=False)
 
@@ -66,8 +73,12 @@ class _Words:
         return offsets[p - self.line_first[line]]
 
     def line_words(self, line: int) -> range:
-        end = self.line_first[line + 1] if line + 1 < len(self.line_first) else len(self.ids)
-        return range(self.line_first[line], end)
+        return range(self.line_first[line], self.line_first[line + 1])
+
+    def coverage(self, line: int) -> float:
+        """The share of the line's words that are covered."""
+        start, end = self.line_first[line], self.line_first[line + 1]
+        return sum(self.covered[start:end]) / (end - start) if end > start else 0.0
 
     def repeats(self, p: int) -> bool:
         """The shingle starting at word `p` occurred entirely before p's line."""
@@ -103,64 +114,124 @@ def _line_offsets(line: str) -> tuple[int, ...]:
 
 
 def _index_words(lines: Sequence[str], pre: _Prepass) -> _Words:
+    """The word stream of the dump's message lines, and what each word repeats."""
     vocab: dict[str, int] = {}
-    ids: list[int] = []
-    word_line: list[int] = []
-    line_first: list[int] = []
-    for n, line in enumerate(lines):
-        line_first.append(len(ids))
-        if pre.roles[n] is not _Role.MESSAGE or not line.strip():
+    ids = array("i")
+    word_line = array("i")
+    line_first = array("i")
+    # The word ids of each distinct line, computed once: a dump repeats lines (quoted tails,
+    # footers), and a run of one line must cost a dictionary look-up per line, not a canonical
+    # form (linear time at well over 1 MB/s on hostile runs).
+    line_ids: dict[str, array[int]] = {}
+    roles = pre.roles
+    count = len(lines)
+    n = 0
+    while n < count:
+        line = lines[n]
+        # A run of one line with one role is added at once (runs of blank or repeated lines).
+        m = n + 1
+        while m < count and lines[m] == line:
+            m += 1
+        if m - n > 1 and roles[n:m] != bytes(roles[n : n + 1]) * (m - n):
+            m = n + 1
+        if roles[n] != _Role.MESSAGE:
+            line_first.extend(array("i", [len(ids)]) * (m - n))
+            n = m
             continue
-        found = _canonical_words(line)
-        ids.extend([vocab.setdefault(word, len(vocab)) for word in found])
-        word_line.extend([n] * len(found))
+        found = line_ids.get(line)
+        if found is None:
+            words = _canonical_words(line) if line.strip() else []
+            found = line_ids[line] = array("i", [vocab.setdefault(w, len(vocab)) for w in words])
+        k = len(found)
+        if k == 0:
+            line_first.extend(array("i", [len(ids)]) * (m - n))
+        else:
+            line_first.extend(range(len(ids), len(ids) + k * (m - n), k))
+            ids.extend(found * (m - n))
+            word_line.extend(
+                itertools.chain.from_iterable(
+                    map(itertools.repeat, range(n, m), itertools.repeat(k))
+                )
+            )
+        n = m
+    del line_ids, vocab
     total = len(ids)
-    seen: dict[int, int] = {}
-    first = [
-        seen.setdefault(hash(key), p)
-        for p, key in enumerate(zip(*(ids[j:] for j in range(_K)), strict=False))
-    ]
-    # A word is covered when some shingle over it occurred entirely before the word's line.
-    # `reach[q]` is the last word covered by a shingle whose covered part starts at q.
-    own_line_start = [line_first[n] for n in word_line]
-    reach = [-1] * (total + 1)
-    for p, f in enumerate(first):
-        if f >= p:
-            continue
-        limit = f + _K
-        q = p
-        while q < p + _K and own_line_start[q] < limit:
-            q += 1
-        if q < p + _K and reach[q] < p + _K - 1:
-            reach[q] = p + _K - 1
-    covered = [False] * total
-    running = -1
-    for q in range(total):
-        if reach[q] > running:
-            running = reach[q]
-        covered[q] = running >= q
-    head_seen: list[bool] = []
-    coverage: list[float] = []
-    for n in range(len(lines)):
-        start = line_first[n]
-        end = line_first[n + 1] if n + 1 < len(lines) else total
-        count = end - start
-        head = min(count, _HEAD_WORDS)
-        if count == 0:
-            head_seen.append(False)
-            coverage.append(0.0)
-            continue
-        head_seen.append(sum(covered[start : start + head]) >= _HEAD_SHARE * head)
-        coverage.append(sum(covered[start:end]) / count)
+    line_first.append(total)
+    first = _first_occurrences(ids)
+    covered = _covered(first, line_first, word_line)
+    head_seen = _head_seen(covered, line_first)
     return _Words(
         roles=pre.roles,
+        subjects=pre.subjects,
         rosters=pre.rosters,
-        line_first=tuple(line_first),
-        word_line=tuple(word_line),
+        line_first=line_first,
+        word_line=word_line,
         lines=tuple(lines),
-        ids=tuple(ids),
-        first=tuple(first),
-        covered=tuple(covered),
-        head_seen=tuple(head_seen),
-        coverage=tuple(coverage),
+        ids=ids,
+        first=first,
+        covered=covered,
+        head_seen=head_seen,
     )
+
+
+# The steps below run over every word of the dump: they iterate in C (map, accumulate, compress
+# over arrays) wherever they can, so that runs of short lines read at more than 1 MB/s.
+
+
+def _first_occurrences(ids: array[int]) -> array[int]:
+    """For each shingle start p, where that shingle first occurred (p itself if new)."""
+    count = max(0, len(ids) - _K + 1)
+    width = ids.itemsize
+    # Shingles are slices of the ids' bytes (no copy of the stream per offset).
+    raw = ids.tobytes()
+    keys = map(
+        raw.__getitem__,
+        map(slice, range(0, count * width, width), itertools.count(_K * width, width)),
+    )
+    seen: dict[int, int] = {}
+    return array("i", map(seen.setdefault, map(hash, keys), range(count)))
+
+
+def _covered(first: array[int], line_first: array[int], word_line: array[int]) -> bytearray:
+    """Per word: some shingle over it occurred entirely before the word's line."""
+    count = len(first)
+    total = len(word_line)
+    own_start = array("i", map(line_first.__getitem__, word_line[:count]))
+    # Where the earlier occurrence ends before p's line (then it is before p: a repeat), the
+    # shingle at p covers words p to p + K - 1.
+    before_line = bytearray(
+        map(operator.ge, own_start, map(operator.add, first, itertools.repeat(_K)))
+    )
+    del own_start
+    # Those words at once: the flags, one byte a word, OR-ed with themselves shifted by 1 to
+    # K - 1 bytes (as one integer: no Python step per word).
+    flags = int.from_bytes(before_line, "little")
+    spread = flags
+    for shift in range(1, _K):
+        spread |= flags << (8 * shift)
+    covered = bytearray(spread.to_bytes(total, "little"))
+    del flags, spread
+    # A repeat whose earlier occurrence runs into p's own line covers from the first word of
+    # the shingle after that occurrence's end, if any, to p + K - 1.
+    repeated = map(operator.lt, first, range(count))
+    for p in itertools.compress(range(count), map(operator.gt, repeated, before_line)):
+        limit = first[p] + _K
+        end = p + _K
+        q = p + 1
+        while q < end and line_first[word_line[q]] < limit:
+            q += 1
+        if q < end:
+            covered[q:end] = b"\x01" * (end - q)
+    return covered
+
+
+def _head_seen(covered: bytearray, line_first: array[int]) -> bytearray:
+    """Per line: at least `_HEAD_SHARE` of its first `_HEAD_WORDS` words are covered."""
+    before = array("i", itertools.accumulate(covered, initial=0))
+    out = bytearray(len(line_first) - 1)
+    most, share = _HEAD_WORDS, _HEAD_SHARE
+    for n, (start, end) in enumerate(itertools.pairwise(line_first)):
+        if start != end:
+            head = end - start if end - start < most else most
+            out[n] = before[start + head] - before[start] >= share * head
+    return out
