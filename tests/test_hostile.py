@@ -129,7 +129,6 @@ def test_text_dump_reader_on_short_lines_is_linear(tmp_path: Path, line: str) ->
 SEED_DUMP = ROOT / "examples" / "data" / "wsis20-2025-06.txt"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11: text-dump reader at ~100 KB/s on short lines")
 @pytest.mark.parametrize("line", [">\n", "wrote:\n"], ids=["gt", "wrote"])
 def test_text_dump_reader_on_short_lines_keeps_pace(tmp_path: Path, line: str) -> None:
     """The reader's speed on runs of short lines, relative to its speed on the seed dump.
