@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import itertools
+import re
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from wsisdedup.text import normalise
 from wsisdedup.text.normalise import Canonical, OffsetMap, canonical, host_token, word_starts, words
 
 SEED = Path(__file__).resolve().parent.parent / "examples" / "data" / "wsis20-2025-06.txt"
@@ -316,3 +319,58 @@ def test_pathological_inputs_are_handled(text: str) -> None:
     c = canonical(text)
     assert len(c.offsets) == len(c.text) + 1
     assert c.offsets[len(c.text)] == len(text)
+
+
+class _CountingPattern:
+    """Wraps a compiled pattern and counts the characters its matches scan."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        self.scanned = 0
+
+    def match(self, text: str, pos: int = 0) -> re.Match[str] | None:
+        m = self.pattern.match(text, pos)
+        if m is not None:
+            self.scanned += m.end() - pos
+        return m
+
+
+@pytest.mark.parametrize("unit", ["http://x/", "a.b://c/", "https://urldefense.com/v3/__"])
+def test_packed_links_are_scanned_once(unit: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Issue 11: each `://` of links packed end to end re-scanned the rest of the run, so the
+    # work grew with the square of the text (a 13.5 KB gzip archive stalled a read for 30 s).
+    counter = _CountingPattern(normalise._URL_BODY_RE)
+    monkeypatch.setattr(normalise, "_URL_BODY_RE", counter)
+    text = unit * 2000
+    canonical(text)
+    assert counter.scanned <= 2 * len(text)
+
+
+def _seconds(text: str) -> float:
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.process_time()
+        canonical(text)
+        best = min(best, time.process_time() - t0)
+    return best
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "http://x/",
+        "http://x/ ",
+        "a.b://",
+        "www.x.org/",
+        " www.x.org/",
+        "https://urldefense.com/v3/__",
+        "[cid:x]",
+        "<http://x/>",
+        "mailto:a@b.c ",
+        "\u2026http://x",
+    ],
+)
+def test_packed_tokens_take_linear_time(unit: str) -> None:
+    n = 20_000 // len(unit) + 1
+    small, large = _seconds(unit * n), _seconds(unit * 4 * n)
+    assert large < 10 * small + 0.5, (small, large)

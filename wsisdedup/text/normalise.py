@@ -340,9 +340,13 @@ def _scan(low: str, rare: frozenset[str]) -> list[tuple[int, int, int]]:
         k = find(marker)
         while k >= 0:
             token = _link_token(low, k, marker)
+            nxt = k + len(marker)
             if token is not None:
                 add(token)
-            k = find(marker, k + len(marker))
+                # A marker inside this link would give a token inside it, which is dropped
+                # below: searching on from its end keeps links packed end to end linear.
+                nxt = max(nxt, token[1])
+            k = find(marker, nxt)
     k = find("[")
     while k >= 0:
         m = _BRACKET_RE.match(low, k)
