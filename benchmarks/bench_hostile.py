@@ -72,7 +72,7 @@ def canonical_form(text: str) -> object:
     Internal function (issue 11 measures it, but it is not exported): import it here only,
     so the module move can repoint this one line.
     """
-    from wsisdedup.normalise import canonical
+    from wsisdedup.text.normalise import canonical
 
     return canonical(text)
 

@@ -45,10 +45,10 @@ EXIT_UNUSABLE = 2
 def canonical_form(text: str) -> object:
     """The canonical form of a text.
 
-    Internal function (`wsisdedup.normalise.canonical`): imported here only, so the module
+    Internal function (`wsisdedup.text.normalise.canonical`): imported here only, so the module
     move of the library can repoint this one line.
     """
-    from wsisdedup.normalise import canonical
+    from wsisdedup.text.normalise import canonical
 
     return canonical(text)
 
@@ -90,12 +90,10 @@ def _read_dump_text(tmp_path: Path, text: str) -> wsisdedup.Archive:
 # --- Linear time on any body ------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11: packed links, canonical form re-scans")
 def test_canonical_of_packed_links_is_linear() -> None:
     assert_linear(canonical_form, lambda n: "http://x/" * n, 3000)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11: packed links in an mbox, read() re-scans")
 def test_read_of_packed_links_is_linear(tmp_path: Path) -> None:
     """The issue's 360 KB mbox that took 88 s: the reader path over packed links."""
     assert_linear(
@@ -109,7 +107,6 @@ def test_split_body_of_header_like_lines_is_linear() -> None:
     assert_linear(wsisdedup.split_body, lambda n: "From: a\n" * n, 2000)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11: runs of Proofpoint v3 prefixes (bench finding)")
 def test_split_body_of_urldefense_runs_is_linear() -> None:
     """Not in the issue's list: `bench_hostile.py` found split_body and the canonical form
     quadratic on runs of "https://urldefense.com/v3/__" (growth about 80 per 10x)."""
