@@ -16,6 +16,7 @@ from typing import BinaryIO
 
 import attrs
 
+from wsisdedup.export.sqlite import is_sqlite, read_sqlite
 from wsisdedup.match import IndexDoc, apply_matches, collapse_copies, match_archive
 from wsisdedup.match.direct import header_quote_matches
 from wsisdedup.match.records import Match, Origin, Span
@@ -53,7 +54,10 @@ def read(source: Source, *, format: str | None = None) -> Archive:
     `format` overrides sniffing: "mbox", "pipermail", "maildir", "eml" or "text-dump".
     Raises `ArchiveFormatError` when the input is not an archive at all; a broken message
     becomes a `Problem` in `Archive.problems` and the others are still read.
+    A SQLite store or export (`wsisdedup.store`, `--format sqlite`) is read back as it was built.
     """
+    if format is None and isinstance(source, str | os.PathLike) and is_sqlite(source):
+        return read_sqlite(source)
     return read_many([source], format=format)
 
 
