@@ -22,8 +22,9 @@ from test_fetch import (
 )
 
 import wsisdedup
+from wsisdedup.cli import main
 from wsisdedup.export import write_sqlite
-from wsisdedup.store import SyncReport, sync
+from wsisdedup.store import SyncReport, sync, update
 from wsisdedup.store import run as store_run
 from wsisdedup.store.write import Changes
 
@@ -308,3 +309,68 @@ def test_the_store_reads_back_as_the_months_read_from_their_files(
     for name, month, etag, size, sha in units:
         data = (db.with_name(db.name + ".files") / name).read_bytes()
         assert (etag, size, sha) == (f'"{month}-v1"', len(data), hashlib.sha256(data).hexdigest())
+
+
+# --- the command line ------------------------------------------------------------------------
+
+
+def test_command_line_sync_builds_then_updates_the_store(
+    server: ArchiveServer, corpus: Corpus, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "evs.sqlite"
+    url = f"{server.url}/pipermail/evs/"
+    _serve_months(server, corpus, ["2010-01", "2010-02"])
+    assert main(["sync", url, "--db", str(db), "--min-interval", "0"]) == 0
+    assert "2 files updated, 0 unchanged" in capsys.readouterr().out
+    _serve_months(server, corpus, list(PIPER_MONTHS))
+    assert main(["sync", url, "--db", str(db), "--min-interval", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "1 files updated, 2 unchanged" in out
+    assert f"{sum(corpus.piper_counts.values())} messages" in out
+    _assert_same_store(db, _fresh(server, tmp_path))
+    # A store holds one archive: another address is refused, and the store is left as it was.
+    before = db.read_bytes()
+    assert main(["sync", f"{server.url}/pipermail/other/", "--db", str(db)]) == 2
+    assert "the store holds" in capsys.readouterr().err
+    assert db.read_bytes() == before
+
+
+def _month_files(corpus: Corpus, folder: Path) -> list[Path]:
+    paths = []
+    for month, text in corpus.piper.items():
+        path = folder / f"{month}.txt"
+        path.write_bytes(text)
+        paths.append(path)
+    return paths
+
+
+def test_command_line_clean_into_a_store_adds_files_in_place(
+    corpus: Corpus, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = [str(p) for p in _month_files(corpus, tmp_path)]
+    db = tmp_path / "store.sqlite"
+    assert main(["clean", *files[:2], "--db", str(db)]) == 0
+    assert "2 files updated" in capsys.readouterr().out
+    assert main(["clean", *files, "--db", str(db)]) == 0
+    assert "1 files updated, 2 unchanged" in capsys.readouterr().out
+    # The store reads back as the files read in one go, and equals a store built in one go.
+    assert wsisdedup.read(db) == wsisdedup.read_many(files)
+    fresh = tmp_path / "fresh.sqlite"
+    update(fresh, files)
+    _assert_same_store(db, fresh)
+
+
+def test_command_line_clean_into_a_store_refuses_what_it_cannot_update(
+    corpus: Corpus, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (january,) = (str(p) for p in _month_files(corpus, tmp_path)[:1])
+    assert main(["clean", "https://mail.example.org/pipermail/x/", "--db", "s.sqlite"]) == 2
+    assert "wsisdedup sync URL --db" in capsys.readouterr().err
+    export = tmp_path / "export.sqlite"
+    assert main(["clean", january, "-o", str(export)]) == 0
+    before = export.read_bytes()
+    assert main(["clean", january, "--db", str(export)]) == 2
+    assert "not a wsisdedup store" in capsys.readouterr().err
+    assert export.read_bytes() == before
+    assert main(["clean", january, "--db", january]) == 2  # an input is never written over
+    assert "input" in capsys.readouterr().err

@@ -67,6 +67,8 @@ class SyncReport:
     rows_written: int = 0
     """Table rows deleted or inserted by the run (the raw tables not counted)."""
     fetch: FetchReport | None = None
+    problems: int = 0
+    """Problems in the store after the run (messages or files that could not be read)."""
     rebuilt: bool = False
     """The tables were recomputed though no file changed (the store was built by another
     wsisdedup version)."""
@@ -82,7 +84,7 @@ class SyncReport:
     def summary(self) -> str:
         text = (
             f"{self.db}: {len(self.updated)} files updated, {len(self.unchanged)} unchanged,"
-            f" {self.messages} messages, {self.rows_written} rows written"
+            f" {self.messages} messages, {self.problems} problems, {self.rows_written} rows written"
         )
         if self.fetch is not None:
             text += f"; fetch: {self.fetch.summary()}"
@@ -213,12 +215,14 @@ def _apply(
         rows += _commit(con, raw, meta, None, None, "").total
         rebuilt = True
     messages: int = con.execute("SELECT count(*) FROM messages").fetchone()[0]
+    problems: int = con.execute("SELECT count(*) FROM problems").fetchone()[0]
     return SyncReport(
         db=Path(),
         updated=tuple(updated),
         unchanged=tuple(unchanged),
         messages=messages,
         rows_written=rows,
+        problems=problems,
         rebuilt=rebuilt,
     )
 
