@@ -3,6 +3,7 @@ keeps one up to date from a list's archive served by a real HTTP server on 127.0
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import sqlite3
 from pathlib import Path
@@ -12,11 +13,15 @@ from conftest import CORPUS, SEED
 from fetch_server import ArchiveServer, Resource
 from test_fetch import (
     FAST,
+    LIST,
+    MSGID,
     PIPER_MONTHS,
     Corpus,
     Sleeps,
     _piper_index,
+    _serve_hyperkitty,
     _serve_pipermail,
+    _split_mbox,
     corpus,
     server,
 )
@@ -374,3 +379,43 @@ def test_command_line_clean_into_a_store_refuses_what_it_cannot_update(
     assert export.read_bytes() == before
     assert main(["clean", january, "--db", january]) == 2  # an input is never written over
     assert "input" in capsys.readouterr().err
+
+
+# --- the other archive kinds ------------------------------------------------------------------
+
+
+def test_hyperkitty_sync_adds_a_month_and_skips_exports_that_did_not_change(
+    server: ArchiveServer, corpus: Corpus, tmp_path: Path
+) -> None:
+    base = _serve_hyperkitty(server, corpus)
+    url = f"{server.url}{base}"
+    db = tmp_path / "evs.sqlite"
+    first = sync(url, db, until="2021-07", politeness=FAST, sleep=Sleeps())
+    assert first.ok and len(first.updated) == 2
+    second = sync(url, db, politeness=FAST, sleep=Sleeps())
+    # HyperKitty sends no validators: the exports are downloaded again, found byte for byte
+    # the same, and not read again.
+    assert second.updated == (f"{LIST}-2021-08.mbox.gz",) and len(second.unchanged) == 2
+    assert second.messages == sum(corpus.hk_counts.values())
+    fresh = tmp_path / "fresh.sqlite"
+    sync(url, fresh, politeness=FAST, sleep=Sleeps())
+    _assert_same_store(db, fresh)
+
+
+def test_publicinbox_thread_that_grows_is_read_again_in_place(
+    server: ArchiveServer, corpus: Corpus, tmp_path: Path
+) -> None:
+    messages = _split_mbox(corpus.thread)
+    path = f"/evs/{MSGID}/t.mbox.gz"
+    url = f"{server.url}/evs/{MSGID}/T/"
+    server.resources[path] = Resource(gzip.compress(b"".join(messages[:4])))
+    db = tmp_path / "thread.sqlite"
+    first = sync(url, db, politeness=FAST, sleep=Sleeps())
+    assert first.messages == len(wsisdedup.read(db).messages) > 0
+    server.resources[path] = Resource(gzip.compress(corpus.thread))
+    second = sync(url, db, politeness=FAST, sleep=Sleeps())
+    assert second.updated == first.updated  # the same file, changed: its rows replaced
+    assert second.messages == corpus.thread_count
+    fresh = tmp_path / "fresh.sqlite"
+    sync(url, fresh, politeness=FAST, sleep=Sleeps())
+    _assert_same_store(db, fresh)
