@@ -29,6 +29,7 @@ from test_fetch import (
 import wsisdedup
 from wsisdedup.cli import main
 from wsisdedup.export import write_sqlite
+from wsisdedup.fetch import FetchError
 from wsisdedup.store import SyncReport, sync, update
 from wsisdedup.store import run as store_run
 from wsisdedup.store.write import Changes
@@ -419,3 +420,34 @@ def test_publicinbox_thread_that_grows_is_read_again_in_place(
     fresh = tmp_path / "fresh.sqlite"
     sync(url, fresh, politeness=FAST, sleep=Sleeps())
     _assert_same_store(db, fresh)
+
+
+def test_a_store_built_by_another_version_is_recomputed_at_the_next_run(
+    corpus: Corpus, tmp_path: Path
+) -> None:
+    files = [str(p) for p in _month_files(corpus, tmp_path)]
+    db = tmp_path / "store.sqlite"
+    update(db, files)
+    con = sqlite3.connect(db)
+    con.execute("UPDATE store_meta SET value = '0.0.1' WHERE key = 'wsisdedup_version'")
+    con.execute("DELETE FROM thread_messages")  # what an older version might have left
+    con.commit()
+    con.close()
+    again = update(db, files)
+    assert again.rebuilt and again.updated == ()
+    assert again.rows_written == _count_rows(db, "thread_messages")
+    con = sqlite3.connect(db)
+    (built_by,) = con.execute("SELECT value FROM store_meta WHERE key = 'wsisdedup_version'")
+    con.close()
+    assert built_by == (wsisdedup.__version__,)
+    assert wsisdedup.read(db) == wsisdedup.read_many(files)
+    assert not update(db, files).rebuilt
+
+
+def test_a_sync_that_can_fetch_nothing_creates_no_store(
+    server: ArchiveServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "none.sqlite"
+    with pytest.raises(FetchError):
+        sync(f"{server.url}/pipermail/nothing/", db, politeness=FAST, sleep=Sleeps())
+    assert not db.exists()

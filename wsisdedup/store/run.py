@@ -20,7 +20,7 @@ from pathlib import Path
 import attrs
 import httpx
 
-from wsisdedup.errors import WsisdedupError
+from wsisdedup.errors import OutputError, WsisdedupError
 from wsisdedup.fetch import FetchFailure, FetchReport, Politeness, ProgressEvent, fetch
 from wsisdedup.fetch.files import load_validators
 from wsisdedup.fetch.model import Kind
@@ -117,38 +117,38 @@ def sync(
     folder = (
         Path(files_dir) if files_dir is not None else db_path.with_name(db_path.name + ".files")
     )
-    con = open_store(db_path)
-    try:
-        _check_archive(con, url)
-        report = fetch(
-            url,
-            folder,
-            since=since,
-            until=until,
-            kind=kind,
-            politeness=politeness,
-            on_progress=on_progress,
-            sleep=sleep,
-            transport=transport,
+    if db_path.exists():  # refuse another archive's store before fetching anything
+        con = open_store(db_path)
+        try:
+            _check_archive(con, url)
+        finally:
+            con.close()
+    report = fetch(
+        url,
+        folder,
+        since=since,
+        until=until,
+        kind=kind,
+        politeness=politeness,
+        on_progress=on_progress,
+        sleep=sleep,
+        transport=transport,
+    )
+    cache = folder / FETCH_CACHE
+    files = [
+        UnitFile(
+            name=f.path.name,
+            path=f.path,
+            month=f.month,
+            url=f.url,
+            empty=f.empty,
+            rename_sources=True,
+            **load_validators(cache / (f.path.name + ".json"), f.path),
         )
-        cache = folder / FETCH_CACHE
-        files = [
-            UnitFile(
-                name=f.path.name,
-                path=f.path,
-                month=f.month,
-                url=f.url,
-                empty=f.empty,
-                rename_sources=True,
-                **load_validators(cache / (f.path.name + ".json"), f.path),
-            )
-            for f in report.new + report.unchanged
-        ]
-        meta = {"archive_url": url, "kind": report.kind, "files_dir": str(folder)}
-        done = _apply(con, files, meta)
-    finally:
-        con.close()
-    return attrs.evolve(done, db=db_path, fetch=report)
+        for f in report.new + report.unchanged
+    ]
+    meta = {"archive_url": url, "kind": report.kind, "files_dir": str(folder)}
+    return attrs.evolve(_update_store(db_path, files, meta), fetch=report)
 
 
 def update(db: str | Path, paths: Sequence[str | Path], *, format: str | None = None) -> SyncReport:
@@ -158,11 +158,20 @@ def update(db: str | Path, paths: Sequence[str | Path], *, format: str | None = 
     read and written in a transaction of its own. Files are kept in the store under the path
     given, in the order of their names.
     """
-    db_path = Path(db)
+    files = [UnitFile(name=str(p), path=Path(p)) for p in paths]
+    return _update_store(Path(db), files, {}, format=format)
+
+
+def _update_store(
+    db_path: Path, files: Sequence[UnitFile], meta: dict[str, str], *, format: str | None = None
+) -> SyncReport:
     con = open_store(db_path)
     try:
-        files = [UnitFile(name=str(p), path=Path(p)) for p in paths]
-        done = _apply(con, files, {}, format=format)
+        if "archive_url" in meta:
+            _check_archive(con, meta["archive_url"])
+        done = _apply(con, files, meta, format=format)
+    except sqlite3.Error as exc:
+        raise OutputError(f"SQLite could not update it: {exc}", path=str(db_path)) from exc
     finally:
         con.close()
     return attrs.evolve(done, db=db_path)
@@ -236,7 +245,7 @@ def _commit(
     sha: str,
 ) -> Changes:
     """One transaction: the file's raw rows, the archive's changed rows, the bookkeeping."""
-    con.execute("BEGIN IMMEDIATE")
+    con.execute("BEGIN IMMEDIATE")  # waits for another writer, up to sqlite3's timeout
     try:
         if unit is not None and f is not None:
             save_raw(con, unit)
