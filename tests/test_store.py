@@ -451,3 +451,30 @@ def test_a_sync_that_can_fetch_nothing_creates_no_store(
     with pytest.raises(FetchError):
         sync(f"{server.url}/pipermail/nothing/", db, politeness=FAST, sleep=Sleeps())
     assert not db.exists()
+
+
+def test_several_months_per_transaction_build_the_same_store_with_fewer_joins(
+    corpus: Corpus, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = [str(p) for p in _month_files(corpus, tmp_path)]
+    one_by_one = tmp_path / "one.sqlite"
+    update(one_by_one, files)
+    calls: list[int] = []
+    real = store_run.write_archive
+
+    def counted(con: sqlite3.Connection, archive: wsisdedup.Archive) -> Changes:
+        calls.append(len(archive.messages))
+        if len(calls) == 1 and not ok:
+            raise KeyboardInterrupt
+        return real(con, archive)
+
+    monkeypatch.setattr(store_run, "write_archive", counted)
+    grouped = tmp_path / "grouped.sqlite"
+    ok = False
+    with pytest.raises(KeyboardInterrupt):  # the first two months die together
+        update(grouped, files, per_commit=2)
+    assert _count_rows(grouped, "store_units") == 0
+    ok, calls = True, []
+    report = update(grouped, files, per_commit=2)
+    assert len(report.updated) == 3 and len(calls) == 2  # the joins ran twice, not three times
+    _assert_same_store(grouped, one_by_one)

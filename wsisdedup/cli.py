@@ -249,7 +249,7 @@ def _clean_into_store(args: argparse.Namespace) -> int:
             hint = " (for a list's address: wsisdedup sync URL --db STORE)" if _is_url(p) else ""
             raise WsisdedupError(f"{p}: --db takes archive files{hint}")
     check_target(args.db, inputs=args.archives)
-    report = update(args.db, args.archives, format=args.input_format)
+    report = update(args.db, args.archives, format=args.input_format, per_commit=args.per_commit)
     return _store_done(report)
 
 
@@ -271,6 +271,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
         kind=args.kind,
         politeness=Politeness(min_interval=args.min_interval),
         on_progress=_fetch_progress(),
+        per_commit=args.per_commit,
     )
     return _store_done(report)
 
@@ -302,7 +303,18 @@ def _add_sync(
         metavar="SECONDS",
         help="at least this long between two requests (default 1)",
     )
+    _add_per_commit(p)
     p.set_defaults(func=_cmd_sync)
+
+
+def _add_per_commit(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--per-commit",
+        type=int,
+        default=1,
+        metavar="N",
+        help="months (files) per transaction (default 1; more: a faster first build)",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -359,6 +371,7 @@ def _parser() -> argparse.ArgumentParser:
     p_clean.add_argument(
         "--db", metavar="STORE", help="update this SQLite store with the files instead (-o unused)"
     )
+    _add_per_commit(p_clean)
     p_clean.set_defaults(func=_cmd_clean)
 
     p_fetch = sub.add_parser(

@@ -101,6 +101,7 @@ def sync(
     kind: Kind | None = None,
     politeness: Politeness | None = None,
     on_progress: Callable[[ProgressEvent], None] | None = None,
+    per_commit: int = 1,
     sleep: Callable[[float], None] | None = None,
     transport: httpx.BaseTransport | None = None,
 ) -> SyncReport:
@@ -108,7 +109,10 @@ def sync(
     to date with it, creating the store on the first run.
 
     The fetched files are kept in `files_dir` (default: `DB.files` beside the store), so that
-    the next run asks the server only for what changed. Months that failed to download are in
+    the next run asks the server only for what changed. Each new or changed month is a
+    transaction of its own; `per_commit=N` puts N months in each (the joins run once per
+    transaction, so a first build of a long history is about N times faster, and an
+    interruption loses up to N months of work). Months that failed to download are in
     `SyncReport.failed`; every month that was fetched whole is in the store. Raises
     `WsisdedupError` when the store holds another archive, `OutputError` when `db` is not a
     store, and `FetchError` when nothing can be fetched at all.
@@ -148,28 +152,40 @@ def sync(
         for f in report.new + report.unchanged
     ]
     meta = {"archive_url": url, "kind": report.kind, "files_dir": str(folder)}
-    return attrs.evolve(_update_store(db_path, files, meta), fetch=report)
+    done = _update_store(db_path, files, meta, per_commit=per_commit)
+    return attrs.evolve(done, fetch=report)
 
 
-def update(db: str | Path, paths: Sequence[str | Path], *, format: str | None = None) -> SyncReport:
+def update(
+    db: str | Path,
+    paths: Sequence[str | Path],
+    *,
+    format: str | None = None,
+    per_commit: int = 1,
+) -> SyncReport:
     """Bring the store `db` up to date with archive files on disk (created on the first run).
 
     A file already in the store with the same bytes is not read again; a changed or new one is
     read and written in a transaction of its own. Files are kept in the store under the path
-    given, in the order of their names.
+    given, in the order of their names. `per_commit` as for `sync`.
     """
     files = [UnitFile(name=str(p), path=Path(p)) for p in paths]
-    return _update_store(Path(db), files, {}, format=format)
+    return _update_store(Path(db), files, {}, format=format, per_commit=per_commit)
 
 
 def _update_store(
-    db_path: Path, files: Sequence[UnitFile], meta: dict[str, str], *, format: str | None = None
+    db_path: Path,
+    files: Sequence[UnitFile],
+    meta: dict[str, str],
+    *,
+    format: str | None = None,
+    per_commit: int = 1,
 ) -> SyncReport:
     con = open_store(db_path)
     try:
         if "archive_url" in meta:
             _check_archive(con, meta["archive_url"])
-        done = _apply(con, files, meta, format=format)
+        done = _apply(con, files, meta, format=format, per_commit=per_commit)
     except sqlite3.Error as exc:
         raise OutputError(f"SQLite could not update it: {exc}", path=str(db_path)) from exc
     finally:
@@ -197,37 +213,37 @@ def _apply(
     meta: dict[str, str],
     *,
     format: str | None = None,
+    per_commit: int = 1,
 ) -> SyncReport:
-    """Write each new or changed file in a transaction of its own; skip the unchanged ones."""
+    """Write the new or changed files, `per_commit` of them per transaction; skip the others."""
     stored = dict(con.execute("SELECT name, sha256 FROM store_units").fetchall())
     built_by = con.execute("SELECT value FROM store_meta WHERE key = 'wsisdedup_version'")
     stale = (built_by.fetchone() or [None])[0] != version() and bool(stored)
-    raw: dict[str, RawUnit] | None = None
-    updated: list[str] = []
+    changed: list[tuple[UnitFile, str]] = []
     unchanged: list[str] = []
-    rows = 0
     for f in sorted(files, key=lambda f: (f.month or "", f.name)):
         sha = _sha256(f.path)
         if stored.get(f.name) == sha:
             unchanged.append(f.name)
-            continue
-        unit = _read_unit(f, format)
-        if raw is None:
-            raw = load_raw(con)
-        raw[f.name] = unit
-        rows += _commit(con, raw, meta, unit, f, sha).total
-        updated.append(f.name)
-        log.info("%s: %d messages written", f.name, len(unit.messages))
-    rebuilt = False
-    if not updated and stale:
-        raw = load_raw(con)
-        rows += _commit(con, raw, meta, None, None, "").total
-        rebuilt = True
+        else:
+            changed.append((f, sha))
+    raw = load_raw(con) if changed or stale else {}
+    rows = 0
+    step = max(1, per_commit)
+    for start in range(0, len(changed), step):
+        group = [(_read_unit(f, format), f, sha) for f, sha in changed[start : start + step]]
+        raw.update((unit.name, unit) for unit, _, _ in group)
+        rows += _commit(con, raw, meta, group).total
+        for unit, f, _ in group:
+            log.info("%s: %d messages written", f.name, len(unit.messages))
+    rebuilt = not changed and stale
+    if rebuilt:
+        rows += _commit(con, raw, meta, []).total
     messages: int = con.execute("SELECT count(*) FROM messages").fetchone()[0]
     problems: int = con.execute("SELECT count(*) FROM problems").fetchone()[0]
     return SyncReport(
         db=Path(),
-        updated=tuple(updated),
+        updated=tuple(f.name for f, _ in changed),
         unchanged=tuple(unchanged),
         messages=messages,
         rows_written=rows,
@@ -240,14 +256,12 @@ def _commit(
     con: sqlite3.Connection,
     raw: dict[str, RawUnit],
     meta: dict[str, str],
-    unit: RawUnit | None,
-    f: UnitFile | None,
-    sha: str,
+    group: Sequence[tuple[RawUnit, UnitFile, str]],
 ) -> Changes:
-    """One transaction: the file's raw rows, the archive's changed rows, the bookkeeping."""
+    """One transaction: the files' raw rows, the archive's changed rows, the bookkeeping."""
     con.execute("BEGIN IMMEDIATE")  # waits for another writer, up to sqlite3's timeout
     try:
-        if unit is not None and f is not None:
+        for unit, f, sha in group:
             save_raw(con, unit)
             _save_unit(con, f, unit, sha)
         changes = write_archive(con, _archive_of(raw))
