@@ -307,6 +307,14 @@ def _add_sync(
     p.set_defaults(func=_cmd_sync)
 
 
+def _add_db(p: argparse.ArgumentParser) -> None:
+    """`clean --db STORE`: the files go into a store instead of an export."""
+    p.add_argument(
+        "--db", metavar="STORE", help="update this SQLite store with the files instead (-o unused)"
+    )
+    _add_per_commit(p)
+
+
 def _add_per_commit(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--per-commit",
@@ -368,10 +376,7 @@ def _parser() -> argparse.ArgumentParser:
     p_clean.add_argument(
         "--with-body", action="store_true", help="jsonl: also each message's whole body"
     )
-    p_clean.add_argument(
-        "--db", metavar="STORE", help="update this SQLite store with the files instead (-o unused)"
-    )
-    _add_per_commit(p_clean)
+    _add_db(p_clean)
     p_clean.set_defaults(func=_cmd_clean)
 
     p_fetch = sub.add_parser(
