@@ -4,6 +4,7 @@
     wsisdedup tree ARCHIVE...                  the thread tree: date, author, subject, evidence
     wsisdedup clean ARCHIVE... -o out.jsonl    one JSON object per message (or --format ...)
     wsisdedup fetch URL -o DIR                 a list's monthly archive files, from the web
+    wsisdedup sync URL --db list.sqlite        fetch what changed and update a SQLite store
 
 An ARCHIVE is a file, a folder, a list's archive URL (fetched first) or `-` (standard input).
 Exit codes: 0 done, 1 done but some messages (or months) had problems, 2 unusable input or
@@ -30,6 +31,7 @@ from wsisdedup.export.jsonl import write_jsonl
 from wsisdedup.fetch import Politeness, ProgressEvent, fetch
 from wsisdedup.model import Archive, Message
 from wsisdedup.pipeline import read_many
+from wsisdedup.store import SyncReport, sync, update
 
 __all__ = ["main"]
 
@@ -168,6 +170,8 @@ def _cmd_tree(args: argparse.Namespace) -> int:
 
 
 def _cmd_clean(args: argparse.Namespace) -> int:
+    if args.db is not None:
+        return _clean_into_store(args)
     fmt = args.format or _format_of(args.output)
     if args.output == "-" and fmt not in _TEXT_WRITERS:
         print(f"wsisdedup: --format {fmt} writes a file: give -o PATH", file=sys.stderr)
@@ -267,6 +271,89 @@ def _add_fetch(
     p_fetch.set_defaults(func=_cmd_fetch)
 
 
+def _clean_into_store(args: argparse.Namespace) -> int:
+    """`clean ARCHIVE... --db STORE`: bring a store up to date with archive files."""
+    for p in args.archives:
+        if p == "-" or _is_url(p) or Path(p).is_dir():
+            hint = " (for a list's address: wsisdedup sync URL --db STORE)" if _is_url(p) else ""
+            raise WsisdedupError(f"{p}: --db takes archive files{hint}")
+    check_target(args.db, inputs=args.archives)
+    report = update(args.db, args.archives, format=args.input_format, per_commit=args.per_commit)
+    return _store_done(report)
+
+
+def _store_done(report: SyncReport) -> int:
+    print(report.summary())
+    for failure in report.failed:
+        print(f"wsisdedup: problem: {failure}", file=sys.stderr)
+    return EXIT_OK if report.ok and not report.problems else EXIT_PROBLEMS
+
+
+def _cmd_sync(args: argparse.Namespace) -> int:
+    check_target(args.db)
+    report = sync(
+        args.url,
+        args.db,
+        files_dir=args.files,
+        since=args.since,
+        until=args.until,
+        kind=args.kind,
+        politeness=Politeness(min_interval=args.min_interval),
+        on_progress=_fetch_progress(),
+        per_commit=args.per_commit,
+    )
+    return _store_done(report)
+
+
+def _add_sync(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    p = sub.add_parser(
+        "sync",
+        parents=[common],
+        help="fetch what changed of a list's archive and update a SQLite store in place",
+        description="Fetch a list's archive (as `fetch` does) and build or update a SQLite "
+        "store: one transaction per new or changed month; an interrupted run resumes.",
+    )
+    p.add_argument("url", metavar="URL", help="the list's archive address")
+    p.add_argument("--db", required=True, metavar="STORE", help="the SQLite store to update")
+    p.add_argument(
+        "--files", metavar="DIR", help="where the fetched files are kept (default: STORE.files)"
+    )
+    p.add_argument("--since", metavar="YYYY-MM", help="first month to fetch")
+    p.add_argument("--until", metavar="YYYY-MM", help="last month to fetch")
+    p.add_argument(
+        "--kind", choices=("pipermail", "hyperkitty", "publicinbox"), help="skip detection"
+    )
+    p.add_argument(
+        "--min-interval",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="at least this long between two requests (default 1)",
+    )
+    _add_per_commit(p)
+    p.set_defaults(func=_cmd_sync)
+
+
+def _add_db(p: argparse.ArgumentParser) -> None:
+    """`clean --db STORE`: the files go into a store instead of an export."""
+    p.add_argument(
+        "--db", metavar="STORE", help="update this SQLite store with the files instead (-o unused)"
+    )
+    _add_per_commit(p)
+
+
+def _add_per_commit(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--per-commit",
+        type=int,
+        default=1,
+        metavar="N",
+        help="months (files) per transaction (default 1; more: a faster first build)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="wsisdedup",
@@ -323,9 +410,11 @@ def _parser() -> argparse.ArgumentParser:
     p_clean.add_argument(
         "--with-body", action="store_true", help="jsonl: also each message's whole body"
     )
+    _add_db(p_clean)
     p_clean.set_defaults(func=_cmd_clean)
 
     _add_fetch(sub, common)
+    _add_sync(sub, common)
     return parser
 
 

@@ -16,6 +16,7 @@ from typing import BinaryIO
 
 import attrs
 
+from wsisdedup.export.sqlite import is_sqlite, read_sqlite
 from wsisdedup.match import IndexDoc, apply_matches, collapse_copies, match_archive
 from wsisdedup.match.direct import header_quote_matches
 from wsisdedup.match.records import Match, Origin, Span
@@ -63,6 +64,7 @@ def read(
     symbolic links that lead out of a folder given as `source`.
     Raises `ArchiveFormatError` when the input is not an archive at all; a broken message
     becomes a `Problem` in `Archive.problems` and the others are still read.
+    A SQLite store or export (`wsisdedup.store`, `--format sqlite`) is read back as it was built.
     """
     return read_many([source], format=format, limits=limits, follow_links=follow_links)
 
@@ -77,8 +79,13 @@ def read_many(
 ) -> Archive:
     """Read several archives (e.g. monthly files) into one tree: threads cross file boundaries.
 
-    `limits` and `follow_links` apply to each source, as in `read`.
+    `limits` and `follow_links` apply to each source, as in `read`. A single SQLite store is
+    read back as `read` does.
     """
+    if len(sources) == 1 and format is None:
+        (only,) = sources
+        if isinstance(only, str | os.PathLike) and is_sqlite(only):
+            return read_sqlite(only)
     parsed: list[ParsedMessage] = []
     problems: list[Problem] = []
     for source in sources:
