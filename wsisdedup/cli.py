@@ -256,19 +256,24 @@ def _add_fetch(
     )
     p_fetch.add_argument("url", metavar="URL", help="the list's archive address")
     p_fetch.add_argument("-o", "--output", required=True, metavar="DIR", help="folder to fill")
-    p_fetch.add_argument("--since", metavar="YYYY-MM", help="first month to fetch")
-    p_fetch.add_argument("--until", metavar="YYYY-MM", help="last month to fetch")
-    p_fetch.add_argument(
+    _add_web_archive_options(p_fetch)
+    p_fetch.set_defaults(func=_cmd_fetch)
+
+
+def _add_web_archive_options(p: argparse.ArgumentParser) -> None:
+    """The options of `fetch` and `sync`: which months, which kind of archive, how politely."""
+    p.add_argument("--since", metavar="YYYY-MM", help="first month to fetch")
+    p.add_argument("--until", metavar="YYYY-MM", help="last month to fetch")
+    p.add_argument(
         "--kind", choices=("pipermail", "hyperkitty", "publicinbox"), help="skip detection"
     )
-    p_fetch.add_argument(
+    p.add_argument(
         "--min-interval",
         type=float,
         default=1.0,
         metavar="SECONDS",
         help="at least this long between two requests (default 1)",
     )
-    p_fetch.set_defaults(func=_cmd_fetch)
 
 
 def _clean_into_store(args: argparse.Namespace) -> int:
@@ -320,18 +325,7 @@ def _add_sync(
     p.add_argument(
         "--files", metavar="DIR", help="where the fetched files are kept (default: STORE.files)"
     )
-    p.add_argument("--since", metavar="YYYY-MM", help="first month to fetch")
-    p.add_argument("--until", metavar="YYYY-MM", help="last month to fetch")
-    p.add_argument(
-        "--kind", choices=("pipermail", "hyperkitty", "publicinbox"), help="skip detection"
-    )
-    p.add_argument(
-        "--min-interval",
-        type=float,
-        default=1.0,
-        metavar="SECONDS",
-        help="at least this long between two requests (default 1)",
-    )
+    _add_web_archive_options(p)
     _add_per_commit(p)
     p.set_defaults(func=_cmd_sync)
 

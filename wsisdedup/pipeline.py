@@ -19,7 +19,7 @@ import attrs
 from wsisdedup.export.sqlite import is_sqlite, read_sqlite
 from wsisdedup.match import IndexDoc, apply_matches, collapse_copies, match_archive
 from wsisdedup.match.direct import header_quote_matches
-from wsisdedup.match.records import Match, Origin, Span
+from wsisdedup.match.records import OWN_KINDS, Match, Origin, Span
 from wsisdedup.model import (
     Archive,
     Limits,
@@ -277,11 +277,8 @@ def _unmarked_quotes(m: Message) -> tuple[Span, ...]:
 
 def _outside_own(matches: Sequence[Match], segments: Sequence[Segment]) -> tuple[Match, ...]:
     """The matches that do not touch the message's own words (NEW and SIGNATURE)."""
-    own = [(s.start, s.end) for s in segments if s.kind in _OWN]
+    own = [(s.start, s.end) for s in segments if s.kind in OWN_KINDS]
     return tuple(mt for mt in matches if not any(a < mt.end and mt.start < b for a, b in own))
-
-
-_OWN = frozenset({SegmentKind.NEW, SegmentKind.SIGNATURE})
 
 
 def _never_only_unmarked_quote(m: Message) -> Message:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 
 from wsisdedup.match.reclaim import _paragraphs, _plain
-from wsisdedup.match.records import Match
+from wsisdedup.match.records import OWN_KINDS, Match
 from wsisdedup.model import Message, SegmentKind
 
 __all__ = ["header_quote_matches"]
@@ -24,7 +24,6 @@ _MIN_WORDS = 3
 _MAX_CANDIDATES = 20
 """Messages of the References chain looked in (nearest first): enough for deep threads,
 bounded for a header that names thousands."""
-_OWN = frozenset({SegmentKind.NEW, SegmentKind.SIGNATURE})
 _SEARCH_BUDGET = 50_000_000
 """Characters searched for one message's quotes at most: a hostile body of many quoted
 paragraphs would otherwise cost paragraphs x candidates x their length."""
@@ -42,7 +41,7 @@ class _OwnWords:
             m = self._by_id.get(message_id)
             if m is None:
                 return None
-            own = "\n\n".join(s.text for s in m.segments if s.kind in _OWN)
+            own = "\n\n".join(s.text for s in m.segments if s.kind in OWN_KINDS)
             self._plain[message_id] = _plain(own)
         return self._plain[message_id]
 

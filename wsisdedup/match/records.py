@@ -15,6 +15,7 @@ from wsisdedup.model import CopyReason, Segment, SegmentKind
 
 __all__ = [
     "DEFAULT_SETTINGS",
+    "OWN_KINDS",
     "ArchiveMatches",
     "DuplicateGroup",
     "Fingerprint",
@@ -83,6 +84,10 @@ class Span:
     end: int
 
 
+OWN_KINDS = frozenset({SegmentKind.NEW, SegmentKind.SIGNATURE})
+"""The segment kinds that are a message's own content: indexed as a source, never a quote."""
+
+
 @attrs.frozen(kw_only=True)
 class Origin:
     """Who wrote a message, when and where it was read: what decides whether two messages with
@@ -139,7 +144,7 @@ class IndexDoc:
         id: str,
         text: str,
         segments: Iterable[Segment],
-        kinds: frozenset[SegmentKind] = frozenset({SegmentKind.NEW, SegmentKind.SIGNATURE}),
+        kinds: frozenset[SegmentKind] = OWN_KINDS,
         *,
         unmarked: tuple[Span, ...] = (),
         origin: Origin | None = None,
