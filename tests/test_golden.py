@@ -10,8 +10,10 @@ says in its commit why the diff is right.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -63,3 +65,30 @@ def test_golden_output(path: Path, tmp_path: Path) -> None:
     assert len(got) == len(want), f"{golden.name}: {len(got)} lines, golden has {len(want)}"
     for i, (g, w) in enumerate(zip(got, want, strict=True)):
         assert g == w, f"{golden.name} line {i + 1} differs"
+
+
+SYNTHETIC_MESSAGES = 1500
+"""A synthetic archive (benchmarks/synthetic.py, every reply shape and copy reason mixed) of
+this size: its golden is a digest per message (the records are large), so a diff names the
+first message whose output changed; rerun `_golden_lines` on it to see how."""
+
+
+def test_golden_synthetic(tmp_path: Path) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from synthetic import generate_archive
+
+    mbox = tmp_path / "synthetic.mbox"
+    generate_archive(mbox, messages=SYNTHETIC_MESSAGES, seed=11)
+    lines = [line.replace(str(tmp_path) + os.sep, "") for line in _golden_lines(mbox, tmp_path)]
+    got = [
+        f"{json.loads(line).get('id', 'summary')} "
+        f"{hashlib.sha256(line.encode('utf-8', 'surrogatepass')).hexdigest()[:20]}"
+        for line in lines
+    ]
+    golden = GOLDEN / f"synthetic-{SYNTHETIC_MESSAGES}.digests"
+    if UPDATE:
+        golden.write_text("\n".join(got) + "\n", encoding="utf-8")
+    want = golden.read_text(encoding="utf-8").splitlines()
+    assert len(got) == len(want), f"{golden.name}: {len(got)} lines, golden has {len(want)}"
+    for i, (g, w) in enumerate(zip(got, want, strict=True)):
+        assert g == w, f"{golden.name} line {i + 1} differs: {g} (golden: {w})"
