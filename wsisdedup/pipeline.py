@@ -8,10 +8,12 @@ together and counts. It is split in the two phases of docs/architecture.md: a pe
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import logging
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import BinaryIO
 
 import attrs
@@ -102,6 +104,29 @@ def read_many(
 
 def build_archive(parsed: Sequence[ParsedMessage], problems: Iterable[Problem] = ()) -> Archive:
     """The archive-wide stages over messages already read."""
+    with _collector_paused():
+        return _build_archive(parsed, problems)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while the stages run.
+
+    They build millions of small acyclic objects (tokens, spans, segments) that reference
+    counting frees; the collector's passes over the growing heap found nothing to free and cost
+    about a tenth of the run (1.2 s of 13.6 s on 20,000 messages). Restored on the way out,
+    even on error, and left alone when the caller had paused it already.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _build_archive(parsed: Sequence[ParsedMessage], problems: Iterable[Problem]) -> Archive:
     footers = learn_footers(p.body for p in parsed)
     analysed = [analyse_message(p, footers=footers) for p in parsed]
     origins = [origin_of(m) for m in analysed]  # before ids are made unique

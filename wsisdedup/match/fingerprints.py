@@ -133,7 +133,8 @@ def _tokenise(doc: IndexDoc, k: int) -> _Tokens:
     cstarts = list(accumulate(map((1).__add__, lengths), initial=0))
     cstarts.pop()
     cends = list(map(add, cstarts, lengths))
-    ids = [_word_hashes[w] for w in words]
+    # `map` over the bound lookup runs the loop in C; `__missing__` still hashes new words.
+    ids = list(map(_word_hashes.__getitem__, words))
     if 0 in ids:
         keep = list(map(bool, ids))
         ids = list(compress(ids, keep))

@@ -70,9 +70,24 @@ class _Quoted:
     """What the messages an unmarked quote was matched to hold, in plain words and lines."""
 
     def __init__(self, texts: Sequence[str]) -> None:
-        self.words = [_plain(t) for t in texts]
-        self.lines = {p for t in texts for line in t.split("\n") if (p := _plain(line))}
+        # Built on first use: most quotes are settled by the join's matches alone, and plain
+        # forms of every line of every quoted message were most of the stage's time.
+        self._texts = texts
+        self._words: list[str] | None = None
+        self._lines: set[str] | None = None
         self.budget = _SEARCH_BUDGET
+
+    @property
+    def words(self) -> list[str]:
+        if self._words is None:
+            self._words = [_plain(t) for t in self._texts]
+        return self._words
+
+    @property
+    def lines(self) -> set[str]:
+        if self._lines is None:
+            self._lines = {p for t in self._texts for line in t.split("\n") if (p := _plain(line))}
+        return self._lines
 
     def _found(self, plain: str) -> bool:
         for w in self.words:
