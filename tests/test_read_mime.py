@@ -182,3 +182,43 @@ def test_looks_like_text_dump() -> None:
     assert not looks_like_text_dump("Shopping list\n- milk\n- bread\n")
     assert not looks_like_text_dump("From: a@b.org\nSubject: x\n\n" + "long " * 400)
     assert not looks_like_text_dump("From a@b.org Mon Jan  2 10:00:00 2023\n" + "long " * 400)
+
+
+_WORD = st.text(st.sampled_from(list("aZé9_'.-ß")), min_size=1, max_size=6)
+_ATOM = st.text(st.sampled_from(list("aZ9_+-é")), min_size=1, max_size=5)
+_LABEL = st.text(st.sampled_from(list("ab9-é_")), min_size=1, max_size=4)
+_BLANK = st.text(st.sampled_from([" ", "\t"]), max_size=2)
+
+
+@st.composite
+def _simple_from(draw: st.DrawFn) -> str:
+    """`Name Words <local@domain>`, `"Any Name" <local@domain>` or a bare address, with the
+    spacing clients write."""
+    address = (
+        ".".join(draw(st.lists(_ATOM, min_size=1, max_size=3)))
+        + "@"
+        + ".".join(draw(st.lists(_LABEL, min_size=2, max_size=3)))
+    )
+    if draw(st.booleans()):
+        return draw(_BLANK) + address + draw(_BLANK)
+    if draw(st.booleans()):
+        # A quoted display name holds anything but quotes, backslashes and line breaks.
+        quoted = draw(st.text(st.characters(exclude_characters='"\\\r\n'), max_size=12))
+        name = f'"{quoted}"'
+    else:
+        words = draw(st.lists(_WORD, min_size=1, max_size=4))
+        name = "".join(w + draw(st.sampled_from([" ", "\t", "  "])) for w in words[:-1])
+        name += words[-1]
+    return f"{draw(_BLANK)}{name}{draw(_BLANK)}<{address}>{draw(_BLANK)}"
+
+
+@settings(max_examples=500)
+@given(_simple_from())
+def test_simple_from_fast_path_reads_as_parseaddr(value: str) -> None:
+    # The fast path must give exactly the standard library's pair for the forms it takes.
+    from email.utils import parseaddr
+
+    from wsisdedup.readers.headers import _SIMPLE_FROM, _parse_address
+
+    assert _SIMPLE_FROM.fullmatch(value) is not None
+    assert _parse_address(value) == parseaddr(value)

@@ -54,6 +54,18 @@ _BARE_ADDRESS = regex.compile(
     r"[\w.+'=%!#$&*/?^`{|}~-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,10}"
     r"(?=[\s>)\],;:\"']|$)"  # ends one
 )
+# The forms nearly every From header takes, `Name Words <local@domain>`, `"Any Name" <local@
+# domain>` and a bare address, read without the standard library's general parser (a fifth of
+# the reading time): only words, dots, hyphens and apostrophes in an unquoted name, no escapes
+# in a quoted one, so `parseaddr` gives the same pair (a property test holds the two to it).
+_SIMPLE_ADDRESS = r"[\w+-]+(?:\.[\w+-]+)*@[\w-]+(?:\.[\w-]+)+"
+_SIMPLE_FROM = regex.compile(
+    r"[ \t]*(?:"
+    r"(?:\"(?P<quoted>[^\"\\\r\n]*)\"|(?P<name>[\w'.-]+(?:[ \t]+[\w'.-]+)*))"
+    rf"[ \t]*<(?P<angle>{_SIMPLE_ADDRESS})>"
+    rf"|(?P<bare>{_SIMPLE_ADDRESS})"
+    r")[ \t]*"
+)
 _ADDRESS_ONLY = regex.compile(r"[^\s\"<>(),;]{1,256}@[^\s\"<>(),;]{1,256}")
 _NAME_DEBRIS = " \t,;:<>()[]\"'"
 
@@ -173,10 +185,7 @@ def parse_person(raw_from: str | None, raw_reply_to: str | None = None) -> Perso
     value = deobfuscate(value)
     if _has_surrogates(value):
         value = decode_value(value)
-    try:
-        name, address = parseaddr(value)
-    except (ValueError, IndexError, HeaderParseError):
-        name, address = "", ""
+    name, address = _parse_address(value)
     # parseaddr gives an odd address, or drops words it could not place: read it by hand.
     if not _ADDRESS_ONLY.fullmatch(address) or (
         not name and len(collapse(value).strip("<> ")) > len(address)
@@ -194,6 +203,21 @@ def parse_person(raw_from: str | None, raw_reply_to: str | None = None) -> Perso
         return Person(name=name, address=address)
     name = _clean_name(via.group("name"), "")
     return Person(name=name, address=_reply_to_of(name, raw_reply_to))
+
+
+def _parse_address(value: str) -> tuple[str, str]:
+    """`parseaddr(value)`, with the common simple forms read by one pattern."""
+    simple = _SIMPLE_FROM.fullmatch(value)
+    if simple is not None:
+        if simple["bare"] is not None:
+            return "", simple["bare"]
+        if simple["quoted"] is not None:
+            return simple["quoted"], simple["angle"]
+        return " ".join(simple["name"].split()), simple["angle"]
+    try:
+        return parseaddr(value)
+    except (ValueError, IndexError, HeaderParseError):
+        return "", ""
 
 
 def _name_and_bare_address(value: str) -> Person | None:
