@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import pytest
 from conftest import FEDORA, NUMPY
 
 from wsisdedup.cli import main
+from wsisdedup.model import Stage, StageProgress
 
 
 def test_stats_prints_figures(capsys: pytest.CaptureFixture[str]) -> None:
@@ -194,3 +196,42 @@ def test_follow_links_reads_a_link_out_of_the_folder(
     assert "outside" in capsys.readouterr().err
     assert main(["stats", "--json", "--follow-links", str(folder)]) == 0
     assert json.loads(capsys.readouterr().out)["messages_read"] == 164
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def _bar_events() -> list[StageProgress]:
+    return [
+        StageProgress(stage=Stage.READING, done=0, total=1000, unit="bytes"),
+        StageProgress(stage=Stage.READING, done=1000, total=1000, unit="bytes"),
+        StageProgress(stage=Stage.SEGMENTING, done=0, total=3),
+        StageProgress(stage=Stage.SEGMENTING, done=3, total=3),
+    ]
+
+
+def test_stage_bars_draw_each_stage_on_a_terminal() -> None:
+    from wsisdedup.cli import _StageBars
+
+    screen = _Terminal()
+    bars = _StageBars(screen, delay=0)
+    for event in _bar_events():
+        bars(event)
+    bars.close()
+    drawn = screen.getvalue()
+    assert "reading" in drawn and "/1.00k" in drawn and "B/s" in drawn  # bytes, scaled
+    assert "segmenting" in drawn and "/3 " in drawn and "msg/s" in drawn
+    assert drawn.index("reading") < drawn.index("segmenting")
+
+
+def test_stage_bars_stay_quiet_off_a_terminal() -> None:
+    from wsisdedup.cli import _StageBars
+
+    pipe = io.StringIO()
+    bars = _StageBars(pipe, delay=0)
+    for event in _bar_events():
+        bars(event)
+    bars.close()
+    assert pipe.getvalue() == ""

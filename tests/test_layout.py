@@ -51,7 +51,7 @@ def test_stage_modules_import_by_path() -> None:
 
 def test_public_api_is_unchanged() -> None:
     """The names of the public API (issue 9 moved modules, not names; later issues added
-    `Copy`, `CopyReason` and `Limits`)."""
+    `Copy`, `CopyReason` and `Limits`; issue 12 `Stage` and `StageProgress`)."""
     assert sorted(wsisdedup.__all__) == sorted(
         [
             "Archive",
@@ -70,6 +70,8 @@ def test_public_api_is_unchanged() -> None:
             "Segment",
             "SegmentKind",
             "Source",
+            "Stage",
+            "StageProgress",
             "Stats",
             "Thread",
             "ThreadNode",

@@ -129,3 +129,37 @@ def test_parents_recovered_without_threading_headers() -> None:
     # Every kind of fallback evidence contributes.
     kinds = {found[i][1] for i in recovered}
     assert {"attribution", "quote", "subject"} <= kinds
+
+
+@pytest.mark.parametrize("path", [NUMPY, FEDORA], ids=["plain file", "gzip"])
+def test_every_stage_reports_its_start_and_end_in_order(path: Path) -> None:
+    from wsisdedup.model import Stage, StageProgress
+
+    events: list[StageProgress] = []
+    archive = wsisdedup.read(path, on_progress=events.append)
+    order = [e.stage for e in events]
+    stages = list(dict.fromkeys(order))
+    assert stages == [
+        Stage.READING,
+        Stage.FOOTERS,
+        Stage.SEGMENTING,
+        Stage.MATCHING,
+        Stage.THREADING,
+    ]
+    assert order == sorted(order, key=stages.index), "stages run one after another"
+    for stage in stages:
+        mine = [e for e in events if e.stage is stage]
+        assert mine[0].done == 0
+        assert [e.done for e in mine] == sorted(e.done for e in mine), f"{stage} goes back"
+        if mine[-1].total is not None:
+            assert mine[-1].done == mine[-1].total, f"{stage} does not reach its total"
+    reading = [e for e in events if e.stage is Stage.READING]
+    if path.suffix == ".txt":
+        # An uncompressed file: reading counts bytes of a known total.
+        assert {(e.unit, e.total) for e in reading} == {("bytes", path.stat().st_size)}
+    else:
+        # Decompressed offsets do not measure the compressed file: messages, total unknown.
+        assert {(e.unit, e.total) for e in reading} == {("messages", None)}
+        assert reading[-1].done == archive.stats.messages_read
+    matching = [e for e in events if e.stage is Stage.MATCHING]
+    assert matching[-1].done == archive.stats.messages_read

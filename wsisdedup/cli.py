@@ -14,22 +14,24 @@ output.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
 import re
 import sys
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import BinaryIO, NoReturn, TextIO
+
+from tqdm import tqdm
 
 from wsisdedup import __version__, export
 from wsisdedup.errors import OutputError, WsisdedupError
 from wsisdedup.export.atomic import archive_inputs, check_target, replacing_text
 from wsisdedup.export.jsonl import write_jsonl
 from wsisdedup.fetch import Politeness, ProgressEvent, fetch
-from wsisdedup.model import Archive, Message
+from wsisdedup.model import Archive, Message, Stage, StageProgress
 from wsisdedup.pipeline import read_many
 from wsisdedup.store import SyncReport, sync, update
 
@@ -42,45 +44,71 @@ EXIT_PROBLEMS = 1
 EXIT_UNUSABLE = 2
 
 
-class _ProgressBar:
-    """A count of messages read on standard error, shown only on a terminal and only once a
-    read has taken more than a second (short runs and pipes stay quiet)."""
+class _StageBars:
+    """One progress bar per stage on standard error (`StageProgress`): count, rate and time
+    left where the stage knows its total. Drawn by tqdm, only on a terminal, and only once a
+    stage has run for a second (short runs and pipes stay quiet)."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, *, delay: float = 1.0) -> None:
         self.stream = stream
         self.enabled = stream.isatty()
-        self.started = time.monotonic()
-        self.shown = False
-        self.last = 0.0
+        self.delay = delay
+        self.stage: Stage | None = None
+        self.bar: tqdm[NoReturn] | None = None
 
-    def __call__(self, count: int) -> None:
+    def __call__(self, event: StageProgress) -> None:
         if not self.enabled:
             return
-        now = time.monotonic()
-        if now - self.started < 1.0 or now - self.last < 0.1:
-            return
-        self.last = now
-        rate = count / (now - self.started)
-        self.stream.write(f"\rreading: {count:,} messages ({rate:,.0f}/s)")
-        self.stream.flush()
-        self.shown = True
+        bar = self.bar
+        if event.stage is not self.stage or bar is None:
+            self.close()
+            self.stage = event.stage
+            bar = tqdm(
+                desc=event.stage.value,
+                total=event.total,
+                unit="B" if event.unit == "bytes" else " msg",
+                unit_scale=event.unit == "bytes",
+                file=self.stream,
+                leave=False,
+                delay=self.delay,
+                mininterval=0.2,
+                dynamic_ncols=True,
+            )
+            self.bar = bar
+        if event.done > bar.n:
+            bar.update(event.done - bar.n)
 
     def close(self) -> None:
-        if self.shown:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+            self.stage = None
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """The writing stage: its time, shown while an exporter runs."""
+        self(StageProgress(stage=Stage.WRITING, done=0))
+        try:
+            yield
+        finally:
+            self.close()
+
+
+def _bars(args: argparse.Namespace) -> _StageBars:
+    bars = _StageBars(sys.stderr)
+    bars.enabled = bars.enabled and not args.quiet
+    return bars
 
 
 def _read(args: argparse.Namespace) -> Archive:
     sources = _sources(args.archives)
-    bar = None if args.quiet else _ProgressBar(sys.stderr)
+    bars = _bars(args)
     try:
         archive = read_many(
-            sources, format=args.input_format, progress=bar, follow_links=args.follow_links
+            sources, format=args.input_format, on_progress=bars, follow_links=args.follow_links
         )
     finally:
-        if bar is not None:
-            bar.close()
+        bars.close()
     if not archive.stats.messages_read:
         _report_problems(archive)
         raise WsisdedupError(f"no message could be read from {', '.join(args.archives)}")
@@ -184,6 +212,12 @@ def _cmd_clean(args: argparse.Namespace) -> int:
             raise OutputError("exists; give --force to replace it", path=args.output)
     archive = _read(args)
     log.info("read %d messages, writing %s", archive.stats.messages_read, fmt)
+    with _bars(args).writing():
+        _write(archive, fmt, args)
+    return _report_problems(archive)
+
+
+def _write(archive: Archive, fmt: str, args: argparse.Namespace) -> None:
     if fmt == "jsonl":
         if args.output == "-":
             write_jsonl(archive, sys.stdout, with_body=args.with_body)
@@ -194,7 +228,6 @@ def _cmd_clean(args: argparse.Namespace) -> int:
         export.FORMATS[fmt](archive, args.output)
     else:
         _TEXT_WRITERS[fmt](archive, sys.stdout)
-    return _report_problems(archive)
 
 
 # The format a file name asks for, when --format does not say.

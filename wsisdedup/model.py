@@ -31,6 +31,8 @@ __all__ = [
     "Segment",
     "SegmentKind",
     "Source",
+    "Stage",
+    "StageProgress",
     "Stats",
     "Thread",
     "ThreadNode",
@@ -166,6 +168,33 @@ _MIB = 1 << 20
 def _positive(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
     if value < 1:
         raise ValueError(f"Limits.{attribute.name} must be at least 1, not {value}")
+
+
+class Stage(enum.Enum):
+    """The stages of `wsisdedup.read`, in the order they run (`StageProgress`)."""
+
+    READING = "reading"
+    FOOTERS = "learning footers"
+    SEGMENTING = "segmenting"
+    MATCHING = "matching"
+    THREADING = "threading"
+    WRITING = "writing"
+
+
+@attrs.frozen(kw_only=True)
+class StageProgress:
+    """How far one stage has come: what `read(..., on_progress=...)` is called with.
+
+    Each stage reports `done == 0` when it starts and `done == total` when it ends (where it
+    knows a total), and counts in between, so a caller can draw one bar per stage.
+    """
+
+    stage: Stage
+    done: int
+    total: int | None = None
+    """None while a stage cannot know its end (reading a compressed file or a stream)."""
+    unit: str = "messages"
+    """`messages`, or `bytes` for reading files of known size."""
 
 
 @attrs.frozen(kw_only=True)

@@ -14,7 +14,8 @@ import hashlib
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import BinaryIO
+from functools import partial
+from typing import BinaryIO, TypeVar
 
 import attrs
 
@@ -31,6 +32,8 @@ from wsisdedup.model import (
     Problem,
     Segment,
     SegmentKind,
+    Stage,
+    StageProgress,
     Stats,
 )
 from wsisdedup.readers import read_messages
@@ -43,13 +46,16 @@ from wsisdedup.text.subject import is_reply_subject, split_subject
 from wsisdedup.thread import AttributionRef, names_author, thread_messages
 from wsisdedup.thread.people import name_key
 
-__all__ = ["Progress", "build_archive", "read", "read_many"]
+__all__ = ["OnProgress", "Progress", "build_archive", "read", "read_many"]
 
 log = logging.getLogger(__name__)
 
 Source = str | os.PathLike[str] | BinaryIO
 Progress = Callable[[int], None]
-"""Called with the number of messages read so far (the CLI draws a progress bar with it)."""
+"""Called with the number of messages read so far."""
+OnProgress = Callable[[StageProgress], None]
+"""Called as each stage starts, advances and ends (the CLI draws a bar per stage with it)."""
+T = TypeVar("T")
 
 
 def read(
@@ -58,6 +64,7 @@ def read(
     format: str | None = None,
     limits: Limits | None = None,
     follow_links: bool = False,
+    on_progress: OnProgress | None = None,
 ) -> Archive:
     """Read one archive (a path, a Maildir folder or an open binary file) into a canonical tree.
 
@@ -67,8 +74,11 @@ def read(
     Raises `ArchiveFormatError` when the input is not an archive at all; a broken message
     becomes a `Problem` in `Archive.problems` and the others are still read.
     A SQLite store or export (`wsisdedup.store`, `--format sqlite`) is read back as it was built.
+    `on_progress`, if given, is called as each stage starts, advances and ends (`StageProgress`).
     """
-    return read_many([source], format=format, limits=limits, follow_links=follow_links)
+    return read_many(
+        [source], format=format, limits=limits, follow_links=follow_links, on_progress=on_progress
+    )
 
 
 def read_many(
@@ -78,11 +88,13 @@ def read_many(
     progress: Progress | None = None,
     limits: Limits | None = None,
     follow_links: bool = False,
+    on_progress: OnProgress | None = None,
 ) -> Archive:
     """Read several archives (e.g. monthly files) into one tree: threads cross file boundaries.
 
-    `limits` and `follow_links` apply to each source, as in `read`. A single SQLite store is
-    read back as `read` does.
+    `limits`, `follow_links` and `on_progress` apply as in `read`; `progress` (older and
+    simpler) is called with the number of messages read so far. A single SQLite store is read
+    back as `read` does.
     """
     if len(sources) == 1 and format is None:
         (only,) = sources
@@ -90,6 +102,7 @@ def read_many(
             return read_sqlite(only)
     parsed: list[ParsedMessage] = []
     problems: list[Problem] = []
+    reading = _ReadingProgress(sources, on_progress)
     for source in sources:
         for item in read_messages(source, format=format, limits=limits, follow_links=follow_links):
             if isinstance(item, Problem):
@@ -97,15 +110,92 @@ def read_many(
                 continue
             parsed.append(item)
             problems.extend(item.problems)
+            reading.message(item, len(parsed))
             if progress is not None:
                 progress(len(parsed))
-    return build_archive(parsed, problems)
+        reading.source_done()
+    reading.finish(len(parsed))
+    return build_archive(parsed, problems, on_progress=on_progress)
 
 
-def build_archive(parsed: Sequence[ParsedMessage], problems: Iterable[Problem] = ()) -> Archive:
-    """The archive-wide stages over messages already read."""
+class _ReadingProgress:
+    """Reading's progress in bytes of the input where every source is an uncompressed file
+    (a message's byte offset says how far its file is read), in messages otherwise."""
+
+    def __init__(self, sources: Sequence[Source], report: OnProgress | None) -> None:
+        self.report = report
+        sizes = [_plain_file_size(s) for s in sources]
+        self.total = None if None in sizes else sum(s or 0 for s in sizes)
+        self.sizes = iter(sizes)
+        self.base = 0
+        self.current = next(self.sizes, 0) or 0
+        self._emit(0)
+
+    def _emit(self, done: int) -> None:
+        if self.report is not None:
+            unit = "messages" if self.total is None else "bytes"
+            self.report(StageProgress(stage=Stage.READING, done=done, total=self.total, unit=unit))
+
+    def message(self, parsed: ParsedMessage, count: int) -> None:
+        if self.report is None:
+            return
+        if self.total is None:
+            self._emit(count)
+        elif parsed.source.offset is not None:
+            self._emit(self.base + min(parsed.source.offset, self.current))
+
+    def source_done(self) -> None:
+        self.base += self.current
+        self.current = next(self.sizes, 0) or 0
+        if self.total is not None:
+            self._emit(self.base)
+
+    def finish(self, count: int) -> None:
+        self._emit(count if self.total is None else self.total)
+
+
+_COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".lzma")
+
+
+def _plain_file_size(source: Source) -> int | None:
+    """The size of an uncompressed regular file, else None (offsets would not measure it)."""
+    if not isinstance(source, str | os.PathLike):
+        return None
+    path = os.fspath(source)
+    if path.lower().endswith(_COMPRESSED) or not os.path.isfile(path):
+        return None
+    return os.path.getsize(path)
+
+
+def build_archive(
+    parsed: Sequence[ParsedMessage],
+    problems: Iterable[Problem] = (),
+    *,
+    on_progress: OnProgress | None = None,
+) -> Archive:
+    """The archive-wide stages over messages already read (`on_progress` as in `read`)."""
     with _collector_paused():
-        return _build_archive(parsed, problems)
+        return _build_archive(parsed, problems, _Stages(on_progress, len(parsed)))
+
+
+class _Stages:
+    """Reports each stage's start, steps and end to an `on_progress` callback, if any."""
+
+    def __init__(self, report: OnProgress | None, total: int) -> None:
+        self.report = report
+        self.total = total
+
+    def step(self, stage: Stage, done: int, total: int | None = None) -> None:
+        if self.report is not None:
+            total = self.total if total is None else total
+            self.report(StageProgress(stage=stage, done=done, total=total))
+
+    def counted(self, stage: Stage, items: Iterable[T]) -> Iterator[T]:
+        """`items`, reporting each one taken as a step of `stage`."""
+        self.step(stage, 0)
+        for done, item in enumerate(items, start=1):
+            yield item
+            self.step(stage, done)
 
 
 @contextlib.contextmanager
@@ -126,13 +216,17 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _build_archive(parsed: Sequence[ParsedMessage], problems: Iterable[Problem]) -> Archive:
-    footers = learn_footers(p.body for p in parsed)
-    analysed = [analyse_message(p, footers=footers) for p in parsed]
+def _build_archive(
+    parsed: Sequence[ParsedMessage], problems: Iterable[Problem], stages: _Stages
+) -> Archive:
+    footers = learn_footers(p.body for p in stages.counted(Stage.FOOTERS, parsed))
+    analysed = [
+        analyse_message(p, footers=footers) for p in stages.counted(Stage.SEGMENTING, parsed)
+    ]
     origins = [origin_of(m) for m in analysed]  # before ids are made unique
     messages = _complete_links(_unique_ids(analysed))
     hints = _reader_quote_hints(parsed, messages)
-    matched = match_messages(messages, origins)
+    matched = match_messages(messages, origins, on_progress=stages.report)
     messages = matched.messages
     # What a reader knew (text dumps) outranks what the index guesses from quoted text; a hint
     # that names a collapsed copy names the copy that was kept.
@@ -142,11 +236,13 @@ def _build_archive(parsed: Sequence[ParsedMessage], problems: Iterable[Problem])
         child, parent = kept.get(child, child), kept.get(parent, parent)
         if child != parent:
             quote_sources[child] = parent
+    stages.step(Stage.THREADING, 0, len(messages))
     threading = thread_messages(
         messages,
         attributions=matched.attributions,
         quote_sources=quote_sources,
     )
+    stages.step(Stage.THREADING, len(messages), len(messages))
     all_problems = tuple(problems)
     stats = _stats(parsed, threading.messages, len(threading.threads), all_problems)
     return Archive(
@@ -201,7 +297,12 @@ class Matched:
     """What each kept message's attributions name, outermost first."""
 
 
-def match_messages(messages: Sequence[Message], origins: Sequence[Origin] | None = None) -> Matched:
+def match_messages(
+    messages: Sequence[Message],
+    origins: Sequence[Origin] | None = None,
+    *,
+    on_progress: OnProgress | None = None,
+) -> Matched:
     """Collapse copies, and turn text repeated from earlier messages into sourced quotes.
 
     Messages are indexed in archive order: the source of a quote is the earliest message whose
@@ -222,7 +323,9 @@ def match_messages(messages: Sequence[Message], origins: Sequence[Origin] | None
         )
         for m, o in zip(messages, origins or _no_origins(messages), strict=True)
     ]
-    found = match_archive(docs)
+    stages = _Stages(on_progress, len(docs))
+    stages.step(Stage.MATCHING, 0)
+    found = match_archive(docs, progress=partial(stages.step, Stage.MATCHING))
     refs = attribution_refs(messages)
     authors = {m.id: m.author for m in messages}
     collapsed = collapse_copies(messages, found.duplicates)
