@@ -1,0 +1,165 @@
+"""The whole `wsisdedup.read` against the standard-library parse, on synthetic mboxes of 1k, 10k
+and 100k messages (issue 12's measure). Prints one table row per size:
+
+    .venv/bin/python benchmarks/bench_read_scale.py               # 1k, 10k, 100k
+    .venv/bin/python benchmarks/bench_read_scale.py 20000         # the issue's 20k figure
+
+The archive is `benchmarks/synthetic.py`'s (every reply shape and copy reason mixed, seed 1),
+generated once per size into the temp directory. Each size runs in a fresh process:
+
+- `stdlib_s`: CPU seconds of `mailbox.mbox` + `email` compat32 + the first text/plain part
+  decoded (`bench_read.stdlib_reference`), the reference of docs/performance.md;
+- `read_s`: CPU seconds of `wsisdedup.read` on the same file, and `ratio` = read_s / stdlib_s
+  (the target is at most 4); `msg/s` from read_s; `wall_s` the wall-clock time of the read;
+- the CPU seconds of each stage, timed from the `on_progress` events (`StageProgress`): a stage
+  runs from its first event to the next stage's first event; `other` is what follows the last
+  stage (building the Archive, the stats);
+- `text_MB` the bodies' characters, `peak_MB` the resident-set high-water mark during the read
+  (reset before it), and `peak/text`, what the read itself held at most (the peak less the
+  resident set before it: the interpreter and the modules) per megabyte of text, the target
+  being at most 2 at 100k;
+- `drift`: CPU time per message in matching over the last 10,000-message block divided by the
+  first block's (flat is at most 1.2; archives under 20,000 messages compare tenths).
+
+CPU time (`time.process_time`) is what counts on a shared machine: other processes do not
+inflate it, and ratios within one run compare like with like.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import suppress
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+SIZES = (1_000, 10_000, 100_000)
+STAGES = ("reading", "learning footers", "segmenting", "matching", "threading")
+SHORT = {"learning footers": "footers"}
+
+
+def archive(n: int) -> Path:
+    """The synthetic mbox of `n` messages, generated once into the temp directory."""
+    from synthetic import generate_archive
+
+    path = Path(tempfile.gettempdir()) / f"wsisdedup-bench-read-{n}-v1.mbox"
+    if not path.exists():
+        partial = path.with_suffix(".partial")
+        generate_archive(partial, messages=n, seed=1)
+        partial.replace(path)
+    return path
+
+
+def _status_mb(key: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def one(n: int) -> dict[str, float]:
+    import bench_read
+
+    import wsisdedup
+    from wsisdedup.model import Stage, StageProgress
+
+    path = archive(n)
+    t0 = time.process_time()
+    bench_read.stdlib_reference(path)
+    stdlib = time.process_time() - t0
+
+    starts: dict[str, float] = {}
+    block = 10_000 if n >= 20_000 else max(1, n // 10)
+    marks: dict[int, float] = {}
+
+    latest: dict[str, float] = {}
+
+    def on_progress(event: StageProgress) -> None:
+        now = time.process_time()
+        starts.setdefault(event.stage.value, now)
+        latest[event.stage.value] = now
+        if event.stage is Stage.MATCHING and event.done and event.done % block == 0:
+            marks[event.done] = time.process_time()
+
+    base = _status_mb("VmRSS")
+    with suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")  # reset the high-water mark
+    t0, w0 = time.process_time(), time.perf_counter()
+    result = wsisdedup.read(path, on_progress=on_progress)
+    read, wall = time.process_time() - t0, time.perf_counter() - w0
+    end = time.process_time()
+    text = sum(len(m.body) for m in result.messages) / 1e6
+    row: dict[str, float] = {
+        "messages": n,
+        "text_mb": text,
+        "stdlib_s": stdlib,
+        "read_s": read,
+        "ratio": read / stdlib,
+        "msg_s": n / read,
+        "wall_s": wall,
+        "peak_mb": _status_mb("VmHWM"),
+    }
+    row["peak_text"] = (row["peak_mb"] - base) / text
+    # A stage runs from its first event to the next stage's first; the last one to its last
+    # event, and what follows (building the Archive, the stats) is `other`.
+    times = [starts[s] for s in STAGES] + [latest[STAGES[-1]]]
+    for stage, a, b in zip(STAGES, times, times[1:], strict=False):
+        row[SHORT.get(stage, stage)] = b - a
+    row["other"] = end - times[-1]
+    blocks = sorted(marks)
+    if len(blocks) >= 2:
+        first = marks[blocks[0]] - starts["matching"]  # the first block from the stage's start
+        last = marks[blocks[-1]] - marks[blocks[-2]]
+        row["drift"] = last / first if first > 0 else float("nan")
+    else:
+        row["drift"] = float("nan")
+    return row
+
+
+COLUMNS = (
+    ("messages", "messages", "d"),
+    ("text_MB", "text_mb", ".1f"),
+    ("stdlib_s", "stdlib_s", ".2f"),
+    ("read_s", "read_s", ".2f"),
+    ("ratio", "ratio", ".1f"),
+    ("msg/s", "msg_s", ".0f"),
+    ("wall_s", "wall_s", ".1f"),
+    ("reading", "reading", ".2f"),
+    ("footers", "footers", ".2f"),
+    ("segmenting", "segmenting", ".2f"),
+    ("matching", "matching", ".2f"),
+    ("threading", "threading", ".2f"),
+    ("other", "other", ".2f"),
+    ("peak_MB", "peak_mb", ".0f"),
+    ("peak/text", "peak_text", ".1f"),
+    ("drift", "drift", ".2f"),
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", nargs="*", type=int, default=list(SIZES))
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(one(args.one)))
+        return
+    print(" | ".join(f"{title:>10}" for title, _, _ in COLUMNS))
+    for n in args.sizes:
+        archive(n)  # generated outside the measured process
+        cmd = [sys.executable, __file__, "--one", str(n)]
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=os.environ)
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        print(" | ".join(f"{r[key]:>10{fmt}}" for _, key, fmt in COLUMNS), flush=True)
+
+
+if __name__ == "__main__":
+    main()
