@@ -235,3 +235,14 @@ def test_stage_bars_stay_quiet_off_a_terminal() -> None:
         bars(event)
     bars.close()
     assert pipe.getvalue() == ""
+
+
+def test_workers_option(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["stats", "--json", "--workers", "2", str(NUMPY)]) == 0
+    two = json.loads(capsys.readouterr().out)
+    assert main(["stats", "--json", "--workers", "1", str(NUMPY)]) == 0
+    assert json.loads(capsys.readouterr().out) == two
+    with pytest.raises(SystemExit) as exit_:
+        main(["stats", "--workers", "0", str(NUMPY)])
+    assert exit_.value.code == 2
+    assert "must be 1 or more" in capsys.readouterr().err

@@ -163,3 +163,37 @@ def test_every_stage_reports_its_start_and_end_in_order(path: Path) -> None:
         assert reading[-1].done == archive.stats.messages_read
     matching = [e for e in events if e.stage is Stage.MATCHING]
     assert matching[-1].done == archive.stats.messages_read
+
+
+@pytest.fixture(scope="module")
+def synthetic_mbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from synthetic import generate_archive
+
+    path = tmp_path_factory.mktemp("synthetic") / "synthetic.mbox"
+    generate_archive(path, messages=1200, seed=5)
+    return path
+
+
+@pytest.mark.parametrize("name", [*(p.name for p in CORPUS), "synthetic"])
+def test_workers_give_the_same_archive(
+    name: str, synthetic_mbox: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Small archives stay in one process by default; lowered here so the pool really runs.
+    import wsisdedup.pipeline as pipeline
+    from wsisdedup.model import Stage, StageProgress
+
+    path = synthetic_mbox if name == "synthetic" else next(p for p in CORPUS if p.name == name)
+    alone = wsisdedup.read(path)
+    monkeypatch.setattr(pipeline, "MIN_PARALLEL", 0)
+    events: list[StageProgress] = []
+    pooled = wsisdedup.read(path, workers=2, on_progress=events.append)
+    assert pooled.messages == alone.messages  # segments, sources, copies, links, parents
+    assert pooled.threads == alone.threads
+    assert pooled.stats == alone.stats
+    segmenting = [e.done for e in events if e.stage is Stage.SEGMENTING]
+    # Chunks came back in steps, not one by one: the pool did the work.
+    assert 0 < len(segmenting) - 1 < alone.stats.messages_read
+    assert segmenting[-1] == alone.stats.messages_read

@@ -94,6 +94,13 @@ class _StageBars:
             self.close()
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
 def _bars(args: argparse.Namespace) -> _StageBars:
     bars = _StageBars(sys.stderr)
     bars.enabled = bars.enabled and not args.quiet
@@ -105,7 +112,11 @@ def _read(args: argparse.Namespace) -> Archive:
     bars = _bars(args)
     try:
         archive = read_many(
-            sources, format=args.input_format, on_progress=bars, follow_links=args.follow_links
+            sources,
+            format=args.input_format,
+            on_progress=bars,
+            follow_links=args.follow_links,
+            workers=args.workers,
         )
     finally:
         bars.close()
@@ -415,6 +426,13 @@ def _parser() -> argparse.ArgumentParser:
             "--follow-links",
             action="store_true",
             help="in folders, follow symbolic links that lead outside the folder given",
+        )
+        p.add_argument(
+            "--workers",
+            type=_positive,
+            default=os.cpu_count() or 1,
+            metavar="N",
+            help="processes that segment the messages of a large archive (default: the cores)",
         )
         return p
 

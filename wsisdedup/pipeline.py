@@ -12,9 +12,12 @@ import contextlib
 import gc
 import hashlib
 import logging
+import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from functools import partial
+from itertools import repeat
 from typing import BinaryIO, TypeVar
 
 import attrs
@@ -65,6 +68,7 @@ def read(
     limits: Limits | None = None,
     follow_links: bool = False,
     on_progress: OnProgress | None = None,
+    workers: int = 1,
 ) -> Archive:
     """Read one archive (a path, a Maildir folder or an open binary file) into a canonical tree.
 
@@ -75,9 +79,16 @@ def read(
     becomes a `Problem` in `Archive.problems` and the others are still read.
     A SQLite store or export (`wsisdedup.store`, `--format sqlite`) is read back as it was built.
     `on_progress`, if given, is called as each stage starts, advances and ends (`StageProgress`).
+    `workers` > 1 segments the messages of a large archive in that many processes; the result
+    is the same (docs/performance.md#workers).
     """
     return read_many(
-        [source], format=format, limits=limits, follow_links=follow_links, on_progress=on_progress
+        [source],
+        format=format,
+        limits=limits,
+        follow_links=follow_links,
+        on_progress=on_progress,
+        workers=workers,
     )
 
 
@@ -89,10 +100,11 @@ def read_many(
     limits: Limits | None = None,
     follow_links: bool = False,
     on_progress: OnProgress | None = None,
+    workers: int = 1,
 ) -> Archive:
     """Read several archives (e.g. monthly files) into one tree: threads cross file boundaries.
 
-    `limits`, `follow_links` and `on_progress` apply as in `read`; `progress` (older and
+    `limits`, `follow_links`, `on_progress` and `workers` apply as in `read`; `progress` (older and
     simpler) is called with the number of messages read so far. A single SQLite store is read
     back as `read` does.
     """
@@ -115,7 +127,7 @@ def read_many(
                 progress(len(parsed))
         reading.source_done()
     reading.finish(len(parsed))
-    return build_archive(parsed, problems, on_progress=on_progress)
+    return build_archive(parsed, problems, on_progress=on_progress, workers=workers)
 
 
 class _ReadingProgress:
@@ -172,10 +184,12 @@ def build_archive(
     problems: Iterable[Problem] = (),
     *,
     on_progress: OnProgress | None = None,
+    workers: int = 1,
 ) -> Archive:
-    """The archive-wide stages over messages already read (`on_progress` as in `read`)."""
+    """The archive-wide stages over messages already read (`on_progress`, `workers` as in
+    `read`)."""
     with _collector_paused():
-        return _build_archive(parsed, problems, _Stages(on_progress, len(parsed)))
+        return _build_archive(parsed, problems, _Stages(on_progress, len(parsed)), workers)
 
 
 class _Stages:
@@ -217,12 +231,10 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _build_archive(
-    parsed: Sequence[ParsedMessage], problems: Iterable[Problem], stages: _Stages
+    parsed: Sequence[ParsedMessage], problems: Iterable[Problem], stages: _Stages, workers: int
 ) -> Archive:
     footers = learn_footers(p.body for p in stages.counted(Stage.FOOTERS, parsed))
-    analysed = [
-        analyse_message(p, footers=footers) for p in stages.counted(Stage.SEGMENTING, parsed)
-    ]
+    analysed = _analyse_all(parsed, tuple(footers), stages, workers)
     origins = [origin_of(m) for m in analysed]  # before ids are made unique
     messages = _complete_links(_unique_ids(analysed))
     hints = _reader_quote_hints(parsed, messages)
@@ -251,6 +263,47 @@ def _build_archive(
         problems=all_problems,
         stats=stats,
     )
+
+
+MIN_PARALLEL = 4000
+"""Messages below which `workers` is ignored: starting processes and sending the messages
+costs more than segmenting a smaller archive in one."""
+_CHUNK = 500
+"""Messages sent to a worker at a time: enough to make the sending cheap, few enough to keep
+both workers busy to the end and the progress bar moving."""
+
+
+def _analyse_all(
+    parsed: Sequence[ParsedMessage], footers: tuple[str, ...], stages: _Stages, workers: int
+) -> list[Message]:
+    """The map phase (`analyse_message`) over all messages, in `workers` processes if asked.
+
+    Messages go out and come back in chunks, in order, so the result is the same list as in
+    one process. Not in a daemon process (a worker of someone else's pool may have no
+    children of its own), and not for small archives (`MIN_PARALLEL`).
+    """
+    if workers <= 1 or len(parsed) < MIN_PARALLEL or multiprocessing.current_process().daemon:
+        return [
+            analyse_message(p, footers=footers) for p in stages.counted(Stage.SEGMENTING, parsed)
+        ]
+    chunks = [parsed[i : i + _CHUNK] for i in range(0, len(parsed), _CHUNK)]
+    # forkserver (not fork): the parent may run threads (a progress bar's monitor), and forking
+    # a threaded process can deadlock a child.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    out: list[Message] = []
+    stages.step(Stage.SEGMENTING, 0)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for done in pool.map(_analyse_chunk, chunks, repeat(footers)):
+            out += done
+            stages.step(Stage.SEGMENTING, len(out))
+    return out
+
+
+def _analyse_chunk(chunk: Sequence[ParsedMessage], footers: tuple[str, ...]) -> list[Message]:
+    """A worker's part of `_analyse_all` (module level, so a worker process can import it)."""
+    with _collector_paused():
+        return [analyse_message(p, footers=footers) for p in chunk]
 
 
 def analyse_message(parsed: ParsedMessage, *, footers: Sequence[str] = ()) -> Message:
