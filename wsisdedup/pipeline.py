@@ -41,7 +41,7 @@ from wsisdedup.text.subject import is_reply_subject, split_subject
 from wsisdedup.thread import AttributionRef, names_author, thread_messages
 from wsisdedup.thread.people import name_key
 
-__all__ = ["Progress", "build_archive", "read", "read_many"]
+__all__ = ["Progress", "build_archive", "join_archive", "read", "read_many"]
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +104,21 @@ def build_archive(parsed: Sequence[ParsedMessage], problems: Iterable[Problem] =
     """The archive-wide stages over messages already read."""
     footers = learn_footers(p.body for p in parsed)
     analysed = [analyse_message(p, footers=footers) for p in parsed]
+    return join_archive(parsed, analysed, problems)
+
+
+def join_archive(
+    parsed: Sequence[ParsedMessage],
+    analysed: Sequence[Message],
+    problems: Iterable[Problem] = (),
+) -> Archive:
+    """The joins over one archive whose map phase is done: `analysed[i]` is
+    `analyse_message(parsed[i], footers=...)`, in archive order.
+
+    `build_archive` runs it after its own map phase; `wsisdedup.spark` runs it in a grouped map
+    after the map phase ran in Spark tasks, so both engines share one code path.
+    """
+    analysed = list(analysed)
     origins = [origin_of(m) for m in analysed]  # before ids are made unique
     messages = _complete_links(_unique_ids(analysed))
     hints = _reader_quote_hints(parsed, messages)
