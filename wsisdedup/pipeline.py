@@ -49,7 +49,7 @@ from wsisdedup.text.subject import is_reply_subject, split_subject
 from wsisdedup.thread import AttributionRef, names_author, thread_messages
 from wsisdedup.thread.people import name_key
 
-__all__ = ["OnProgress", "Progress", "build_archive", "read", "read_many"]
+__all__ = ["OnProgress", "Progress", "build_archive", "join_archive", "read", "read_many"]
 
 log = logging.getLogger(__name__)
 
@@ -235,6 +235,32 @@ def _build_archive(
 ) -> Archive:
     footers = learn_footers(p.body for p in stages.counted(Stage.FOOTERS, parsed))
     analysed = _analyse_all(parsed, tuple(footers), stages, workers)
+    return _join(parsed, analysed, problems, stages)
+
+
+def join_archive(
+    parsed: Sequence[ParsedMessage],
+    analysed: Sequence[Message],
+    problems: Iterable[Problem] = (),
+    *,
+    on_progress: OnProgress | None = None,
+) -> Archive:
+    """The joins over one archive whose map phase is done: `analysed[i]` is
+    `analyse_message(parsed[i], footers=...)`, in archive order.
+
+    `build_archive` runs it after its own map phase; `wsisdedup.spark` runs it in a grouped map
+    after the map phase ran in Spark tasks, so both engines share one code path.
+    """
+    with _collector_paused():
+        return _join(parsed, list(analysed), problems, _Stages(on_progress, len(parsed)))
+
+
+def _join(
+    parsed: Sequence[ParsedMessage],
+    analysed: list[Message],
+    problems: Iterable[Problem],
+    stages: _Stages,
+) -> Archive:
     origins = [origin_of(m) for m in analysed]  # before ids are made unique
     messages = _complete_links(_unique_ids(analysed))
     hints = _reader_quote_hints(parsed, messages)

@@ -10,9 +10,9 @@ from typing import Any
 from wsisdedup.errors import WsisdedupError
 from wsisdedup.export.atomic import PathArg, archive_inputs, replacing
 from wsisdedup.export.records import message_record
-from wsisdedup.model import Archive
+from wsisdedup.model import Archive, Message
 
-__all__ = ["write_parquet"]
+__all__ = ["parquet_row", "parquet_schema", "write_parquet"]
 
 
 def _pyarrow() -> tuple[Any, Any]:
@@ -28,7 +28,9 @@ def _pyarrow() -> tuple[Any, Any]:
     return pa, pq
 
 
-def _parquet_schema(pa: Any) -> Any:
+def parquet_schema(pa: Any) -> Any:
+    """The Arrow schema of the Parquet records (`pa` is the `pyarrow` module, passed in because
+    it is an optional extra); `wsisdedup.spark` writes the same columns."""
     string, int64 = pa.string(), pa.int64()
     quote = pa.struct(
         [
@@ -81,6 +83,15 @@ def _parquet_schema(pa: Any) -> Any:
     )
 
 
+def parquet_row(m: Message) -> dict[str, Any]:
+    """One message as a row of `parquet_schema`: its `message_record` plus `date_utc`."""
+    rec = message_record(m)
+    rec["date_utc"] = (
+        m.date.astimezone(UTC) if m.date is not None and m.date.utcoffset() is not None else None
+    )
+    return rec
+
+
 def write_parquet(archive: Archive, path: PathArg) -> None:
     """Write the records as one Parquet file (needs the `parquet` extra: pyarrow).
 
@@ -89,16 +100,8 @@ def write_parquet(archive: Archive, path: PathArg) -> None:
     `wsisdedup.stats`. Raises `WsisdedupError` when pyarrow is not installed.
     """
     pa, pq = _pyarrow()
-    rows = []
-    for m in archive.messages:
-        rec = message_record(m)
-        rec["date_utc"] = (
-            m.date.astimezone(UTC)
-            if m.date is not None and m.date.utcoffset() is not None
-            else None
-        )
-        rows.append(rec)
-    schema = _parquet_schema(pa).with_metadata(
+    rows = [parquet_row(m) for m in archive.messages]
+    schema = parquet_schema(pa).with_metadata(
         {"wsisdedup.stats": json.dumps(archive.stats.as_dict())}
     )
     table = pa.Table.from_pylist(rows, schema=schema)

@@ -1,0 +1,5 @@
+"""`python -m wsisdedup.spark` runs the Spark command line (`wsisdedup.spark.command`)."""
+
+from wsisdedup.spark.command import main
+
+raise SystemExit(main())
