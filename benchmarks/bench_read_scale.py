@@ -3,6 +3,7 @@ and 100k messages (issue 12's measure). Prints one table row per size:
 
     .venv/bin/python benchmarks/bench_read_scale.py               # 1k, 10k, 100k
     .venv/bin/python benchmarks/bench_read_scale.py 20000         # the issue's 20k figure
+    .venv/bin/python benchmarks/bench_read_scale.py 20000 --workers 1,2
 
 The archive is `benchmarks/synthetic.py`'s (every reply shape and copy reason mixed, seed 1),
 generated once per size into the temp directory. Each size runs in a fresh process:
@@ -10,7 +11,9 @@ generated once per size into the temp directory. Each size runs in a fresh proce
 - `stdlib_s`: CPU seconds of `mailbox.mbox` + `email` compat32 + the first text/plain part
   decoded (`bench_read.stdlib_reference`), the reference of docs/performance.md;
 - `read_s`: CPU seconds of `wsisdedup.read` on the same file, and `ratio` = read_s / stdlib_s
-  (the target is at most 4); `msg/s` from read_s; `wall_s` the wall-clock time of the read;
+  (the target is at most 4); `msg/s` from read_s; `wall_s` the wall-clock time of the read.
+  With `--workers 1,2` each size is read with each count of worker processes (`workers=`):
+  read_s is then the parent's CPU time only, and wall_s is the figure to compare;
 - the CPU seconds of each stage, timed from the `on_progress` events (`StageProgress`): a stage
   runs from its first event to the next stage's first event; `other` is what follows the last
   stage (building the Archive, the stats);
@@ -65,7 +68,7 @@ def _status_mb(key: str) -> float:
     return float("nan")
 
 
-def one(n: int) -> dict[str, float]:
+def one(n: int, workers: int = 1) -> dict[str, float]:
     import bench_read
 
     import wsisdedup
@@ -93,12 +96,13 @@ def one(n: int) -> dict[str, float]:
     with suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")  # reset the high-water mark
     t0, w0 = time.process_time(), time.perf_counter()
-    result = wsisdedup.read(path, on_progress=on_progress)
+    result = wsisdedup.read(path, on_progress=on_progress, workers=workers)
     read, wall = time.process_time() - t0, time.perf_counter() - w0
     end = time.process_time()
     text = sum(len(m.body) for m in result.messages) / 1e6
     row: dict[str, float] = {
         "messages": n,
+        "workers": workers,
         "text_mb": text,
         "stdlib_s": stdlib,
         "read_s": read,
@@ -126,6 +130,7 @@ def one(n: int) -> dict[str, float]:
 
 COLUMNS = (
     ("messages", "messages", "d"),
+    ("workers", "workers", "d"),
     ("text_MB", "text_mb", ".1f"),
     ("stdlib_s", "stdlib_s", ".2f"),
     ("read_s", "read_s", ".2f"),
@@ -147,18 +152,23 @@ COLUMNS = (
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="*", type=int, default=list(SIZES))
+    parser.add_argument(
+        "--workers", default="1", help="comma-separated worker counts to run each size with"
+    )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    counts = [int(w) for w in args.workers.split(",")]
     if args.one:
-        print(json.dumps(one(args.one)))
+        print(json.dumps(one(args.one, counts[0])))
         return
     print(" | ".join(f"{title:>10}" for title, _, _ in COLUMNS))
     for n in args.sizes:
         archive(n)  # generated outside the measured process
-        cmd = [sys.executable, __file__, "--one", str(n)]
-        out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=os.environ)
-        r = json.loads(out.stdout.strip().splitlines()[-1])
-        print(" | ".join(f"{r[key]:>10{fmt}}" for _, key, fmt in COLUMNS), flush=True)
+        for w in counts:
+            cmd = [sys.executable, __file__, "--one", str(n), "--workers", str(w)]
+            out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=os.environ)
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+            print(" | ".join(f"{r[key]:>10{fmt}}" for _, key, fmt in COLUMNS), flush=True)
 
 
 if __name__ == "__main__":
