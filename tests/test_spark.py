@@ -154,3 +154,24 @@ def test_list_id_of_raw_messages() -> None:
     folded = b"List-Id: Devel\n <devel.example.org>\nFrom: a@b\n\nList-Id: <body.example>\n"
     assert list_id_of(folded) == "devel.example.org"
     assert raw_list_key(b"From: a@b\n\nList-Id: <only.in.body>\n") == ""
+
+
+@needs_spark
+def test_problems_of_reading_are_kept(spark: Any) -> None:
+    """What `Archive.problems` lists on one machine (here: messages over a size limit, read in
+    part) is in `read_archive(...).problems`, and the records are the local ones."""
+    from wsisdedup.model import Limits
+
+    limits = Limits(message_bytes=3000)
+    local = wsisdedup.read(NUMPY, limits=limits)
+    assert local.problems  # the limit is low enough to be met
+    archive = wsisdedup.spark.read_archive(spark, [str(NUMPY)], limits=limits)
+    rows = archive.problems.collect()
+    assert {r["list"] for r in rows} == {"numpy-discussion"}
+    got = [
+        str(wsisdedup.Problem(what=r["what"], path=r["path"], line=r["line"], offset=r["offset"]))
+        for r in rows
+    ]
+    assert sorted(got) == sorted(str(p) for p in local.problems)
+    (records,) = _records(archive.records).values()
+    _assert_same(records, local.to_records(), "numpy over a limit")

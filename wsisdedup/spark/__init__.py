@@ -12,7 +12,7 @@ pipeline's functions wrapped for pandas and Arrow batches: what Spark tasks run)
 
 from __future__ import annotations
 
-from wsisdedup.spark.engine import read, records_type
+from wsisdedup.spark.engine import SparkArchive, read, read_archive, records_type
 from wsisdedup.spark.keys import default_list_key
 
-__all__ = ["default_list_key", "read", "records_type"]
+__all__ = ["SparkArchive", "default_list_key", "read", "read_archive", "records_type"]

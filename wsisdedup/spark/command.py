@@ -6,7 +6,8 @@
 Like the `wsisdedup` command line (the only other module that prints), it writes one line of
 outcome to standard error. Under `spark-submit` the session takes the master and settings
 `spark-submit` was given; run directly, it starts Spark in `local[*]` unless `--master` names
-another. Exit codes: 0 done, 2 unusable input or output.
+another. Exit codes: 0 done, 1 done but some messages had problems (listed on standard error,
+as `wsisdedup` lists them), 2 unusable input or output.
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from wsisdedup.errors import WsisdedupError
+from wsisdedup.model import Problem
 from wsisdedup.readers import FORMATS
-from wsisdedup.spark.engine import read
+from wsisdedup.spark.engine import read_archive
 
 __all__ = ["main"]
 
 EXIT_OK = 0
+EXIT_PROBLEMS = 1
 EXIT_UNUSABLE = 2
 
 
@@ -76,13 +79,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     from pyspark.errors import PySparkException  # an optional extra
 
     try:
-        frame = read(
+        archive = read_archive(
             spark, args.inputs, list_key="all" if args.one_list else None, format=args.format
         )
+        frame = archive.records
         if args.partitions:
             frame = frame.coalesce(args.partitions)
         frame.write.mode("overwrite" if args.overwrite else "errorifexists").parquet(args.output)
         written = spark.read.parquet(args.output).count()
+        problems = [
+            Problem(what=r["what"], path=r["path"], line=r["line"], offset=r["offset"])
+            for r in archive.problems.collect()
+        ]
     except WsisdedupError as e:
         sys.stderr.write(f"error: {e}\n")
         return EXIT_UNUSABLE
@@ -93,5 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"error: {lines[-1] if lines else e}\n")
         return EXIT_UNUSABLE
     took = time.monotonic() - started
+    for p in problems:
+        sys.stderr.write(f"wsisdedup: problem: {p}\n")
     sys.stderr.write(f"{written:,} messages written to {args.output} in {took:.1f} s\n")
-    return EXIT_OK
+    return EXIT_PROBLEMS if problems else EXIT_OK

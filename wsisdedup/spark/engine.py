@@ -14,14 +14,61 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
+import attrs
+
 from wsisdedup.model import Limits
 from wsisdedup.spark import tasks
 from wsisdedup.spark.keys import ListKey, default_list_key, raw_list_key
 from wsisdedup.spark.tasks import LIST
 
-__all__ = ["read"]
+__all__ = ["SparkArchive", "read", "read_archive"]
 
 Paths = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
+
+
+@attrs.frozen(kw_only=True)
+class SparkArchive:
+    """What `read_archive` gives: the records and what could not be read, as DataFrames."""
+
+    records: Any
+    """One row per kept message (`read`)."""
+    problems: Any
+    """One row per problem (columns `list`, `path`, `line`, `offset`, `what`), as
+    `Archive.problems` lists them on one machine: a broken message, a message over a limit."""
+
+
+def read_archive(
+    spark: Any,
+    inputs: Paths | Any,
+    *,
+    list_key: ListKey | str | None = None,
+    format: str | None = None,
+    limits: Limits | None = None,
+    follow_links: bool = False,
+    raw_column: str = "raw",
+) -> SparkArchive:
+    """`read`, with the problems of reading too: nothing is lost without a word.
+
+    The arguments are `read`'s. Both DataFrames are lazy and share the reading stage.
+    """
+    from pyspark.sql import functions as F  # an optional extra
+
+    if _is_dataframe(inputs):
+        rows = _parsed_from_frame(inputs, list_key, raw_column, limits)
+    else:
+        rows = _parsed_from_paths(spark, inputs, list_key, format, limits, follow_links)
+    rows = rows.persist()  # the messages feed two stages, and the problems a third
+    parsed = rows.filter(F.col("seq") != tasks.PROBLEM_SEQ)
+    problems = rows.filter(F.col("seq") == tasks.PROBLEM_SEQ).mapInPandas(
+        tasks.problem_batches, schema=tasks.PROBLEMS_DDL
+    )
+    footers = parsed.groupBy(LIST).applyInPandas(tasks.learn_list_footers, schema=tasks.FOOTERS_DDL)
+    analysed = parsed.join(F.broadcast(footers), on=LIST, how="inner").mapInPandas(
+        tasks.analyse_batches, schema=tasks.ANALYSED_DDL
+    )
+    joined = analysed.groupBy(LIST).applyInPandas(tasks.join_list, schema=tasks.JOINED_DDL)
+    records = joined.mapInArrow(tasks.record_batches, schema=records_type())
+    return SparkArchive(records=records, problems=problems)
 
 
 def read(
@@ -51,21 +98,18 @@ def read(
     `position` column (archive order; by default the DataFrame's own order).
 
     `format`, `limits` and `follow_links` are those of `wsisdedup.read`. The result is lazy;
-    the messages read are cached (`persist`) because two stages use them.
+    the messages read are cached (`persist`) because two stages use them. What could not be
+    read (`Archive.problems` on one machine) is in `read_archive(...).problems`.
     """
-    if _is_dataframe(inputs):
-        parsed = _parsed_from_frame(inputs, list_key, raw_column, limits)
-    else:
-        parsed = _parsed_from_paths(spark, inputs, list_key, format, limits, follow_links)
-    parsed = parsed.persist()
-    footers = parsed.groupBy(LIST).applyInPandas(tasks.learn_list_footers, schema=tasks.FOOTERS_DDL)
-    from pyspark.sql import functions as F  # an optional extra
-
-    analysed = parsed.join(F.broadcast(footers), on=LIST, how="inner").mapInPandas(
-        tasks.analyse_batches, schema=tasks.ANALYSED_DDL
-    )
-    joined = analysed.groupBy(LIST).applyInPandas(tasks.join_list, schema=tasks.JOINED_DDL)
-    return joined.mapInArrow(tasks.record_batches, schema=records_type())
+    return read_archive(
+        spark,
+        inputs,
+        list_key=list_key,
+        format=format,
+        limits=limits,
+        follow_links=follow_links,
+        raw_column=raw_column,
+    ).records
 
 
 def records_type() -> Any:

@@ -30,6 +30,7 @@ __all__ = [
     "join_list",
     "learn_list_footers",
     "parse_raw_batches",
+    "problem_batches",
     "read_file_batches",
     "record_batches",
     "records_schema",
@@ -45,7 +46,12 @@ _PROTOCOL = pickle.HIGHEST_PROTOCOL
 
 PARSED_DDL = f"`{LIST}` string, file long, seq long, parsed binary"
 """A message read: its list, its input's position among the inputs, its position in that
-input, and the pickled `ParsedMessage`. (`file`, `seq`) is the archive order of the list."""
+input, and the pickled `ParsedMessage`. (`file`, `seq`) is the archive order of the list.
+A row with `seq` -1 holds a pickled `Problem` instead (`PROBLEM_SEQ`): what could not be
+read, kept apart from the messages by `engine.read_archive`."""
+PROBLEM_SEQ = -1
+PROBLEMS_DDL = f"`{LIST}` string, path string, line long, offset long, what string"
+"""A problem of reading, as `Problem` has it (`str(Problem)` is `path, line, byte: what`)."""
 FOOTERS_DDL = f"`{LIST}` string, footers binary"
 ANALYSED_DDL = f"`{LIST}` string, file long, seq long, payload binary"
 """`payload` pickles (`ParsedMessage`, `Message`) together: the body is one string in both,
@@ -72,8 +78,9 @@ def read_file_batches(
     """Read the input files named in `batches` (columns `list`, `file`, `path`): the messages
     of each, as `read_messages` yields them, in batches of `PARSED_DDL` rows.
 
-    Problems are dropped here: the records have no place for them (`read` on one machine
-    keeps them on the `Archive`). An input that is no archive at all raises, as it does there.
+    Problems (a broken message, a message of a read one) become rows of their own, in the
+    order `read` on one machine lists them (`PROBLEM_SEQ`). An input that is no archive at all
+    raises, as it does there.
     """
     for frame in batches:
         for key, file, path in zip(frame[LIST], frame["file"], frame["path"], strict=True):
@@ -81,6 +88,7 @@ def read_file_batches(
             seq = 0
             items = read_messages(path, format=format, limits=limits, follow_links=follow_links)
             for item in items:
+                rows += _problem_rows(key, file, item)
                 if isinstance(item, Problem):
                     continue
                 rows.append({LIST: key, "file": file, "seq": seq, "parsed": _dumps(item)})
@@ -103,9 +111,28 @@ def parse_raw_batches(batches: Iterator[Any], *, limits: Limits | None) -> Itera
             stream = io.BytesIO(bytes(raw))
             stream.name = path  # the reader names the message's source after its stream
             for item in read_messages(stream, format="eml", limits=limits):
+                rows += _problem_rows(key, file, item)
                 if isinstance(item, ParsedMessage):
                     rows.append({LIST: key, "file": file, "seq": 0, "parsed": _dumps(item)})
         yield _frame(rows, _PARSED_COLUMNS)
+
+
+def _problem_rows(key: str, file: int, item: ParsedMessage | Problem) -> list[dict[str, Any]]:
+    """The problems a reader's item carries, as `PARSED_DDL` rows (`PROBLEM_SEQ`)."""
+    problems = [item] if isinstance(item, Problem) else item.problems
+    return [{LIST: key, "file": file, "seq": PROBLEM_SEQ, "parsed": _dumps(p)} for p in problems]
+
+
+def problem_batches(batches: Iterator[Any]) -> Iterator[Any]:
+    """Problem rows of `PARSED_DDL` to `PROBLEMS_DDL` rows."""
+    for frame in batches:
+        rows = []
+        for key, blob in zip(frame[LIST], frame["parsed"], strict=True):
+            p: Problem = pickle.loads(blob)
+            rows.append(
+                {LIST: key, "path": p.path, "line": p.line, "offset": p.offset, "what": p.what}
+            )
+        yield _frame(rows, [LIST, "path", "line", "offset", "what"])
 
 
 def _in_archive_order(frame: Any) -> Any:
