@@ -158,6 +158,25 @@ def test_split_body_memory_on_dash_lines() -> None:
     assert peak <= 20 * len(text), f"peak {peak / len(text):.0f}x the input"
 
 
+@pytest.mark.parametrize(
+    "unit",
+    ["From: a\n", "To: x\n", "wrote:\n", "-- \n", "[cid:x]"],
+    ids=["from", "to", "wrote", "sig-delimiter", "cid"],
+)
+def test_split_body_memory_on_runs_of_one_structure(unit: str) -> None:
+    """`bench_hostile.py` found 1 MB of these at 24-40x the input (a unit or span a line, and
+    the units kept to the end of `split_body`); the target is at most 20x."""
+    text = hostile.repeat(unit, 400_000)
+    wsisdedup.split_body(unit * 100)
+    tracemalloc.start()
+    try:
+        wsisdedup.split_body(text)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak <= 20 * len(text), f"peak {peak / len(text):.0f}x the input"
+
+
 # --- Never lose a message without saying so -------------------------------------------------
 
 _GOOD = (
