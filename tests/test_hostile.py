@@ -113,6 +113,17 @@ def test_split_body_of_urldefense_runs_is_linear() -> None:
     assert_linear(wsisdedup.split_body, lambda n: "https://urldefense.com/v3/__" * n, 1500)
 
 
+def test_read_of_quoted_reply_headers_is_linear(tmp_path: Path) -> None:
+    """`bench_hostile.py` found reads of runs of reply headers (and of Outlook blocks, and of
+    attributions) past the time limit at 1 MB: giving quoted text back to its author
+    (`segment.reclaim`) read every own span for every quote."""
+    assert_linear(
+        lambda text: _read_mbox_text(tmp_path, text),
+        lambda n: hostile.mbox_of_body(hostile.GENERATORS["original-message"](n)),
+        20_000,
+    )
+
+
 @pytest.mark.parametrize("line", [">\n", "wrote:\n"], ids=["gt", "wrote"])
 def test_text_dump_reader_on_short_lines_is_linear(tmp_path: Path, line: str) -> None:
     """Growth guard; today's reader is linear here but slow (see the next test)."""
