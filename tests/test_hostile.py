@@ -113,6 +113,17 @@ def test_split_body_of_urldefense_runs_is_linear() -> None:
     assert_linear(wsisdedup.split_body, lambda n: "https://urldefense.com/v3/__" * n, 1500)
 
 
+def test_read_of_quoted_reply_headers_is_linear(tmp_path: Path) -> None:
+    """`bench_hostile.py` found reads of runs of reply headers (and of Outlook blocks, and of
+    attributions) past the time limit at 1 MB: giving quoted text back to its author
+    (`segment.reclaim`) read every own span for every quote."""
+    assert_linear(
+        lambda text: _read_mbox_text(tmp_path, text),
+        lambda n: hostile.mbox_of_body(hostile.GENERATORS["original-message"](n)),
+        20_000,
+    )
+
+
 @pytest.mark.parametrize("line", [">\n", "wrote:\n"], ids=["gt", "wrote"])
 def test_text_dump_reader_on_short_lines_is_linear(tmp_path: Path, line: str) -> None:
     """Growth guard; today's reader is linear here but slow (see the next test)."""
@@ -149,6 +160,25 @@ def test_split_body_memory_on_dash_lines() -> None:
     """10 MB of "-\\n" used 1.1 GB (110x); the target is at most 20x the input."""
     text = "-\n" * 50_000
     wsisdedup.split_body("-\n" * 100)
+    tracemalloc.start()
+    try:
+        wsisdedup.split_body(text)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak <= 20 * len(text), f"peak {peak / len(text):.0f}x the input"
+
+
+@pytest.mark.parametrize(
+    "unit",
+    ["From: a\n", "To: x\n", "wrote:\n", "-- \n", "[cid:x]"],
+    ids=["from", "to", "wrote", "sig-delimiter", "cid"],
+)
+def test_split_body_memory_on_runs_of_one_structure(unit: str) -> None:
+    """`bench_hostile.py` found 1 MB of these at 24-40x the input (a unit or span a line, and
+    the units kept to the end of `split_body`); the target is at most 20x."""
+    text = hostile.repeat(unit, 400_000)
+    wsisdedup.split_body(unit * 100)
     tracemalloc.start()
     try:
         wsisdedup.split_body(text)

@@ -87,3 +87,63 @@ def test_tag_cache_gives_what_the_tables_give() -> None:
         t = L._tag_unit(_Unit(u.start, u.end, u.strip))
         fresh.append((t.tag, t.role, t.depth))
     assert cached == fresh
+
+
+# Lines that a run of their own repeats joins into a few units (`lines._repeats`): header
+# fields, signature delimiters, and text lines that may end an attribution.
+REPEATED_LINES = ("From: a\n", "To: x\n", "Sent: x\n", "Von: a\n", "wrote:\n", "-- \n")
+
+
+@pytest.mark.parametrize("line", REPEATED_LINES)
+def test_a_run_of_one_line_is_a_few_units(line: str) -> None:
+    # A unit a line cost ~150 bytes a line: 1 MB of "To: x" lines held 25 MB of units.
+    assert len(L._units(line * N)) <= 4
+
+
+def _segments_without_repeats(text: str, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    with monkeypatch.context() as m:
+        m.setattr(L, "_repeats", lambda *args: False)
+        return [(s.kind, s.start, s.end, s.depth) for s in split_body(text).segments]
+
+
+# Repeats inside and around the structures that read lines one by one: header blocks, wrapped
+# attributions, continuation lines, a Lotus Notes header, a banner, supercite and bar quotes.
+REPEAT_BODIES = (
+    "Hi\n\nFrom: Ann <a@x.org>\nFrom: Ann <a@x.org>\nFrom: Ann <a@x.org>\nFrom: Ann <a@x.org>\n"
+    "Sent: Monday, June 2, 2025 10:00\nTo: list\nSubject: hi\n\nquoted\n",
+    "Hi\n\nOn Mon, Jun 2, 2025 at 10:00 Ann Lee <a@x.org>\nwrote:\nwrote:\nwrote:\nwrote:\n> x\n",
+    "Hi\n\nFrom: Ann\nSubject: hi\nvalue\nvalue\nvalue\nTo: list\nDate: Mon, 2 Jun 2025\n\nq\n",
+    "text\n-- \n-- \n-- \n-- \nAnn\n",
+    "Ann Lee\n03/14/2011 02:15 PM\nTo: Bob\nTo: Bob\nTo: Bob\nSubject: hi\n\nq\n",
+    "Ann> a\nAnn> a\nAnn> a\nAnn> a\n",
+    "On Mon, Ann wrote:\n| a\n| a\n| a\n| a\nreply\n",
+    "a\nwrote:\nwrote:\nwrote:\nwrote:\nOn Mon, Jun 2, 2025, Ann <a@x.org> wrote:\n> q\n",
+    "From: a\n" * 50 + "Date: Mon, 2 Jun 2025\nTo: b\n\nquoted\n",
+)
+
+
+@pytest.mark.parametrize("text", REPEAT_BODIES)
+def test_joining_repeats_changes_no_segment(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    joined = [(s.kind, s.start, s.end, s.depth) for s in split_body(text).segments]
+    assert joined == _segments_without_repeats(text, monkeypatch)
+
+
+def test_a_repeated_flattened_line_is_cut_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # `anchors._explode` runs at ~0.1 MB/s: a body of a few flattened attributions repeated
+    # was cut again on every line. A line met before is cut alike, at its own offsets.
+    line = "Thanks. On Thu, Jun 5, 2025 at 10:22 AM Ann <ann@example.org> wrote: > yes\n"
+    calls: list[str] = []
+    real = L._explode
+
+    def counting(text: str, start: int, end: int, strip: str) -> Any:
+        calls.append(strip)
+        return real(text, start, end, strip)
+
+    monkeypatch.setattr(L, "_explode", counting)
+    text = ("Hi\n\n" + line) * 200
+    body = split_body(text)
+    assert len(calls) <= 2
+    monkeypatch.setattr(L, "_TAG_CACHE_SIZE", 0)  # no cache: every line cut afresh
+    fresh = split_body(text)
+    assert body.segments == fresh.segments
+    assert len(calls) > 200

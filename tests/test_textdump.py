@@ -835,3 +835,28 @@ def test_a_forwards_subject_line_heads_the_forward() -> None:
     assert [e.subject_line for e in dump.evidence] == [1, 3]
     assert [e.quotes for e in dump.evidence] == [None, None]
     assert [a.quoted_index for a in dump.evidence[1].attributions] == [None]
+
+
+@given(st.text(alphabet="abcXYZ019 \t", max_size=40))
+def test_words_of_a_plain_line_are_its_canonical_words(line: str) -> None:
+    # `_canonical_words` skips the canonical form on lines of letters, digits and blanks.
+    expected = words_module._WORD.findall(words_module._words_text(line))
+    assert words_module._canonical_words(line) == expected
+
+
+def test_plain_lines_need_no_canonical_form(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A dump of short distinct lines ran a canonical form a line (~30 µs each): 0.3 MB/s
+    (issue 11, `bench_hostile.py`'s text-dump-short-lines)."""
+    calls: list[str] = []
+    real = words_module.canonical
+
+    def counting(text: str) -> object:
+        calls.append(text)
+        return real(text)
+
+    monkeypatch.setattr(words_module, "canonical", counting)
+    words_module._canonical_words("w12 x")
+    words_module._canonical_words("Ann Lee\twrote 3 lines")
+    assert calls == []
+    words_module._canonical_words("see <https://example.org/a>")
+    assert len(calls) == 1

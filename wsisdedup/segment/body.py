@@ -64,7 +64,12 @@ def split_body(text: str, *, footers: Sequence[str] = ()) -> Body:
         return Body(text=text, segments=())
     units = _units(text)
     _group(units)
-    spans = _assign(_join_text_runs(units), text)
+    # Rebinding `units` frees the units joined into runs, and `del` the rest once the spans
+    # are made: the passes below need only the spans, and on a body of short structured
+    # lines the units were most of the memory `split_body` held at its peak.
+    units = _join_text_runs(units)
+    spans = _assign(units, text)
+    del units
     # List footers first: the author's signature is looked for where their text ends, above
     # the footer the list appends.
     spans = _footer_pass(text, spans, _footer_spans(text, footers))

@@ -102,12 +102,21 @@ def _group_header(units: list[_Unit], i: int) -> int:
     opener = first.tag in (_T.REPLY_SEP, _T.RULE, _T.FORWARD)
     if opener and j < n and units[j].tag is _T.BLANK:
         j += 1
-    fields: list[int] = [] if opener else [i]
+    # The fields' roles and whether a subject is a patch's (`_patch_header`), not a list of
+    # the fields: a run of a hundred thousand field lines would hold an int object for each.
+    roles: set[str] = set()
+    patch_subject = fields = False  # fields: any field yet
+    if not opener:
+        roles.add(first.role)
+        patch_subject = _is_patch_subject(first)
+        fields = True
     last = i
     while j < n:
         t = units[j].tag
         if t is _T.FIELD:
-            fields.append(j)
+            roles.add(units[j].role)
+            patch_subject = patch_subject or _is_patch_subject(units[j])
+            fields = True
             last = j
             j += 1
             continue
@@ -118,11 +127,10 @@ def _group_header(units: list[_Unit], i: int) -> int:
                 j += 1
                 continue
         break
-    roles = {units[f].role for f in fields}
     if first.tag is _T.RULE and not fields:
         return _group_mailman(units, i)
     if first.tag is _T.FIELD and (
-        not _bare_block(units, roles, last) or _patch_header(units, i, fields)
+        not _bare_block(units, roles, last) or _patch_header(units, i, patch_subject)
     ):
         # No block starts here, nor at any later field of the run: a block starting at one
         # would end at `last` too and hold a part of `fields`. The caller skips them.
@@ -160,13 +168,19 @@ def _bare_block(units: list[_Unit], roles: set[str], last: int) -> bool:
     return j < n
 
 
-def _patch_header(units: list[_Unit], i: int, fields: list[int]) -> bool:
+def _patch_header(units: list[_Unit], i: int, patch_subject: bool) -> bool:
     """Are the fields starting at unit `i` a patch's own header (`git format-patch` after its
     `From <sha> Mon Sep 17 ...` line, or `git send-email`'s in-body From/Date/Subject with a
-    `[PATCH]` subject)? They are the author's content, not a quoted message's header."""
+    `[PATCH]` subject, `patch_subject`)? They are the author's content, not a quoted
+    message's header."""
     if i > 0 and units[i - 1].lines == 1 and Q.FORMAT_PATCH_FROM.fullmatch(units[i - 1].strip):
         return True
-    return any(units[f].role == "subject" and Q.PATCH_SUBJECT.match(units[f].strip) for f in fields)
+    return patch_subject
+
+
+def _is_patch_subject(u: _Unit) -> bool:
+    """Is the field `u` a `[PATCH]` subject (`_patch_header`)?"""
+    return u.role == "subject" and Q.PATCH_SUBJECT.match(u.strip) is not None
 
 
 def _group_lotus(units: list[_Unit], i: int) -> int:

@@ -10,7 +10,7 @@ Imports `tags` and `anchors`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from wsisdedup.patterns import quotes as Q
 from wsisdedup.segment.anchors import _explode, _may_hold_structure
@@ -50,10 +50,11 @@ def _units(text: str) -> list[_Unit]:
     run: _Unit | None = None  # the run of text lines the next one may join
     held = False
     lotus, lotus_left = _T.LOTUS, 0  # units left in a Lotus Notes header, read one by one
-    seen: dict[str, tuple[_Tag | None, int, bool, str]] = {}  # `_tag_cached`
+    seen: dict[str, _Seen] = {}  # `_tag_cached`
+    exploded: dict[str, tuple[_Unit, ...]] = {}  # `_add_pieces`
     pos = 0
     bom = text.startswith(_BOM)  # a byte-order mark before the first line is no part of it
-    for line in text.split("\n"):
+    for line in _lines(text):
         end = pos + len(line) + 1
         strip = line.strip()
         if bom:
@@ -89,8 +90,15 @@ def _units(text: str) -> list[_Unit]:
                 run.lines += 1
                 pos = end
                 continue
-            u = _Unit(pos, end, strip)
-            u.tag, u.depth, u.strong, u.role = hit
+            if lotus_left == 0 and _repeats(units, hit, pos, held):
+                # The third repeat of a line on: one more line of the unit above.
+                units[-1].end = end
+                units[-1].lines += 1
+                pos = end
+                continue
+            # (The line's text is the one met first: a run of one line holds one string.)
+            u = _Unit(pos, end, hit[4])
+            u.tag, u.depth, u.strong, u.role, _ = hit
         elif plain := _plain(strip, verbs):
             if run is not None and ">" not in strip[:17] and strip[0] != "|":
                 run.end = end
@@ -101,7 +109,7 @@ def _units(text: str) -> list[_Unit]:
         else:
             if (
                 plain is None or (len(strip) > 20 and _may_hold_structure(strip, verbs))
-            ) and _add_pieces(text, units, pos, end, strip):
+            ) and _add_pieces(text, units, pos, end, strip, exploded):
                 # The pieces hold a structure: grouping reads the lines after them one by one.
                 last, run, held, pos = units[-1], None, True, end
                 continue
@@ -155,6 +163,41 @@ def _closes_address(text: str, last: _Unit, strip: str) -> bool:
     return lt >= 0 and ">" not in line[lt:] and "@" in line[lt:]
 
 
+def _repeats(units: list[_Unit], hit: _Seen, pos: int, held: bool) -> bool:
+    """May a line met before (`hit`, starting at `pos`) join the unit above it as one more
+    repeat of the same line?
+
+    A line repeated back to back (a pasted header line, a log, a rule drawn with `--` lines,
+    hostile input) was a unit a line, about a hundred and fifty bytes each: 1 MB of
+    "From: a" lines cost 25 MB. The repeats of a header field, of a signature delimiter, and
+    of a text line that no run joins are read alike by every later step, so from the third
+    on they join the unit of the one before, which then holds several lines (`_Unit.lines`).
+    The first two stay apart because grouping reads up to two lines after the one that starts
+    a wrapped attribution or a field's continuation one by one. Text lines that a later step
+    counts or reads line by line stay apart as well: held lines (after a banner, a PGP
+    header), supercite and bar quotes, and lines that may start an attribution.
+    """
+    strip = hit[4]
+    if len(units) < 2:
+        return False
+    last, before = units[-1], units[-2]
+    if last.strip is not strip or before.strip is not strip:
+        return False
+    if last.end != pos or before.end != last.start:
+        return False
+    tag = hit[0]
+    if tag is _T.FIELD or tag is _T.SIG_DELIM:
+        return True
+    return (
+        tag is _T.TEXT
+        and not held
+        and ">" not in strip[:17]
+        and strip[0] != "|"
+        and "@" not in strip
+        and Q.ATTRIBUTION_START.match(strip) is None
+    )
+
+
 def _joins_run(strip: str) -> bool:
     """May a text line (not plain) join the run of text lines before it?"""
     return ">" not in strip[:17] and strip[0] != "|" and not _may_end_attribution(strip)
@@ -174,7 +217,32 @@ def _may_end_attribution(strip: str) -> bool:
 _TAG_CACHE_SIZE = 4096
 
 
-def _tag_cached(u: _Unit, seen: dict[str, tuple[_Tag | None, int, bool, str]]) -> _Unit:
+# What `_tag_unit` gave a line, and the line's stripped text itself (shared by its repeats).
+_Seen = tuple[_Tag | None, int, bool, str, str]
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of `text`, as `text.split("\\n")` gives them, a chunk at a time.
+
+    The list of every line would hold one string a line for the whole of `_units`, while
+    the units keep only the lines that are not joined into a run: on a body of short lines
+    that list alone cost several times the body.
+    """
+    start = 0
+    while True:
+        cut = text.find("\n", start + _LINES_CHUNK)
+        if cut < 0:
+            yield from (text[start:] if start else text).split("\n")
+            return
+        yield from text[start:cut].split("\n")
+        start = cut + 1
+
+
+# Characters of the body `_lines` splits at once: small next to a body worth the trouble.
+_LINES_CHUNK = 1 << 16
+
+
+def _tag_cached(u: _Unit, seen: dict[str, _Seen]) -> _Unit:
     """`_tag_unit(u)`, reusing the tag of an earlier line with the same stripped text.
 
     A body built of one line repeated (or a long log) would otherwise run the tables once a
@@ -185,9 +253,9 @@ def _tag_cached(u: _Unit, seen: dict[str, tuple[_Tag | None, int, bool, str]]) -
     if done is None:
         _tag_unit(u)
         if len(seen) < _TAG_CACHE_SIZE:
-            seen[u.strip] = (u.tag, u.depth, u.strong, u.role)
+            seen[u.strip] = (u.tag, u.depth, u.strong, u.role, u.strip)
         return u
-    u.tag, u.depth, u.strong, u.role = done
+    u.tag, u.depth, u.strong, u.role, u.strip = done
     return u
 
 
@@ -205,18 +273,46 @@ def _verbs_in(text: str) -> tuple[str, ...]:
     return verbs
 
 
-def _add_pieces(text: str, units: list[_Unit], pos: int, end: int, strip: str) -> bool:
+def _add_pieces(
+    text: str,
+    units: list[_Unit],
+    pos: int,
+    end: int,
+    strip: str,
+    exploded: dict[str, tuple[_Unit, ...]],
+) -> bool:
     """Append the pieces of a flattened line (`_explode`) to `units`; False if it holds none.
 
     Out of `_units`' loop: few lines get here, and those that do cost far more than a call.
+    A line cut before is cut alike (`exploded`, by the line's text, with the pieces' offsets
+    from its start): `_explode` reads nothing but the line, and runs its verb and header
+    searches at about a tenth of a MB/s, so a body of a few attribution lines repeated made
+    `split_body` several times slower than its target. (A line with no pieces is tagged and
+    met again through `_units`' own cache.)
     """
-    pieces = _explode(text, pos, min(end, len(text)), strip)
-    if not pieces:
-        return False
+    stop = min(end, len(text))
+    line = text[pos:stop]
+    cached = exploded.get(line)
+    if cached is None:
+        found = _explode(text, pos, stop, strip)
+        if not found:
+            return False
+        if len(exploded) < _TAG_CACHE_SIZE:
+            exploded[line] = tuple(_moved(p, -pos) for p in found)
+        pieces = found
+    else:
+        pieces = [_moved(p, pos) for p in cached]
     if any(p.strip[-1:] in ":：-" for p in pieces[:2]):
         _split_run_tail(text, units, 2)
     units.extend(pieces)
     return True
+
+
+def _moved(u: _Unit, delta: int) -> _Unit:
+    """A copy of the unit `u`, `delta` characters further into the body (before grouping)."""
+    v = _Unit(u.start + delta, u.end + delta, u.strip, u.tag)
+    v.depth, v.strong, v.role, v.forward, v.lines = u.depth, u.strong, u.role, u.forward, u.lines
+    return v
 
 
 def _end_last_unit(text: str, units: list[_Unit]) -> None:
@@ -304,7 +400,10 @@ def _split_run_tail(text: str, units: list[_Unit], want: int) -> None:
             tail.append(units.pop())
         else:
             start = text.rfind("\n", u.start, u.end - 1) + 1
-            tail.append(_Unit(start, u.end, text[start : u.end].strip(), _T.TEXT))
+            # (A run of one line repeated, `_repeats`, keeps the tag of its lines.)
+            line = _Unit(start, u.end, text[start : u.end].strip(), u.tag)
+            line.depth, line.strong, line.role = u.depth, u.strong, u.role
+            tail.append(line)
             u.end = start
             u.lines -= 1
         want -= 1

@@ -49,6 +49,11 @@ def _placeholder_pass(text: str, spans: list[_Span]) -> list[_Span]:
         for m in Q.PLACEHOLDER.finditer(text, a, b):
             if m.start() > pos:
                 out.append(_Span(pos, m.start(), sp.kind, sp.depth, sp.forward))
+            elif out and out[-1].kind is K.PLACEHOLDER and out[-1].end == pos:
+                # Placeholders back to back are one span (`_finish` would merge them): a span
+                # each made a line of "[cid:x]" cost twenty times its size.
+                out[-1].end = pos = m.end()
+                continue
             out.append(_Span(m.start(), m.end(), K.PLACEHOLDER))
             pos = m.end()
         if pos < b:

@@ -102,8 +102,20 @@ def _blank(m: re.Match[str]) -> str:
 
 
 def _canonical_words(line: str) -> list[str]:
-    """The words of a line's canonical text, outside addresses."""
+    """The words of a line's canonical text, outside addresses.
+
+    A line of ASCII letters, digits and blanks alone has nothing for the canonical form to
+    unwrap, mark or fold but its case and its blanks: its words are its own, lower-cased. That
+    spares a canonical form a line (~30 µs, most of the reader's time on a dump of short
+    distinct lines: 0.3 MB/s against issue 11's 1 MB/s).
+    """
+    if _PLAIN_LINE.fullmatch(line):
+        return line.lower().split()
     return _WORD.findall(_words_text(line))
+
+
+# ASCII letters, digits, spaces and tabs (`_canonical_words`).
+_PLAIN_LINE: Final = re.compile(r"[A-Za-z0-9 \t]*")
 
 
 def _line_offsets(line: str) -> tuple[int, ...]:
