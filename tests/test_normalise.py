@@ -374,3 +374,52 @@ def test_packed_tokens_take_linear_time(unit: str) -> None:
     n = 20_000 // len(unit) + 1
     small, large = _seconds(unit * n), _seconds(unit * 4 * n)
     assert large < 10 * small + 0.5, (small, large)
+
+
+_LINE_PARTS = st.sampled_from(
+    [
+        "> ",
+        ">",
+        " ",
+        "  ",
+        "-",
+        " - ",
+        "word",
+        "Two words",
+        "*bold*",
+        "*****",
+        "-----",
+        "https://www.example.org/a/b",
+        "<https://x.org/p>",
+        "[example.org]",
+        "www.w3.org",
+        "<mailto:a@b.org>",
+        "a@b.org",
+        "[cid:img.png]",
+        "\u2026",
+        "\u200b",
+        "\u2022 ",
+        "é",
+        "\t",
+    ]
+)
+_BODIES = st.lists(st.lists(_LINE_PARTS, max_size=5).map("".join), max_size=30).map("\n".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_BODIES, st.integers(min_value=1, max_value=40))
+def test_blocks_of_lines_give_the_whole_texts_form(text: str, block: int) -> None:
+    # A long body is put into canonical form a block of lines at a time (bounded memory); the
+    # result must be the one of the whole text at once, offsets and all.
+    whole = canonical(text)
+    saved = normalise._BLOCK_CHARS
+    normalise._BLOCK_CHARS = block
+    try:
+        parts = canonical(text)
+    finally:
+        normalise._BLOCK_CHARS = saved
+    assert parts.text == whole.text
+    assert list(parts.offsets) == list(whole.offsets)
+    for i in range(len(whole.text)):
+        assert parts.offsets.end_of(i) == whole.offsets.end_of(i)  # type: ignore[attr-defined]
+        assert parts.offsets.exact_at(i) == whole.offsets.exact_at(i)  # type: ignore[attr-defined]

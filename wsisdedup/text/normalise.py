@@ -251,47 +251,116 @@ def canonical(text: str) -> Canonical:
     (2, 7)
     """
     low, rare = _fold(text)
-    lines = low.split("\n")
-    # After line j comes original index breaks[j] (its newline, or the end of the text).
-    breaks = list(accumulate(map(add, map(len, lines), repeat(1))))
-    lefts = list(map(str.lstrip, lines, repeat(" >")))
-    contents = list(map(str.rstrip, lefts, repeat(" ")))
-    starts = list(map(sub, breaks, map(add, map(len, lefts), repeat(1))))
-    pieces: dict[int, tuple[int, int]] = {}
     builder = _LineBuilder(text=text, low=low)
-    special = _special_lines(low, rare, breaks, starts, contents)
-    for j in sorted(special):
-        a = starts[j]
-        lo = len(builder.exact)
-        contents[j] = builder.build(a, a + len(contents[j]), special[j])
-        pieces[j] = (lo, len(builder.exact))
-    kept_lines = list(compress(range(len(lines)), contents))
-    kept = list(compress(contents, contents))
-    lengths = array("q", map(len, kept))
+    parts: list[str] = []
+    lengths: array[int] = array("q")
+    ostarts: array[int] = array("q")
+    pieces: dict[int, tuple[int, int]] = {}
+    for start, end in _blocks(low):
+        block = _canonical_block(low, rare, start, end, builder)
+        pieces.update((len(lengths) + j, p) for j, p in block.pieces.items())
+        lengths.extend(map(len, block.kept))
+        ostarts.extend(block.ostarts)
+        if block.kept:
+            parts.append(" ".join(block.kept))
     cstarts = array("q", accumulate(map(add, lengths, repeat(1)), initial=0))
     if cstarts:
         cstarts.pop()
     offsets = OffsetMap(
         line_cstarts=cstarts,
-        line_ostarts=array("q", compress(starts, contents)),
+        line_ostarts=ostarts,
         line_lengths=lengths,
-        pieces={bisect_left(kept_lines, j): p for j, p in pieces.items() if contents[j]},
+        pieces=pieces,
         piece_cstarts=builder.cstarts,
         piece_ostarts=builder.ostarts,
         piece_oends=builder.oends,
         piece_exact=bytes(builder.exact),
-        length=sum(lengths) + max(0, len(kept) - 1),
+        length=sum(lengths) + max(0, len(lengths) - 1),
         source_length=len(text),
     )
-    return Canonical(text=" ".join(kept), offsets=offsets)
+    return Canonical(text=" ".join(parts), offsets=offsets)
+
+
+_BLOCK_CHARS = 1 << 16
+"""Characters of the text put into canonical form at a time (whole lines): the per-line lists
+of one block are all that is held besides the result, so a body of millions of short lines
+(`-`, `>`) costs a few times its size, not a hundred."""
+
+
+def _blocks(low: str) -> Iterator[tuple[int, int]]:
+    """`[start, end)` ranges of whole lines of about `_BLOCK_CHARS`, covering `low`; each but
+    the last ends just after a line break. An empty text is one empty block (one empty line)."""
+    start, n = 0, len(low)
+    while True:
+        end = low.find("\n", start + _BLOCK_CHARS) + 1 if start + _BLOCK_CHARS < n else 0
+        if end <= 0:
+            yield start, n
+            return
+        yield start, end
+        start = end
+
+
+@attrs.frozen(kw_only=True)
+class _Block:
+    """The canonical lines of one block of the text (`_canonical_block`)."""
+
+    kept: list[str]
+    """The canonical form of each line that keeps any, in order."""
+    ostarts: list[int]
+    """The original index at which each kept line's content starts."""
+    pieces: dict[int, tuple[int, int]]
+    """Kept line (index in `kept`) -> its range in the builder's piece arrays, for the lines
+    that hold tokens."""
+
+
+def _canonical_block(
+    low: str, rare: frozenset[str], start: int, end: int, builder: _LineBuilder
+) -> _Block:
+    """The lines of `low[start:end]` (whole lines) in canonical form."""
+    lines = low[start:end].split("\n")
+    if end < len(low):
+        lines.pop()  # the block ends with a line break: what follows it is the next block's
+    # After line j comes original index breaks[j] (its newline, or the end of the text).
+    breaks = list(accumulate(map(add, map(len, lines), repeat(1)), initial=start))[1:]
+    lefts = list(map(str.lstrip, lines, repeat(" >")))
+    contents = list(map(str.rstrip, lefts, repeat(" ")))
+    starts = list(map(sub, breaks, map(add, map(len, lefts), repeat(1))))
+    pieces: dict[int, tuple[int, int]] = {}
+    special = _special_lines(low, rare, breaks, starts, contents, (start, end))
+    for j in sorted(special):
+        a = starts[j]
+        tokens = special[j]
+        if (
+            len(tokens) == 1
+            and tokens[0][:2] == (a, a + len(contents[j]))
+            and (tokens[0][2] in (_DROP, _PLACEHOLDER))
+        ):
+            # The whole line is one token that keeps nothing (a lone bullet or `*`, a
+            # `[cid:...]` placeholder): it needs no pieces (a body of `-` lines is millions).
+            contents[j] = ""
+            continue
+        lo = len(builder.exact)
+        contents[j] = builder.build(a, a + len(contents[j]), special[j])
+        pieces[j] = (lo, len(builder.exact))
+    kept_lines = list(compress(range(len(lines)), contents))
+    return _Block(
+        kept=list(compress(contents, contents)),
+        ostarts=list(compress(starts, contents)),
+        pieces={bisect_left(kept_lines, j): p for j, p in pieces.items() if contents[j]},
+    )
 
 
 def _special_lines(
-    low: str, rare: frozenset[str], breaks: list[int], starts: list[int], contents: list[str]
+    low: str,
+    rare: frozenset[str],
+    breaks: list[int],
+    starts: list[int],
+    contents: list[str],
+    block: tuple[int, int],
 ) -> dict[int, list[tuple[int, int, int]]]:
-    """The tokens of each line that has any, by line number."""
+    """The tokens of each line of the block that has any, by line number in the block."""
     special: dict[int, list[tuple[int, int, int]]] = {}
-    for token in _scan(low, rare):
+    for token in _scan(low, rare, *block):
         j = bisect_right(breaks, token[0])
         if starts[j] <= token[0] < starts[j] + len(contents[j]):
             special.setdefault(j, []).append(token)
@@ -327,15 +396,20 @@ def _special_lines(
     return special
 
 
-def _scan(low: str, rare: frozenset[str]) -> list[tuple[int, int, int]]:
-    """The tokens of the folded text as `(start, end, kind)`, sorted and not overlapping.
+def _scan(low: str, rare: frozenset[str], start: int, end: int) -> list[tuple[int, int, int]]:
+    """The tokens of the folded text's whole lines `[start, end)` as `(start, end, kind)`,
+    sorted and not overlapping. No token crosses a line break, so each block of lines is
+    scanned alone.
 
     `rare` holds the non-ASCII characters of the text, so that searches for absent ones are
     skipped.
     """
     found: list[tuple[int, int, int]] = []
     add = found.append
-    find = low.find
+
+    def find(sub: str, at: int = start) -> int:
+        return low.find(sub, at, end)
+
     for marker in ("://", "www.", "mailto:"):
         k = find(marker)
         while k >= 0:
@@ -351,7 +425,13 @@ def _scan(low: str, rare: frozenset[str]) -> list[tuple[int, int, int]]:
     while k >= 0:
         m = _BRACKET_RE.match(low, k)
         if m:
-            add((k, m.end(), _PLACEHOLDER if m.group(1) else _LABEL))
+            kind = _PLACEHOLDER if m.group(1) else _LABEL
+            if kind == _PLACEHOLDER and found and found[-1][1:] == (k, _PLACEHOLDER):
+                # Placeholders back to back are one stretch of white space: one token, so a
+                # run of a million `[cid:x]` is not a million tokens.
+                found[-1] = (found[-1][0], m.end(), _PLACEHOLDER)
+            else:
+                add((k, m.end(), kind))
         k = find("[", k + 1)
     k = find("*")
     while k >= 0:
