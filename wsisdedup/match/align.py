@@ -46,7 +46,7 @@ def _seed_blocks(body: _Tokens, source: _Tokens, k: int) -> list[_Block]:
     ("2010", "requires") and lose the quote.
     """
     shingles = body.shingles
-    hits = list(map(source.own_where.get, shingles))
+    hits = list(map(source.own_where().get, shingles))
     own_shingles = source.own_shingles
     blocks: list[_Block] = []
     start = last = -2

@@ -92,7 +92,7 @@ def copy_keys(origin: Origin | None) -> tuple[str, ...]:
     return tuple(keys)
 
 
-def _copy_score(kept: list[int], later: list[int], settings: IndexSettings) -> float | None:
+def _copy_score(kept: Sequence[int], later: Sequence[int], settings: IndexSettings) -> float | None:
     """How alike two own texts are, if the later is a copy of the kept one (else None).
 
     A copy differs by a signature, a link, a re-wrapped line: small scattered edits. A reply

@@ -9,10 +9,11 @@ fingerprints can be computed elsewhere and joined in `wsisdedup.match.index`. Th
 from __future__ import annotations
 
 import hashlib
+from array import array
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from itertools import accumulate, compress, repeat
-from operator import add, sub
+from operator import sub
 
 import attrs
 
@@ -61,29 +62,46 @@ _word_hashes = _WordHashes()
 
 @attrs.frozen(kw_only=True)
 class _Tokens:
-    """One body as word tokens, for fingerprinting and alignment."""
+    """One body as word tokens, for fingerprinting and alignment.
 
-    ids: list[int]
+    Numbers are kept in `array("q")` (8 bytes each) rather than lists of Python ints (about 40):
+    a body of a million short words would otherwise need some 60 times its size.
+    """
+
+    ids: array[int]
     """Stable word hashes, in text order."""
     canon: Canonical
-    starts: list[int]
+    starts: array[int]
     """Canonical offset of each token's first character."""
-    ends: list[int]
-    """Canonical offset just after each token's last character."""
-    shingles: list[int]
+    shingles: array[int]
     """Hash of the shingle starting at each token (`len(ids) - k + 1` of them)."""
     own: tuple[tuple[int, int], ...]
     """Token index ranges `[a, b)` of the own content."""
-    own_ids: list[int]
-    own_index: list[int]
-    """Token index of each of `own_ids`."""
+    own_ids: array[int]
+    own_index: Sequence[int]
+    """Token index of each of `own_ids` (a `range` when all of the body is its own)."""
     own_breaks: tuple[int, ...]
     """Positions in `own_ids` where a new own range starts, ascending: a repeat must not span
     one, since the source text between two own ranges is not its own."""
-    own_shingles: list[int]
-    """The shingle starting at each position of `own_ids` (-1 where it would leave the range)."""
-    own_where: dict[int, int]
-    """Shingle hash -> position in `own_ids` of its first own occurrence."""
+    own_shingles: array[int]
+    """The shingle starting at each position of `own_ids` (-1 where it would leave the range;
+    it may end early, which means the same)."""
+    _where: dict[str, dict[int, int]] = attrs.field(factory=dict, repr=False, eq=False)
+
+    def own_where(self) -> dict[int, int]:
+        """Shingle hash -> position in `own_ids` of its first own occurrence.
+
+        Built when the body is first aligned as a source, and kept: most bodies never are, and
+        the dict is the largest part of a body's tokens.
+        """
+        where = self._where.get("")
+        if where is None:
+            own = self.own_shingles
+            # Filled from the end, so that the first occurrence of a shingle is the one kept.
+            where = dict(zip(reversed(own), range(len(own) - 1, -1, -1), strict=True))
+            where.pop(-1, None)
+            self._where[""] = where
+        return where
 
 
 def _own_ranges(text: str, own: Sequence[Span]) -> list[tuple[int, int]]:
@@ -101,7 +119,7 @@ def _own_ranges(text: str, own: Sequence[Span]) -> list[tuple[int, int]]:
     return merged
 
 
-def _first_token_at(canon: Canonical, starts: list[int], pos: int, length: int) -> int:
+def _first_token_at(canon: Canonical, starts: array[int], pos: int, length: int) -> int:
     """The first token whose body offset is `pos` or more (`len(starts)` if none).
 
     A lookup in `Canonical.offsets` may cost a search of its own, so the common own spans
@@ -115,10 +133,34 @@ def _first_token_at(canon: Canonical, starts: list[int], pos: int, length: int) 
     return bisect_left(range(len(starts)), pos, key=lambda t: offsets[starts[t]])
 
 
-def _shingles(ids: list[int], k: int) -> list[int]:
-    """The sum of each `k` consecutive word hashes: two C passes (prefix sums, differences)."""
-    prefix = list(accumulate(ids, initial=0))
-    return list(map(sub, prefix[k:], prefix))
+def _shingles(ids: array[int], k: int) -> array[int]:
+    """The sum of each `k` consecutive word hashes: two C passes (prefix sums, differences),
+    a chunk of `_SPLIT_CHARS` words at a time so the prefix sums (Python ints, which grow past
+    64 bits on a long body) stay a small list."""
+    out = array("q")
+    n = len(ids) - k + 1
+    for a in range(0, max(n, 0), _SPLIT_CHARS):
+        prefix = list(accumulate(ids[a : min(a + _SPLIT_CHARS, n) + k - 1], initial=0))
+        out.fromlist(list(map(sub, prefix[k:], prefix)))
+    return out
+
+
+_SPLIT_CHARS = 1 << 16
+"""Characters of canonical text split into words at a time: the list of a chunk's word
+strings is all that is held besides the arrays."""
+
+
+def _words(ctext: str) -> Iterator[tuple[int, list[str]]]:
+    """The canonical text's words (`str.split(" ")`), a chunk at a time, with the canonical
+    offset of each chunk's first word."""
+    start, n = 0, len(ctext)
+    while True:
+        cut = ctext.find(" ", start + _SPLIT_CHARS) if start + _SPLIT_CHARS < n else -1
+        if cut < 0:
+            yield start, ctext[start:].split(" ")
+            return
+        yield start, ctext[start:cut].split(" ")
+        start = cut + 1
 
 
 def _tokenise(doc: IndexDoc, k: int) -> _Tokens:
@@ -127,19 +169,20 @@ def _tokenise(doc: IndexDoc, k: int) -> _Tokens:
     A token belongs to the own content when it starts inside an own span.
     """
     canon = canonical(doc.text)
-    ctext = canon.text
-    words = ctext.split(" ")
-    lengths = list(map(len, words))
-    cstarts = list(accumulate(map((1).__add__, lengths), initial=0))
-    cstarts.pop()
-    cends = list(map(add, cstarts, lengths))
-    # `map` over the bound lookup runs the loop in C; `__missing__` still hashes new words.
-    ids = list(map(_word_hashes.__getitem__, words))
-    if 0 in ids:
-        keep = list(map(bool, ids))
-        ids = list(compress(ids, keep))
-        cstarts = list(compress(cstarts, keep))
-        cends = list(compress(cends, keep))
+    # Offsets fit 32 bits in any body under 2 GB: half the memory of 64-bit ones.
+    offset_type = "i" if len(canon.text) < 2**31 else "q"
+    ids, cstarts = array("q"), array(offset_type)
+    for offset, words in _words(canon.text):
+        lengths = list(map(len, words))
+        starts = list(accumulate(map((1).__add__, lengths), initial=offset))
+        starts.pop()
+        hashes = list(map(_word_hashes.__getitem__, words))
+        if 0 in hashes:
+            keep = list(map(bool, hashes))
+            hashes = list(compress(hashes, keep))
+            starts = list(compress(starts, keep))
+        ids.fromlist(hashes)  # `fromlist`: twice as fast as `extend` from a list
+        cstarts.fromlist(starts)
     own: list[tuple[int, int]] = []
     for a, b in _own_ranges(doc.text, doc.own):
         ta = _first_token_at(canon, cstarts, a, len(doc.text))
@@ -150,38 +193,53 @@ def _tokenise(doc: IndexDoc, k: int) -> _Tokens:
             else:
                 own.append((ta, tb))
     shingles = _shingles(ids, k)
-    own_ids: list[int] = []
-    own_index: list[int] = []
-    own_shingles: list[int] = []
+    if own == [(0, len(ids))]:
+        # All of the body is its own (no quote): the own views are the body's arrays, not
+        # copies. `own_shingles` then lacks the trailing -1s, which mean "none" as its end
+        # does.
+        return _Tokens(
+            ids=ids,
+            canon=canon,
+            starts=cstarts,
+            shingles=shingles,
+            own=tuple(own),
+            own_ids=ids,
+            own_index=range(len(ids)),
+            own_breaks=(0,),
+            own_shingles=shingles,
+        )
+    own_ids, own_index, own_shingles = array("q"), array(offset_type), array("q")
     breaks: list[int] = []
     for a, b in own:
         breaks.append(len(own_ids))
         own_ids += ids[a:b]
-        own_index += range(a, b)
+        own_index.extend(range(a, b))
         count = max(0, b - a - k + 1)
         own_shingles += shingles[a : a + count]
-        own_shingles += repeat(-1, b - a - count)
-    # Filled from the end, so that the first occurrence of a shingle is the one kept.
-    where = dict(zip(reversed(own_shingles), range(len(own_shingles) - 1, -1, -1), strict=True))
-    where.pop(-1, None)
+        own_shingles.extend(repeat(-1, b - a - count))
     return _Tokens(
         ids=ids,
         canon=canon,
         starts=cstarts,
-        ends=cends,
         shingles=shingles,
         own=tuple(own),
         own_ids=own_ids,
         own_index=own_index,
         own_breaks=tuple(breaks),
         own_shingles=own_shingles,
-        own_where=where,
     )
 
 
 def _body_span(tokens: _Tokens, first: int, last: int) -> tuple[int, int]:
     """The body span from token `first` to token `last` (inclusive)."""
-    return tokens.canon.span(tokens.starts[first], tokens.ends[last])
+    return tokens.canon.span(tokens.starts[first], _token_end(tokens, last))
+
+
+def _token_end(tokens: _Tokens, t: int) -> int:
+    """Canonical offset just after token `t`: the space that ends its word (words are single
+    -space separated, and a dropped punctuation word only follows it)."""
+    end = tokens.canon.text.find(" ", tokens.starts[t])
+    return len(tokens.canon.text) if end < 0 else end
 
 
 def _digest(text: str) -> bytes:
@@ -192,21 +250,31 @@ def _fingerprint(doc_id: str, tokens: _Tokens, settings: IndexSettings) -> Finge
     k = settings.shingle_words
     shingles = tokens.shingles
     mask = settings.sample - 1
-    keep = [not (s >> _SAMPLE_SHIFT) & mask for s in shingles]
+    # The sampled shingles and where they start, a chunk at a time as plain lists (fast to
+    # test one by one, bounded in memory on a body of millions of words).
+    hashes: list[int] = []
+    where: list[int] = []
+    for a in range(0, len(shingles), _SPLIT_CHARS):
+        chunk = shingles[a : a + _SPLIT_CHARS].tolist()
+        keep = [not (h >> _SAMPLE_SHIFT) & mask for h in chunk]
+        hashes += compress(chunk, keep)
+        where += compress(range(a, a + len(chunk)), keep)
     own_hashes: list[int] = []
     for a, b in tokens.own:
         # Shingles starting in [a, b - k] lie wholly inside the own range.
-        own_hashes += compress(shingles[a : b - k + 1], keep[a : b - k + 1])
+        own_hashes += hashes[bisect_left(where, a) : bisect_left(where, b - k + 1)]
     ctext = tokens.canon.text
-    starts, ends = tokens.starts, tokens.ends
+    starts = tokens.starts
     return Fingerprint(
         id=doc_id,
-        hashes=tuple(compress(shingles, keep)),
+        hashes=tuple(hashes),
         own_hashes=tuple(dict.fromkeys(own_hashes)),
         words=len(tokens.ids),
         own_words=len(tokens.own_ids),
         body_digest=_digest(ctext),
-        own_digest=_digest("\n".join(ctext[starts[a] : ends[b - 1]] for a, b in tokens.own)),
+        own_digest=_digest(
+            "\n".join(ctext[starts[a] : _token_end(tokens, b - 1)] for a, b in tokens.own)
+        ),
     )
 
 
