@@ -135,16 +135,19 @@ def _first_token_at(canon: Canonical, starts: array[int], pos: int, length: int)
 
 def _shingles(ids: array[int], k: int) -> array[int]:
     """The sum of each `k` consecutive word hashes: two C passes (prefix sums, differences),
-    a chunk of `_SPLIT_CHARS` words at a time so the prefix sums (Python ints, which grow past
+    a chunk of `_CHUNK_WORDS` words at a time so the prefix sums (Python ints, which grow past
     64 bits on a long body) stay a small list."""
     out = array("q")
     n = len(ids) - k + 1
-    for a in range(0, max(n, 0), _SPLIT_CHARS):
-        prefix = list(accumulate(ids[a : min(a + _SPLIT_CHARS, n) + k - 1], initial=0))
+    for a in range(0, max(n, 0), _CHUNK_WORDS):
+        prefix = list(accumulate(ids[a : min(a + _CHUNK_WORDS, n) + k - 1], initial=0))
         out.fromlist(list(map(sub, prefix[k:], prefix)))
     return out
 
 
+_CHUNK_WORDS = 1 << 16
+"""Words (shingles) summed or sampled at a time as plain Python lists: fast to go through one
+by one, bounded in memory on a body of millions of words."""
 _SPLIT_CHARS = 1 << 16
 """Characters of canonical text split into words at a time: the list of a chunk's word
 strings is all that is held besides the arrays."""
@@ -193,30 +196,22 @@ def _tokenise(doc: IndexDoc, k: int) -> _Tokens:
             else:
                 own.append((ta, tb))
     shingles = _shingles(ids, k)
+    own_index: Sequence[int]
     if own == [(0, len(ids))]:
         # All of the body is its own (no quote): the own views are the body's arrays, not
         # copies. `own_shingles` then lacks the trailing -1s, which mean "none" as its end
         # does.
-        return _Tokens(
-            ids=ids,
-            canon=canon,
-            starts=cstarts,
-            shingles=shingles,
-            own=tuple(own),
-            own_ids=ids,
-            own_index=range(len(ids)),
-            own_breaks=(0,),
-            own_shingles=shingles,
-        )
-    own_ids, own_index, own_shingles = array("q"), array(offset_type), array("q")
-    breaks: list[int] = []
-    for a, b in own:
-        breaks.append(len(own_ids))
-        own_ids += ids[a:b]
-        own_index.extend(range(a, b))
-        count = max(0, b - a - k + 1)
-        own_shingles += shingles[a : a + count]
-        own_shingles.extend(repeat(-1, b - a - count))
+        own_ids, own_index, own_shingles, breaks = ids, range(len(ids)), shingles, [0]
+    else:
+        own_ids, own_index, own_shingles = array("q"), array(offset_type), array("q")
+        breaks = []
+        for a, b in own:
+            breaks.append(len(own_ids))
+            own_ids += ids[a:b]
+            own_index.extend(range(a, b))
+            count = max(0, b - a - k + 1)
+            own_shingles += shingles[a : a + count]
+            own_shingles.extend(repeat(-1, b - a - count))
     return _Tokens(
         ids=ids,
         canon=canon,
@@ -254,8 +249,8 @@ def _fingerprint(doc_id: str, tokens: _Tokens, settings: IndexSettings) -> Finge
     # test one by one, bounded in memory on a body of millions of words).
     hashes: list[int] = []
     where: list[int] = []
-    for a in range(0, len(shingles), _SPLIT_CHARS):
-        chunk = shingles[a : a + _SPLIT_CHARS].tolist()
+    for a in range(0, len(shingles), _CHUNK_WORDS):
+        chunk = shingles[a : a + _CHUNK_WORDS].tolist()
         keep = [not (h >> _SAMPLE_SHIFT) & mask for h in chunk]
         hashes += compress(chunk, keep)
         where += compress(range(a, a + len(chunk)), keep)
