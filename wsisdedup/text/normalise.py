@@ -259,8 +259,8 @@ def canonical(text: str) -> Canonical:
     for start, end in _blocks(low):
         block = _canonical_block(low, rare, start, end, builder)
         pieces.update((len(lengths) + j, p) for j, p in block.pieces.items())
-        lengths.extend(map(len, block.kept))
-        ostarts.extend(block.ostarts)
+        lengths.fromlist(list(map(len, block.kept)))
+        ostarts.fromlist(block.ostarts)
         if block.kept:
             parts.append(" ".join(block.kept))
     cstarts = array("q", accumulate(map(add, lengths, repeat(1)), initial=0))
