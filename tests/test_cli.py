@@ -226,6 +226,29 @@ def test_stage_bars_draw_each_stage_on_a_terminal() -> None:
     assert drawn.index("reading") < drawn.index("segmenting")
 
 
+def test_stage_bars_keep_overlapping_stages_apart() -> None:
+    # With workers, segmenting goes on while matching takes the messages already segmented:
+    # each keeps its own bar instead of one replacing the other at every event.
+    from wsisdedup.cli import _StageBars
+
+    bars = _StageBars(_Terminal(), delay=0)
+    bars(StageProgress(stage=Stage.READING, done=500, unit="bytes"))  # no total
+    bars(StageProgress(stage=Stage.SEGMENTING, done=0, total=4))
+    assert set(bars.bars) == {Stage.SEGMENTING}  # reading could not say it ended: it did
+    segmenting = bars.bars[Stage.SEGMENTING]
+    for stage, done in [(Stage.SEGMENTING, 2), (Stage.MATCHING, 0), (Stage.SEGMENTING, 4)]:
+        bars(StageProgress(stage=stage, done=done, total=4))
+    bars(StageProgress(stage=Stage.MATCHING, done=3, total=4))
+    assert set(bars.bars) == {Stage.SEGMENTING, Stage.MATCHING}
+    assert bars.bars[Stage.SEGMENTING] is segmenting and segmenting.n == 4
+    assert bars.bars[Stage.MATCHING].n == 3
+    bars(StageProgress(stage=Stage.MATCHING, done=4, total=4))
+    bars(StageProgress(stage=Stage.THREADING, done=0, total=4))
+    assert set(bars.bars) == {Stage.THREADING}  # the finished ones are closed
+    bars.close()
+    assert bars.bars == {}
+
+
 def test_stage_bars_stay_quiet_off_a_terminal() -> None:
     from wsisdedup.cli import _StageBars
 

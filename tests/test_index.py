@@ -31,6 +31,7 @@ from wsisdedup.match import (
     find_repeats,
     fingerprint,
     match_archive,
+    tokenise,
 )
 from wsisdedup.model import Segment, SegmentKind
 from wsisdedup.segment import split_body
@@ -544,3 +545,27 @@ def test_apply_matches_is_lossless(
         inside = [m for m in matches if m.start <= i < m.end]
         if not inside:
             assert ch in " \t\n>|"
+
+
+def test_tokens_from_the_map_phase_and_a_stream_of_docs_give_the_same_matches() -> None:
+    # The pipeline's workers tokenise in the map phase and hand the docs over as they come
+    # (a generator); the join must find exactly what it finds computing everything itself.
+    w = Words(21)
+    a, b = w.paragraph(80), w.paragraph(60)
+    docs = [
+        IndexDoc.whole("a", a),
+        IndexDoc.whole("a-copy", a),
+        IndexDoc.whole("b", quoted(a) + "\n\n" + b),
+        IndexDoc.whole("c", rewrapped(b) + "\n\n" + w.paragraph(30)),
+        IndexDoc.whole("d", "+1\n\n" + quoted(b)),
+    ]
+    alone = match_archive(docs)
+    # Tokens of other ids: they depend on text and own spans only.
+    tokens = [tokenise(attrs.evolve(d, id=f"other-{d.id}")) for d in docs]
+    streamed = match_archive((d for d in docs), tokens=iter([*tokens[:2], None, *tokens[3:]]))
+    assert streamed == alone
+    assert alone.duplicates and alone.repeats  # something to compare
+    with pytest.raises(ValueError, match="given twice"):
+        match_archive(iter([docs[0], docs[0]]))
+    with pytest.raises(ValueError):
+        match_archive(docs, tokens=tokens[:3])  # one to one

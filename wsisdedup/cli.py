@@ -47,22 +47,28 @@ EXIT_UNUSABLE = 2
 class _StageBars:
     """One progress bar per stage on standard error (`StageProgress`): count, rate and time
     left where the stage knows its total. Drawn by tqdm, only on a terminal, and only once a
-    stage has run for a second (short runs and pipes stay quiet)."""
+    stage has run for a second (short runs and pipes stay quiet).
+
+    Stages may overlap: with workers, segmenting goes on while matching takes the messages
+    already segmented, so each stage has its own bar, one line each.
+    """
 
     def __init__(self, stream: TextIO, *, delay: float = 1.0) -> None:
         self.stream = stream
         self.enabled = stream.isatty()
         self.delay = delay
-        self.stage: Stage | None = None
-        self.bar: tqdm[NoReturn] | None = None
+        self.bars: dict[Stage, tqdm[NoReturn]] = {}
 
     def __call__(self, event: StageProgress) -> None:
         if not self.enabled:
             return
-        bar = self.bar
-        if event.stage is not self.stage or bar is None:
-            self.close()
-            self.stage = event.stage
+        bar = self.bars.get(event.stage)
+        if bar is None:
+            # A new stage ends the ones that are done, and those that cannot tell (no total).
+            for stage, old in list(self.bars.items()):
+                if old.total is None or old.n >= old.total:
+                    old.close()
+                    del self.bars[stage]
             bar = tqdm(
                 desc=event.stage.value,
                 total=event.total,
@@ -73,16 +79,16 @@ class _StageBars:
                 delay=self.delay,
                 mininterval=0.2,
                 dynamic_ncols=True,
+                position=len(self.bars),
             )
-            self.bar = bar
+            self.bars[event.stage] = bar
         if event.done > bar.n:
             bar.update(event.done - bar.n)
 
     def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
-            self.stage = None
+        for bar in self.bars.values():
+            bar.close()
+        self.bars.clear()
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[None]:

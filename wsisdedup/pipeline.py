@@ -15,15 +15,22 @@ import logging
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from functools import partial
-from itertools import repeat
+from itertools import tee
 from typing import BinaryIO, TypeVar
 
 import attrs
 
 from wsisdedup.export.sqlite import is_sqlite, read_sqlite
-from wsisdedup.match import IndexDoc, apply_matches, collapse_copies, match_archive
+from wsisdedup.match import (
+    IndexDoc,
+    Tokens,
+    apply_matches,
+    collapse_copies,
+    match_archive,
+    tokenise,
+)
 from wsisdedup.match.direct import header_quote_matches
 from wsisdedup.match.records import OWN_KINDS, Match, Origin, Span
 from wsisdedup.model import (
@@ -252,20 +259,48 @@ def join_archive(
     after the map phase ran in Spark tasks, so both engines share one code path.
     """
     with _collector_paused():
-        return _join(parsed, list(analysed), problems, _Stages(on_progress, len(parsed)))
+        mapped = [_Mapped(message=m) for m in analysed]
+        return _join(parsed, mapped, problems, _Stages(on_progress, len(parsed)))
+
+
+@attrs.frozen
+class _Mapped:
+    """One message out of the map phase, with what the join would otherwise work out for it
+    alone (None: not done yet, the join does it)."""
+
+    message: Message
+    tokens: Tokens | None = None
+    """`match.tokenise` of its body and own segments: the join's costliest per-message part."""
+    refs: tuple[AttributionRef, ...] | None = None
+    """What its attributions name (`attribution_refs`)."""
+    origin: Origin | None = None
+    """`origin_of` the message."""
 
 
 def _join(
     parsed: Sequence[ParsedMessage],
-    analysed: list[Message],
+    analysed: Iterable[_Mapped],
     problems: Iterable[Problem],
     stages: _Stages,
 ) -> Archive:
-    origins = [origin_of(m) for m in analysed]  # before ids are made unique
-    messages = _complete_links(_unique_ids(analysed))
-    hints = _reader_quote_hints(parsed, messages)
-    matched = match_messages(messages, origins, on_progress=stages.report)
-    messages = matched.messages
+    """The archive-wide stages. `analysed` may be a generator still fed by worker processes:
+    matching takes each message as it comes, so it runs while later messages are segmented."""
+    seen: dict[str, int] = {}
+    unique: list[Message] = []
+
+    def numbered() -> Iterator[tuple[_Mapped, Origin]]:
+        for item in analysed:
+            # Before ids are made unique.
+            origin = origin_of(item.message) if item.origin is None else item.origin
+            m = _unique_id(item.message, seen)
+            unique.append(m)
+            yield (item if m is item.message else attrs.evolve(item, message=m)), origin
+
+    matched = _match_mapped(numbered(), len(parsed), stages)
+    # Links are completed after matching (which never reads them), from every message read,
+    # copies included, so that the join need not wait for the last message to start.
+    messages = _complete_links(unique, matched.messages)
+    hints = _reader_quote_hints(parsed, unique)
     # What a reader knew (text dumps) outranks what the index guesses from quoted text; a hint
     # that names a collapsed copy names the copy that was kept.
     kept = matched.kept_for
@@ -291,45 +326,77 @@ def _join(
     )
 
 
+def _analyse_all(
+    parsed: Sequence[ParsedMessage], footers: tuple[str, ...], stages: _Stages, workers: int
+) -> Iterable[_Mapped]:
+    """The map phase (`analyse_message`) over all messages, in `workers` processes if asked.
+
+    In one process, every message is segmented before matching starts (the join computes the
+    tokens). With workers, the map phase also tokenises, and the messages are handed on as
+    they come back, in order, so the join in this process runs alongside the workers. Not in a
+    daemon process (a worker of someone else's pool may have no children of its own), and not
+    for small archives (`MIN_PARALLEL`).
+    """
+    if workers <= 1 or len(parsed) < MIN_PARALLEL or multiprocessing.current_process().daemon:
+        return [
+            _Mapped(message=analyse_message(p, footers=footers))
+            for p in stages.counted(Stage.SEGMENTING, parsed)
+        ]
+    return _analyse_in_workers(parsed, footers, stages, workers)
+
+
 MIN_PARALLEL = 4000
 """Messages below which `workers` is ignored: starting processes and sending the messages
 costs more than segmenting a smaller archive in one."""
 _CHUNK = 500
 """Messages sent to a worker at a time: enough to make the sending cheap, few enough to keep
 both workers busy to the end and the progress bar moving."""
+_AHEAD = 2
+"""Chunks per worker sent ahead of the join: enough that a worker never waits for the join to
+take a result, few enough that memory holds only a few chunks' tokens."""
 
 
-def _analyse_all(
+def _analyse_in_workers(
     parsed: Sequence[ParsedMessage], footers: tuple[str, ...], stages: _Stages, workers: int
-) -> list[Message]:
-    """The map phase (`analyse_message`) over all messages, in `workers` processes if asked.
-
-    Messages go out and come back in chunks, in order, so the result is the same list as in
-    one process. Not in a daemon process (a worker of someone else's pool may have no
-    children of its own), and not for small archives (`MIN_PARALLEL`).
-    """
-    if workers <= 1 or len(parsed) < MIN_PARALLEL or multiprocessing.current_process().daemon:
-        return [
-            analyse_message(p, footers=footers) for p in stages.counted(Stage.SEGMENTING, parsed)
-        ]
+) -> Iterator[_Mapped]:
+    """`_analyse_all` in a process pool: chunks go out at most `_AHEAD` per worker ahead of the
+    one the join is taking, and come back in order."""
     chunks = [parsed[i : i + _CHUNK] for i in range(0, len(parsed), _CHUNK)]
     # forkserver (not fork): the parent may run threads (a progress bar's monitor), and forking
     # a threaded process can deadlock a child.
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    out: list[Message] = []
     stages.step(Stage.SEGMENTING, 0)
+    done = 0
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for done in pool.map(_analyse_chunk, chunks, repeat(footers)):
-            out += done
-            stages.step(Stage.SEGMENTING, len(out))
-    return out
+        pending: list[Future[list[_Mapped]]] = []
+        sent = 0
+        for _ in range(len(chunks)):
+            while sent < len(chunks) and len(pending) < workers * _AHEAD:
+                pending.append(pool.submit(_analyse_chunk, chunks[sent], footers))
+                sent += 1
+            result = pending.pop(0).result()
+            done += len(result)
+            stages.step(Stage.SEGMENTING, done)
+            yield from result
 
 
-def _analyse_chunk(chunk: Sequence[ParsedMessage], footers: tuple[str, ...]) -> list[Message]:
-    """A worker's part of `_analyse_all` (module level, so a worker process can import it)."""
+def _analyse_chunk(chunk: Sequence[ParsedMessage], footers: tuple[str, ...]) -> list[_Mapped]:
+    """A worker's part of `_analyse_in_workers` (module level, so a worker can import it)."""
+    out = []
     with _collector_paused():
-        return [analyse_message(p, footers=footers) for p in chunk]
+        for p in chunk:
+            m = analyse_message(p, footers=footers)
+            doc = IndexDoc.from_segments(m.id, m.body, m.segments)
+            out.append(
+                _Mapped(
+                    message=m,
+                    tokens=tokenise(doc),
+                    refs=_attributions_of(m),
+                    origin=origin_of(m),
+                )
+            )
+    return out
 
 
 def analyse_message(parsed: ParsedMessage, *, footers: Sequence[str] = ()) -> Message:
@@ -391,21 +458,44 @@ def match_messages(
     Unmarked quotes end where the quoted text ends: the paragraphs after it are the author's
     (`match.reclaim`).
     """
-    docs = [
-        IndexDoc.from_segments(
-            m.id,
-            m.body,
-            m.segments,
-            unmarked=_unmarked_quotes(m),
-            origin=o,
-            named=tuple(dict.fromkeys((*m.references, *m.in_reply_to)))[-_MAX_NAMED:],
-        )
-        for m, o in zip(messages, origins or _no_origins(messages), strict=True)
-    ]
-    stages = _Stages(on_progress, len(docs))
-    stages.step(Stage.MATCHING, 0)
-    found = match_archive(docs, progress=partial(stages.step, Stage.MATCHING))
-    refs = attribution_refs(messages)
+    mapped = (_Mapped(message=m) for m in messages)
+    items = zip(mapped, origins or _no_origins(messages), strict=True)
+    return _match_mapped(items, len(messages), _Stages(on_progress, len(messages)))
+
+
+def _match_mapped(
+    items: Iterable[tuple[_Mapped, Origin | None]], total: int, stages: _Stages
+) -> Matched:
+    """`match_messages` over messages as they come out of the map phase (`_join`)."""
+    messages: list[Message] = []
+    refs: dict[str, tuple[AttributionRef, ...]] = {}
+
+    def taken() -> Iterator[tuple[IndexDoc, Tokens | None]]:
+        for item, origin in items:
+            m = item.message
+            messages.append(m)
+            found = _attributions_of(m) if item.refs is None else item.refs
+            if found:
+                refs[m.id] = found
+            doc = IndexDoc.from_segments(
+                m.id,
+                m.body,
+                m.segments,
+                unmarked=_unmarked_quotes(m),
+                origin=origin,
+                named=tuple(dict.fromkeys((*m.references, *m.in_reply_to)))[-_MAX_NAMED:],
+            )
+            yield doc, item.tokens
+
+    # The join takes the docs and their tokens as two iterables; `tee` holds the one pair
+    # between them.
+    docs, toks = tee(taken())
+    stages.step(Stage.MATCHING, 0, total)
+    found = match_archive(
+        (d for d, _ in docs),
+        tokens=(t for _, t in toks),
+        progress=partial(stages.step, Stage.MATCHING),
+    )
     authors = {m.id: m.author for m in messages}
     collapsed = collapse_copies(messages, found.duplicates)
     out: list[Message] = []
@@ -551,16 +641,22 @@ def attribution_refs(messages: Sequence[Message]) -> dict[str, tuple[Attribution
     """
     refs: dict[str, tuple[AttributionRef, ...]] = {}
     for m in messages:
-        found = []
-        for seg in m.segments:
-            if seg.kind is not SegmentKind.ATTRIBUTION:
-                continue
-            att = parse_attribution(seg.text)
-            if att is not None and (att.name or att.address):
-                found.append(AttributionRef(name=att.name, address=att.address, date=att.date))
+        found = _attributions_of(m)
         if found:
-            refs[m.id] = tuple(found)
+            refs[m.id] = found
     return refs
+
+
+def _attributions_of(m: Message) -> tuple[AttributionRef, ...]:
+    """`attribution_refs` of one message (the map phase can work it out)."""
+    found = []
+    for seg in m.segments:
+        if seg.kind is not SegmentKind.ATTRIBUTION:
+            continue
+        att = parse_attribution(seg.text)
+        if att is not None and (att.name or att.address):
+            found.append(AttributionRef(name=att.name, address=att.address, date=att.date))
+    return tuple(found)
 
 
 def _reader_quote_hints(
@@ -579,27 +675,24 @@ def _reader_quote_hints(
     return hints
 
 
-def _complete_links(messages: list[Message]) -> list[Message]:
-    """Complete links the archive cut short from full copies held by other messages."""
-    completed = complete_truncated([m.links for m in messages])
-    return [
-        m if links == m.links else attrs.evolve(m, links=links)
-        for m, links in zip(messages, completed, strict=True)
-    ]
+def _complete_links(read: Sequence[Message], kept: list[Message]) -> list[Message]:
+    """Complete the kept messages' links that the archive cut short, from full copies held by
+    any message read (collapsed copies too)."""
+    completed = complete_truncated([m.links for m in read])
+    changed = {m.id: links for m, links in zip(read, completed, strict=True) if links != m.links}
+    if not changed:
+        return kept
+    return [attrs.evolve(m, links=changed[m.id]) if m.id in changed else m for m in kept]
 
 
-def _unique_ids(messages: list[Message]) -> list[Message]:
-    """Give a second message with an id already seen a suffixed id, so `Archive.get` is exact.
+def _unique_id(m: Message, seen: dict[str, int]) -> Message:
+    """Give a second message with an id already `seen` a suffixed id, so `Archive.get` is exact.
 
     Copies of one message are collapsed by the matching stage; until then each keeps its own id.
     """
-    seen: dict[str, int] = {}
-    out: list[Message] = []
-    for m in messages:
-        n = seen.get(m.id, 0)
-        seen[m.id] = n + 1
-        out.append(m if n == 0 else attrs.evolve(m, id=f"{m.id}#{n + 1}"))
-    return out
+    n = seen.get(m.id, 0)
+    seen[m.id] = n + 1
+    return m if n == 0 else attrs.evolve(m, id=f"{m.id}#{n + 1}")
 
 
 def _is_marked(text: str) -> bool:

@@ -8,7 +8,7 @@ Modules, in layers (each imports only from the ones above it):
 
 - `records`: the frozen values: `IndexSettings`, `IndexDoc`, `Span`, `Fingerprint`, `Match`,
   `DuplicateGroup`, `ArchiveMatches`.
-- `fingerprints`: the map phase: word tokens, shingles and `fingerprint`.
+- `fingerprints`: the map phase: word tokens, shingles (`tokenise`) and `fingerprint`.
 - `align`: alignment of one body with one candidate source (seed blocks, chains, punctuation).
 - `copies`: how alike two own texts are (near copies) and `collapse_copies`, which applies the
   duplicate groups to the messages.
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from wsisdedup.match.apply import apply_matches
 from wsisdedup.match.copies import Collapsed, collapse_copies
-from wsisdedup.match.fingerprints import fingerprint
+from wsisdedup.match.fingerprints import Tokens, fingerprint, tokenise
 from wsisdedup.match.index import dominant_source, find_duplicates, find_repeats, match_archive
 from wsisdedup.match.records import (
     ArchiveMatches,
@@ -44,6 +44,7 @@ __all__ = [
     "IndexSettings",
     "Match",
     "Span",
+    "Tokens",
     "apply_matches",
     "collapse_copies",
     "dominant_source",
@@ -51,4 +52,5 @@ __all__ = [
     "find_repeats",
     "fingerprint",
     "match_archive",
+    "tokenise",
 ]

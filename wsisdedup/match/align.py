@@ -18,7 +18,7 @@ from operator import is_not
 import attrs
 from rapidfuzz.distance import LCSseq
 
-from wsisdedup.match.fingerprints import _body_span, _Tokens
+from wsisdedup.match.fingerprints import Tokens, _body_span
 from wsisdedup.match.records import IndexDoc, IndexSettings, Match, Span
 
 _Block = tuple[int, int, int]
@@ -37,7 +37,7 @@ class _Run:
     matched: int
 
 
-def _seed_blocks(body: _Tokens, source: _Tokens, k: int) -> list[_Block]:
+def _seed_blocks(body: Tokens, source: Tokens, k: int) -> list[_Block]:
     """Exact runs shared by a body and a source's own content, found from shared shingles.
 
     Every body shingle is looked up in the source's own shingles (one C pass); consecutive hits
@@ -108,7 +108,7 @@ def _unclaimed(block: _Block, claimed: bytearray) -> list[_Block]:
 
 
 def _chain(
-    blocks: list[_Block], body: _Tokens, source: _Tokens, settings: IndexSettings
+    blocks: list[_Block], body: Tokens, source: Tokens, settings: IndexSettings
 ) -> list[_Run]:
     """Blocks joined into runs across small edits (a changed word, a rewritten link).
 
@@ -176,9 +176,9 @@ class _Pair:
     """One body and one candidate source under alignment."""
 
     body_doc: IndexDoc
-    body: _Tokens
+    body: Tokens
     source_doc: IndexDoc
-    source: _Tokens
+    source: Tokens
 
 
 def _align(pair: _Pair, claimed: bytearray, settings: IndexSettings) -> list[Match]:

@@ -3,7 +3,7 @@
 `fingerprint` cuts the canonical text into word tokens, hashes shingles of `k` words and keeps
 one shingle in `sample`. The hash is stable (blake2b of each word, summed over the shingle), so
 fingerprints can be computed elsewhere and joined in `wsisdedup.match.index`. The tokens
-(`_Tokens`, from `_tokenise`) are what alignment works on, too.
+(`Tokens`, from `_tokenise`) are what alignment works on, too.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import attrs
 from wsisdedup.match.records import DEFAULT_SETTINGS, Fingerprint, IndexDoc, IndexSettings, Span
 from wsisdedup.text.normalise import Canonical, canonical
 
-__all__ = ["fingerprint"]
+__all__ = ["Tokens", "fingerprint", "tokenise"]
 
 # Canonical text has single spaces between words (`wsisdedup.text.normalise`), so `str.split(" ")`
 # tokenises it at C speed, 3-4x faster than a regex. Punctuation at the ends of a word is not part
@@ -61,8 +61,11 @@ _word_hashes = _WordHashes()
 
 
 @attrs.frozen(kw_only=True)
-class _Tokens:
-    """One body as word tokens, for fingerprinting and alignment.
+class Tokens:
+    """One body as word tokens, for fingerprinting and alignment (`tokenise`).
+
+    To the join they are opaque: the map phase may compute them (in another process) and hand
+    them to `match_archive`, which would otherwise compute them itself.
 
     Numbers are kept in `array("q")` (8 bytes each) rather than lists of Python ints (about 40):
     a body of a million short words would otherwise need some 60 times its size.
@@ -87,6 +90,9 @@ class _Tokens:
     """The shingle starting at each position of `own_ids` (-1 where it would leave the range;
     it may end early, which means the same)."""
     _where: dict[str, dict[int, int]] = attrs.field(factory=dict, repr=False, eq=False)
+    _prints: dict[IndexSettings, Fingerprint] = attrs.field(factory=dict, repr=False, eq=False)
+    """The fingerprint under each settings, once computed (`tokenise` computes it in the map
+    phase, so the join only looks it up)."""
 
     def own_where(self) -> dict[int, int]:
         """Shingle hash -> position in `own_ids` of its first own occurrence.
@@ -166,7 +172,7 @@ def _words(ctext: str) -> Iterator[tuple[int, list[str]]]:
         start = cut + 1
 
 
-def _tokenise(doc: IndexDoc, k: int) -> _Tokens:
+def _tokenise(doc: IndexDoc, k: int) -> Tokens:
     """Canonical word tokens of a body, their canonical spans, shingles and own-content ranges.
 
     A token belongs to the own content when it starts inside an own span.
@@ -212,7 +218,7 @@ def _tokenise(doc: IndexDoc, k: int) -> _Tokens:
             count = max(0, b - a - k + 1)
             own_shingles += shingles[a : a + count]
             own_shingles.extend(repeat(-1, b - a - count))
-    return _Tokens(
+    return Tokens(
         ids=ids,
         canon=canon,
         starts=cstarts,
@@ -225,12 +231,12 @@ def _tokenise(doc: IndexDoc, k: int) -> _Tokens:
     )
 
 
-def _body_span(tokens: _Tokens, first: int, last: int) -> tuple[int, int]:
+def _body_span(tokens: Tokens, first: int, last: int) -> tuple[int, int]:
     """The body span from token `first` to token `last` (inclusive)."""
     return tokens.canon.span(tokens.starts[first], _token_end(tokens, last))
 
 
-def _token_end(tokens: _Tokens, t: int) -> int:
+def _token_end(tokens: Tokens, t: int) -> int:
     """Canonical offset just after token `t`: the space that ends its word (words are single
     -space separated, and a dropped punctuation word only follows it)."""
     end = tokens.canon.text.find(" ", tokens.starts[t])
@@ -241,7 +247,17 @@ def _digest(text: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
-def _fingerprint(doc_id: str, tokens: _Tokens, settings: IndexSettings) -> Fingerprint:
+def _fingerprint(doc_id: str, tokens: Tokens, settings: IndexSettings) -> Fingerprint:
+    """The fingerprint of tokens under `settings`, with id `doc_id` (memoised in the tokens:
+    the id is all that may differ between two uses)."""
+    fp = tokens._prints.get(settings)
+    if fp is None:
+        fp = _compute_fingerprint(doc_id, tokens, settings)
+        tokens._prints[settings] = fp
+    return fp if fp.id == doc_id else attrs.evolve(fp, id=doc_id)
+
+
+def _compute_fingerprint(doc_id: str, tokens: Tokens, settings: IndexSettings) -> Fingerprint:
     k = settings.shingle_words
     shingles = tokens.shingles
     mask = settings.sample - 1
@@ -271,6 +287,16 @@ def _fingerprint(doc_id: str, tokens: _Tokens, settings: IndexSettings) -> Finge
             "\n".join(ctext[starts[a] : _token_end(tokens, b - 1)] for a, b in tokens.own)
         ),
     )
+
+
+def tokenise(doc: IndexDoc, settings: IndexSettings = DEFAULT_SETTINGS) -> Tokens:
+    """The map phase's costly part for one message (canonical form, word hashes, shingles):
+    what `match_archive(..., tokens=...)` takes, so that the join does not compute it again.
+    Depends only on the doc's text and own spans, not on its id. The fingerprint is computed
+    too, and kept in the tokens."""
+    tokens = _tokenise(doc, settings.shingle_words)
+    _fingerprint(doc.id, tokens, settings)
+    return tokens
 
 
 def fingerprint(doc: IndexDoc, settings: IndexSettings = DEFAULT_SETTINGS) -> Fingerprint:

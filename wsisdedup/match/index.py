@@ -22,12 +22,13 @@ from __future__ import annotations
 from array import array
 from collections import Counter, OrderedDict, deque
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import repeat
 
 import attrs
 
 from wsisdedup.match.align import _align, _Pair, _without_overlaps
 from wsisdedup.match.copies import _Copy, _copy_score, copy_keys, copy_reason
-from wsisdedup.match.fingerprints import _SAMPLE_SHIFT, _fingerprint, _tokenise, _Tokens
+from wsisdedup.match.fingerprints import _SAMPLE_SHIFT, Tokens, _fingerprint, _tokenise
 from wsisdedup.match.reclaim import reclaimed_spans
 from wsisdedup.match.records import (
     DEFAULT_SETTINGS,
@@ -97,16 +98,16 @@ class _TokenCache:
         self._docs = docs
         self._k = settings.shingle_words
         self._size = max(1, settings.cache_docs)
-        self._items: OrderedDict[int, _Tokens] = OrderedDict()
+        self._items: OrderedDict[int, Tokens] = OrderedDict()
 
-    def put(self, doc: int, tokens: _Tokens) -> None:
+    def put(self, doc: int, tokens: Tokens) -> None:
         """Replace a message's tokens (its own content grew: `_Join._reclaim`)."""
         self._items[doc] = tokens
         self._items.move_to_end(doc)
         if len(self._items) > self._size:
             self._items.popitem(last=False)
 
-    def get(self, doc: int) -> _Tokens:
+    def get(self, doc: int) -> Tokens:
         tokens = self._items.get(doc)
         if tokens is None:
             tokens = _tokenise(self._docs[doc], self._k)
@@ -118,32 +119,30 @@ class _TokenCache:
         return tokens
 
 
-def _numbers(docs: Sequence[IndexDoc]) -> dict[str, int]:
-    """id -> position; ids must be unique, or a match could not say which copy it means."""
-    numbers: dict[str, int] = {}
-    for i, d in enumerate(docs):
-        if numbers.setdefault(d.id, i) != i:
-            raise ValueError(f"document id {d.id!r} given twice: ids must be unique")
-    return numbers
-
-
 class _Join:
-    """The join over one archive, message by message in the order given."""
+    """The join over one archive, message by message in the order given.
+
+    Messages are added one at a time (`add`), so the join can start on the first messages while
+    later ones are still in the map phase: it only ever looks back at earlier messages.
+    """
 
     def __init__(
         self,
-        docs: Sequence[IndexDoc],
         settings: IndexSettings,
         fingerprints: Sequence[Fingerprint] | None,
+        *,
+        repeats: bool,
+        duplicates: bool,
     ) -> None:
-        if fingerprints is not None and len(fingerprints) != len(docs):
-            raise ValueError("fingerprints must match docs one to one")
-        self.number = _numbers(docs)
-        # A list, not the caller's sequence: a document whose unmarked quote is given back to
-        # its author is replaced by one with more own content (`_reclaim`).
-        self.docs = list(docs)
+        self.number: dict[str, int] = {}
+        """id -> position; ids must be unique, or a match could not say which copy it means."""
+        # A document whose unmarked quote is given back to its author is replaced by one with
+        # more own content (`_reclaim`).
+        self.docs: list[IndexDoc] = []
         self.settings = settings
         self.fingerprints = fingerprints
+        self.find_repeats = repeats
+        self.find_duplicates = duplicates
         self.index = _ShingleIndex(settings)
         self.cache = _TokenCache(self.docs, settings)
         # Digest -> the latest message with that text under each copy key (its id, its
@@ -159,14 +158,36 @@ class _Join:
         self.reclaimed: dict[str, tuple[Span, ...]] = {}
         self.sources_of: dict[int, tuple[int, ...]] = {}
 
-    def run(self, *, repeats: bool, duplicates: bool, progress: Progress | None) -> None:
-        for i in range(len(self.docs)):
-            self._one(i, repeats=repeats, duplicates=duplicates)
+    def run(
+        self,
+        docs: Iterable[IndexDoc],
+        tokens: Iterable[Tokens | None] | None,
+        progress: Progress | None,
+    ) -> None:
+        pairs: Iterable[tuple[IndexDoc, Tokens | None]] = (
+            zip(docs, repeat(None)) if tokens is None else zip(docs, tokens, strict=True)
+        )
+        for doc, tok in pairs:
+            self.add(doc, tok)
             if progress is not None:
-                progress(i + 1)
+                progress(len(self.docs))
+        if self.fingerprints is not None and len(self.fingerprints) != len(self.docs):
+            raise ValueError("fingerprints must match docs one to one")
+
+    def add(self, doc: IndexDoc, tokens: Tokens | None = None) -> None:
+        """Join the next message; `tokens`, if given, are `tokenise(doc)` done elsewhere."""
+        i = len(self.docs)
+        if self.number.setdefault(doc.id, i) != i:
+            raise ValueError(f"document id {doc.id!r} given twice: ids must be unique")
+        self.docs.append(doc)
+        if tokens is not None:
+            self.cache.put(i, tokens)
+        self._one(i, repeats=self.find_repeats, duplicates=self.find_duplicates)
 
     def _fingerprint(self, i: int) -> Fingerprint:
         if self.fingerprints is not None:
+            if i >= len(self.fingerprints):
+                raise ValueError("fingerprints must match docs one to one")
             return self.fingerprints[i]
         return _fingerprint(self.docs[i].id, self.cache.get(i), self.settings)
 
@@ -328,21 +349,24 @@ class _Join:
 
 
 def match_archive(
-    docs: Sequence[IndexDoc],
+    docs: Iterable[IndexDoc],
     settings: IndexSettings = DEFAULT_SETTINGS,
     *,
     fingerprints: Sequence[Fingerprint] | None = None,
+    tokens: Iterable[Tokens | None] | None = None,
     progress: Progress | None = None,
 ) -> ArchiveMatches:
     """Copies and repeats in one pass over an archive in date or archive order.
 
     A message that is a copy of an earlier one (same words, or near-same own text) is reported
     in `duplicates` and neither searched nor indexed: its repeats are those of the kept copy.
-    `fingerprints`, if given, are the map phase's output for `docs`, one to one. `progress`, if
-    given, is called with the number of messages done after each one.
+    `fingerprints`, if given, are the map phase's output for `docs`, one to one; so are
+    `tokens` (`tokenise(doc, settings)`, or None where the join should compute them). `docs`
+    may be a generator: each is joined as it comes, so the map phase of later messages can run
+    meanwhile. `progress`, if given, is called with the number of messages done after each one.
     """
-    join = _Join(docs, settings, fingerprints)
-    join.run(repeats=True, duplicates=True, progress=progress)
+    join = _Join(settings, fingerprints, repeats=True, duplicates=True)
+    join.run(docs, tokens, progress)
     return ArchiveMatches(
         duplicates=join.duplicate_groups(),
         repeats=join.repeats,
@@ -352,7 +376,7 @@ def match_archive(
 
 
 def find_repeats(
-    docs: Sequence[IndexDoc],
+    docs: Iterable[IndexDoc],
     settings: IndexSettings = DEFAULT_SETTINGS,
     *,
     fingerprints: Sequence[Fingerprint] | None = None,
@@ -364,13 +388,13 @@ def find_repeats(
     the original author. Messages without repeats are absent from the mapping. Give copies
     collapsed (see `find_duplicates`), or a second copy is found to repeat the first whole.
     """
-    join = _Join(docs, settings, fingerprints)
-    join.run(repeats=True, duplicates=False, progress=progress)
+    join = _Join(settings, fingerprints, repeats=True, duplicates=False)
+    join.run(docs, None, progress)
     return join.repeats
 
 
 def find_duplicates(
-    docs: Sequence[IndexDoc],
+    docs: Iterable[IndexDoc],
     settings: IndexSettings = DEFAULT_SETTINGS,
     *,
     fingerprints: Sequence[Fingerprint] | None = None,
@@ -379,8 +403,8 @@ def find_duplicates(
     """Groups of copies: the same canonical text, or own content of at least `min_words` words
     the same or similar at `duplicate_ratio` (a footer, signature, re-wrapping or link changed).
     """
-    join = _Join(docs, settings, fingerprints)
-    join.run(repeats=False, duplicates=True, progress=progress)
+    join = _Join(settings, fingerprints, repeats=False, duplicates=True)
+    join.run(docs, None, progress)
     return join.duplicate_groups()
 
 

@@ -19,6 +19,7 @@ least one character), so a subject of any length costs time linear in its length
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from typing import Final
 
@@ -189,8 +190,12 @@ class SubjectParts:
     """A forward prefix (`Fwd:`, `WG:`, `TR:`, ...) or `[Fwd: ...]` wrapper was present."""
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def split_subject(subject: str) -> SubjectParts:
     """Remove every leading reply/forward prefix and list tag, in any order and nesting.
+
+    Memoised (the parts are frozen): a thread's messages share one subject, and the stages
+    take each subject apart several times.
 
     >>> split_subject("Re: [list] AW: Fwd: Budget (was: Re: money)")
     SubjectParts(base='Budget', reply=True, forward=True)

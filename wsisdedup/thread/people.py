@@ -7,6 +7,7 @@ wrote:"); `names_author` says whether it names a message's author. Names are com
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from datetime import datetime
 from typing import Final
@@ -39,8 +40,12 @@ _VIA_LIST = regex.compile(r"\s+via\s+\S+\Z", regex.IGNORECASE)
 _BLANKS = regex.compile(r"\s+")
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def _name_key(name: str) -> str:
-    """A name reduced for fuzzy comparison: no quotes, punctuation, `via list` or case."""
+    """A name reduced for fuzzy comparison: no quotes, punctuation, `via list` or case.
+
+    Memoised: an archive names the same few thousand people over and over, and the regexes
+    cost more than the lookup."""
     n = unicodedata.normalize("NFKC", name).casefold().strip()
     n = _VIA_LIST.sub("", n)
     key: str = _BLANKS.sub(" ", _NAME_JUNK.sub(" ", n)).strip()
