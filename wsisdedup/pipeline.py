@@ -371,14 +371,21 @@ def _analyse_in_workers(
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         pending: list[Future[list[_Mapped]]] = []
         sent = 0
-        for _ in range(len(chunks)):
+        for chunk in chunks:
             while sent < len(chunks) and len(pending) < workers * _AHEAD:
                 pending.append(pool.submit(_analyse_chunk, chunks[sent], footers))
                 sent += 1
             result = pending.pop(0).result()
             done += len(result)
             stages.step(Stage.SEGMENTING, done)
-            yield from result
+            result.reverse()  # popped from the end: each item is freed once the join took it
+            for p in chunk:
+                item = result.pop()
+                # The body comes back empty (`_analyse_chunk`): this process holds it already.
+                message = attrs.evolve(item.message, body=p.body)
+                yield _Mapped(
+                    message=message, tokens=item.tokens, refs=item.refs, origin=item.origin
+                )
 
 
 def _analyse_chunk(chunk: Sequence[ParsedMessage], footers: tuple[str, ...]) -> list[_Mapped]:
@@ -390,7 +397,9 @@ def _analyse_chunk(chunk: Sequence[ParsedMessage], footers: tuple[str, ...]) -> 
             doc = IndexDoc.from_segments(m.id, m.body, m.segments)
             out.append(
                 _Mapped(
-                    message=m,
+                    # Without its body, which the parent holds: sending it back would cost
+                    # time, and a second copy of every body in the parent's memory.
+                    message=attrs.evolve(m, body=""),
                     tokens=tokenise(doc),
                     refs=_attributions_of(m),
                     origin=origin_of(m),
