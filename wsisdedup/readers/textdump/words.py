@@ -62,14 +62,17 @@ class _Words:
     head_seen: bytearray
     """Per line: its first words are covered (1) or not (0)."""
 
-    _offsets: dict[int, tuple[int, ...]] = attrs.field(factory=dict, eq=False, repr=False)
+    _offsets: dict[str, tuple[int, ...]] = attrs.field(factory=dict, eq=False, repr=False)
+    """Word offsets by line text: a dump repeats lines (quoted tails, runs of one attribution),
+    and a canonical form per repeat was most of the reader's time on runs of attributions."""
 
     def word_start(self, p: int) -> int:
         """Where word p starts in its line (original text)."""
         line = self.word_line[p]
-        offsets = self._offsets.get(line)
+        text = self.lines[line]
+        offsets = self._offsets.get(text)
         if offsets is None:
-            offsets = self._offsets[line] = _line_offsets(self.lines[line])
+            offsets = self._offsets[text] = _line_offsets(text)
         return offsets[p - self.line_first[line]]
 
     def line_words(self, line: int) -> range:
