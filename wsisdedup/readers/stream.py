@@ -243,6 +243,13 @@ class LineCap(io.RawIOBase):
         return n
 
     def _cap(self, data: bytes) -> bytes:
+        # A chunk no longer than the room left holds no line that reaches the limit: served as
+        # it is (the loop below takes a Python step a line, the cost on runs of short lines).
+        if self._run + len(data) <= self._limit:
+            nl = data.rfind(b"\n")
+            self._run = len(data) - nl - 1 if nl >= 0 else self._run + len(data)
+            self._offset += len(data)
+            return data
         out: list[bytes] = []
         pos = 0
         while pos < len(data):

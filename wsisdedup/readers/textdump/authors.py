@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+import operator
 import re
+from array import array
 from collections import Counter
 from collections.abc import Sequence
-from typing import Final
+from typing import Final, overload
 
 import regex
 from rapidfuzz import utils
@@ -181,40 +184,125 @@ def _signature_clues(own: str, index: _NameIndex) -> list[AuthorClue]:
     A full name anywhere counts (a signature block may be long); a single name or a nickname
     ("~spot") counts only in sign-off position: after a closing word ("Regards", "Best"), after
     "-" or "~", or among the last words; and only if it names one participant. Names right
-    after a greeting are the addressee."""
+    after a greeting are the addressee.
+
+    Only the words that may begin a name are read (`_OwnWords.candidates`), and a full name
+    only until its first and last place are known (the clue's order and weight): a flattened
+    line of hostile text, one message's own text, may repeat a participant's name throughout."""
     if not index.names:
         return []
-    spans = [(m.group(), m.start()) for m in _NAME_WORD.finditer(own)]
-    folded = [w.lower() for w, _ in spans]
-    n = len(folded)
-    full: dict[str, int] = {}
-    for j, word in enumerate(folded):
-        for name, toks in index.by_first.get(word, ()):
-            stop = _name_end(folded, j, toks)
-            if stop is None or _after_greeting(folded, j):
-                continue
-            last, at = spans[stop - 1]
-            if not _names_the_quoted(own, spans[j][1], at + len(last)):
-                full[name] = j
+    words = _OwnWords.of(own, index)
+    n = len(words)
+    full = _full_names(words, own, index)
     out = [
         AuthorClue(
             name=name,
             kind=ClueKind.SIGNATURE,
-            weight=_W_FULL_NAME + (1 if j >= n / 2 or _after_cue(folded, own, spans, j) else 0),
+            weight=_W_FULL_NAME + (1 if j >= n / 2 or _after_cue(words, own, j) else 0),
         )
         for name, j in full.items()
     ]
     signed: set[str] = set()
-    for j, word in enumerate(folded):
-        owner = index.single.get(word)
+    for j in words.candidates:
+        owner = index.single.get(words[j])
         if owner is None or owner in full or owner in signed:
             continue
-        if _names_the_quoted(own, spans[j][1], spans[j][1] + len(spans[j][0])):
-            continue
-        if _signoff_position(folded, own, spans, j) and not _after_greeting(folded, j):
+        if (
+            _signoff_position(words, own, j)
+            and not _after_greeting(words, j)
+            and not _names_the_quoted(own, words.start(j), words.end(j))
+        ):
             signed.add(owner)
             out.append(AuthorClue(name=owner, kind=ClueKind.SIGNATURE, weight=_W_SIGNOFF))
     return out
+
+
+def _full_names(words: _OwnWords, own: str, index: _NameIndex) -> dict[str, int]:
+    """The full names written in `own` (not as the addressee, not in an attribution), in the
+    order of their first place, each with its last place (a word index)."""
+    first: dict[str, int] = {}
+    for j in words.candidates:
+        for name, toks in index.by_first.get(words[j], ()):
+            if name not in first and _full_name_at(words, own, j, toks):
+                first[name] = j
+    last: dict[str, int] = {}
+    for j in reversed(words.candidates):
+        if len(last) == len(first):
+            break
+        for name, toks in index.by_first.get(words[j], ()):
+            if name in first and name not in last and _full_name_at(words, own, j, toks):
+                last[name] = j
+    return {name: last[name] for name in first}
+
+
+def _full_name_at(words: _OwnWords, own: str, j: int, toks: Sequence[str]) -> bool:
+    """The name `toks` is written at word j, and names neither the addressee nor the quoted."""
+    stop = _name_end(words, j, toks)
+    if stop is None or _after_greeting(words, j):
+        return False
+    return not _names_the_quoted(own, words.start(j), words.end(stop - 1))
+
+
+class _OwnWords(Sequence[str]):
+    """The words of a message's own text (`_NAME_WORD`), lower-cased.
+
+    Kept as where each word starts and an id per word (two arrays, 8 bytes a word), with the
+    text of each distinct word once; and which words may begin a name of the index
+    (`candidates`). The list of (word, start) pairs and the list of folded words that this
+    replaces cost about seventy times the text on a flattened line of short tokens (issue 11:
+    memory <= 20x the input)."""
+
+    def __init__(
+        self,
+        own: str,
+        starts: array[int],
+        ids: array[int],
+        text_of: dict[int, str],
+        index: _NameIndex,
+    ) -> None:
+        self.own = own
+        self.starts = starts
+        self.ids = ids
+        self.text_of = text_of
+        keys = index.by_first.keys() | index.single.keys()
+        wanted = {i for i, word in text_of.items() if word in keys}
+        self.candidates = array(
+            "i", itertools.compress(itertools.count(), map(wanted.__contains__, ids))
+        )
+        """The indexes of the words that begin a full name or are a single name's token."""
+
+    @classmethod
+    def of(cls, own: str, index: _NameIndex) -> _OwnWords:
+        # Each pass iterates in C (no Python step per word): runs of short tokens are hostile
+        # input's cheapest way to many words.
+        starts = array("i", map(operator.methodcaller("start"), _NAME_WORD.finditer(own)))
+        folded = map(str.lower, map(operator.methodcaller("group"), _NAME_WORD.finditer(own)))
+        vocab: dict[str, int] = {}
+        ids = array("i", map(vocab.setdefault, folded, itertools.count()))
+        return cls(own, starts, ids, {i: word for word, i in vocab.items()}, index)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, j: int) -> str: ...
+
+    @overload
+    def __getitem__(self, j: slice) -> list[str]: ...
+
+    def __getitem__(self, j: int | slice) -> str | list[str]:
+        if isinstance(j, slice):
+            return list(map(self.text_of.__getitem__, self.ids[j]))
+        return self.text_of[self.ids[j]]
+
+    def start(self, j: int) -> int:
+        return self.starts[j]
+
+    def end(self, j: int) -> int:
+        """Where word j ends in the text (its folded form may differ in length)."""
+        m = _NAME_WORD.match(self.own, self.starts[j])
+        assert m is not None  # a word found at this start is found there again
+        return int(m.end())
 
 
 def _name_end(words: Sequence[str], j: int, toks: Sequence[str]) -> int | None:
@@ -251,17 +339,15 @@ def _after_greeting(words: Sequence[str], j: int) -> bool:
     return j > 0 and words[j - 1] in {"hi", "hello", "dear", "hey", "hallo"}
 
 
-def _after_cue(words: Sequence[str], own: str, spans: Sequence[tuple[str, int]], j: int) -> bool:
+def _after_cue(words: _OwnWords, own: str, j: int) -> bool:
     if any(w in _SIGNOFF_CUES for w in words[max(0, j - 3) : j]):
         return True
-    start = spans[j][1]
+    start = words.start(j)
     return start > 0 and own[start - 1] in "-~—"
 
 
-def _signoff_position(
-    words: Sequence[str], own: str, spans: Sequence[tuple[str, int]], j: int
-) -> bool:
-    return j >= len(words) - _SIGNOFF_ZONE or _after_cue(words, own, spans, j)
+def _signoff_position(words: _OwnWords, own: str, j: int) -> bool:
+    return j >= len(words) - _SIGNOFF_ZONE or _after_cue(words, own, j)
 
 
 _INITIAL_SIGNOFF = regex.compile(r"(?:^|(?<=\s))(?P<i>\p{Lu}|\p{Ll})[./](?=\s*$)")

@@ -32,6 +32,7 @@ from __future__ import annotations
 import logging
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import repeat as _repeat
 from typing import Final
 
 from wsisdedup.model import ParsedMessage
@@ -106,14 +107,13 @@ def dump_evidence(lines: Iterable[str], *, path: str) -> tuple[MessageEvidence, 
 
 def parse_text_dump(lines: Iterable[str], *, path: str) -> TextDump:
     """Read a dump: messages with authors, dates and subjects, and the evidence behind them."""
-    text_lines = tuple(map(_strip_line_end, lines))
+    # Line ends removed in C (a Python call a line is much of the cost on runs of short lines).
+    text_lines = tuple(
+        map(str.removesuffix, map(str.removesuffix, lines, _repeat("\n")), _repeat("\r"))
+    )
     words = _index_words(text_lines, _prepass(text_lines))
     layout = _split(text_lines, words)
     return _infer(text_lines, words, layout, path)
-
-
-def _strip_line_end(line: str) -> str:
-    return line.removesuffix("\n").removesuffix("\r")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -396,6 +396,8 @@ def _attribution_ends(lines: Sequence[str]) -> dict[int, _Found]:
     return out
 
 
+# Distinct blocks after rule lines whose footer spans `_footer_lines` remembers.
+_FOOTER_BLOCKS_KEPT: Final = 4096
 # The characters a rule line (`_RULE_START`) starts with after its indent.
 _RULE_CHARS: Final = "_=~-"
 
@@ -420,13 +422,23 @@ def _footer_lines(lines: Sequence[str], words: _Words) -> frozenset[int]:
             if ws:
                 after_rule.setdefault(hash(words.ids[ws.start : ws.stop].tobytes()), []).append(k)
     out = {k for ks in after_rule.values() if len(ks) >= 2 for k in ks}
+    # Footer spans by block text: a block repeated after each rule (a list's footer, a run of
+    # forward markers) is read once. (Bounded: distinct blocks cost their own reading.)
+    known: dict[str, tuple[tuple[int, int], ...]] = {}
     for n in rules:
         stop = min(n + 1 + _FOOTER_SPAN, len(lines))
         block = "\n".join(lines[n:stop])
+        spans = known.get(block)
+        if spans is None:
+            if len(known) >= _FOOTER_BLOCKS_KEPT:
+                known.clear()
+            spans = known[block] = footer_spans(block)
+        if not spans:
+            continue
         starts = [0]
         for k in range(n, stop - 1):
             starts.append(starts[-1] + len(lines[k]) + 1)
-        for a, b in footer_spans(block):
+        for a, b in spans:
             for k, s in enumerate(starts):
                 if s < b and a < s + len(lines[n + k]):
                     out.add(n + k)
