@@ -206,7 +206,8 @@ def test_segments_of_one_short_text_share_it(unit: str) -> None:
 @pytest.mark.parametrize("unit", _SEGMENT_A_LINE, ids=["original-message", "pgp-open"])
 def test_split_body_memory_on_a_segment_a_line(unit: str) -> None:
     """What a Body of a segment a line holds, and the peak while the segments are made: the
-    spans, the merged spans and the segments were all whole at once (17x the input)."""
+    units, the spans, the merged spans and the segments were all whole at once (17x the
+    input; the peak of the PGP body is its units, ~14x)."""
     text = hostile.repeat(unit, 400_000)
     wsisdedup.split_body(unit * 100)
     tracemalloc.start()
@@ -218,7 +219,7 @@ def test_split_body_memory_on_a_segment_a_line(unit: str) -> None:
     assert len(body.segments) > len(text) // 60
     assert kept <= 7.5 * len(text), f"the body holds {kept / len(text):.1f}x the input"
     if unit.startswith("-----Original"):
-        assert peak <= 12 * len(text), f"peak {peak / len(text):.1f}x the input"
+        assert peak <= 9 * len(text), f"peak {peak / len(text):.1f}x the input"
 
 
 # --- Never lose a message without saying so -------------------------------------------------
