@@ -188,6 +188,40 @@ def test_split_body_memory_on_runs_of_one_structure(unit: str) -> None:
     assert peak <= 20 * len(text), f"peak {peak / len(text):.0f}x the input"
 
 
+# Bodies that `split_body` cuts into a segment a line: Outlook separators (each opens a quote
+# one level deeper) and PGP headers with no signature (a placeholder and a line of text each).
+_SEGMENT_A_LINE = ["-----Original Message-----\n", "-----BEGIN PGP SIGNED MESSAGE-----\n\ntext\n"]
+
+
+@pytest.mark.parametrize("unit", _SEGMENT_A_LINE, ids=["original-message", "pgp-open"])
+def test_segments_of_one_short_text_share_it(unit: str) -> None:
+    """A copy of its text a segment made the segments of 1 MB of "-----Original Message-----"
+    lines hold 9x the input after `split_body`; segments with the same text share one."""
+    body = wsisdedup.split_body(unit * 1000)
+    assert len(body.segments) >= 1000
+    assert len({id(s.text) for s in body.segments[1:]}) <= 2
+    assert "".join(s.text for s in body.segments) == body.text
+
+
+@pytest.mark.parametrize("unit", _SEGMENT_A_LINE, ids=["original-message", "pgp-open"])
+def test_split_body_memory_on_a_segment_a_line(unit: str) -> None:
+    """What a Body of a segment a line holds, and the peak while the segments are made: the
+    units, the spans, the merged spans and the segments were all whole at once (17x the
+    input; the peak of the PGP body is its units, ~14x)."""
+    text = hostile.repeat(unit, 400_000)
+    wsisdedup.split_body(unit * 100)
+    tracemalloc.start()
+    try:
+        body = wsisdedup.split_body(text)
+        kept, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(body.segments) > len(text) // 60
+    assert kept <= 7.5 * len(text), f"the body holds {kept / len(text):.1f}x the input"
+    if unit.startswith("-----Original"):
+        assert peak <= 9 * len(text), f"peak {peak / len(text):.1f}x the input"
+
+
 # --- Never lose a message without saying so -------------------------------------------------
 
 _GOOD = (

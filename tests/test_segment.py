@@ -16,6 +16,7 @@ import json
 import mailbox
 import pkgutil
 import re
+import tracemalloc
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from email import policy
@@ -479,6 +480,27 @@ def test_footer_precheck_skips_bodies_without_list_words() -> None:
     assert not passes_module._may_hold_footer("see http://example.org/a and www.x.org", ())
     # A link with no host stands for "link" in canonical text: never a reason to skip.
     assert passes_module._may_hold_footer("see http:/// now", ("link now",))
+
+
+@given(st.text(alphabet="aΣσΟİß \n.'\u0345", max_size=300))
+def test_lower_by_blocks_is_lower(text: str) -> None:
+    # Blocks end after a newline: final sigma, `İ`, `ß` and combining marks read no further.
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(passes_module, "_LOWER_BLOCK", 7)
+        assert passes_module._lower(text) == text.lower()
+
+
+def test_footer_precheck_memory_on_non_ascii_text() -> None:
+    # `str.lower` on non-ASCII text allocates 12 bytes a character: 12x a 1 MB body at once.
+    text = "Le jeu. 5 juin 2025 à 10:22, Ann <ann@example.org> a écrit :\n" * 5000
+    passes_module._may_hold_footer(text[:1000], ())
+    tracemalloc.start()
+    try:
+        passes_module._may_hold_footer(text, ())
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak <= 8 * len(text), f"peak {peak / len(text):.1f} bytes a character"
 
 
 @pytest.mark.parametrize("name", ["fedora", "3gpp"])

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from wsisdedup.segment import assign as A
 from wsisdedup.segment import group as G
 from wsisdedup.segment import lines as L
 from wsisdedup.segment import split_body
@@ -147,3 +148,25 @@ def test_a_repeated_flattened_line_is_cut_once(monkeypatch: pytest.MonkeyPatch) 
     fresh = split_body(text)
     assert body.segments == fresh.segments
     assert len(calls) > 200
+
+
+@pytest.mark.parametrize("line", [*HOSTILE_LINES, "-----BEGIN PGP SIGNED MESSAGE-----\n\nx\n"])
+def test_assign_drops_the_units_it_has_read(line: str) -> None:
+    # The units and the spans made from them were both whole at once: on a body of a span a
+    # line (Outlook separators, each a quote one level deeper) the peak of `split_body`.
+    text = line * N
+    units = L._units(text)
+    G._group(units)
+    units = A._join_text_runs(units)
+    spans = A._assign(units, text)
+    assert spans
+    assert sum(u is not A._GONE for u in units) <= 2
+
+
+def test_units_of_one_text_line_share_its_text() -> None:
+    # A PGP header with no signature keeps the lines after it apart, a unit each: each unit
+    # held a copy of its line, 2x the body on 1 MB of them.
+    units = L._units("-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA1\n\ntext\n" * 100)
+    texts = [u.strip for u in units if u.strip in ("text", "Hash: SHA1")]
+    assert len(texts) == 200
+    assert len({id(s) for s in texts}) == 2

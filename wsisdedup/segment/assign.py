@@ -119,12 +119,21 @@ def _assign(units: list[_Unit], text: str) -> list[_Span]:
 
     It handles the two commonest cases itself (blank space, and text in author mode) and hands
     every other unit to `_step`, which returns the index of the next unit to read.
+
+    Each unit two places behind the one read is replaced by `_GONE` in `units`: no step reads
+    further back than the unit before its own (`_lazy_continuation`), and dropping them as the
+    spans are made keeps the units and the spans from both being whole at once (on a body of a
+    span a line, the units made up half of `split_body`'s peak).
     """
     st = _State(units, text)
     spans = st.spans
     n = st.n
     i = 0
+    gone = 0  # units before this one are `_GONE`
     while i < n:
+        while gone < i - 1:
+            units[gone] = _GONE
+            gone += 1
         u = units[i]
         tag = u.tag
         # The two commonest cases first, with `_emit` inlined.
@@ -151,6 +160,10 @@ def _assign(units: list[_Unit], text: str) -> list[_Span]:
             continue
         i = _step(st, i, u, tag)
     return spans
+
+
+# What `_assign` leaves in place of a unit it no longer reads.
+_GONE = _Unit(0, 0, "")
 
 
 def _emit(st: _State, a: int, b: int, kind: SegmentKind | None, depth: int = 0) -> None:

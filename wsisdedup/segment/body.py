@@ -117,31 +117,43 @@ def _patch_start(text: str) -> int | None:
 
 
 def _finish(text: str, spans: list[_Span]) -> tuple[Segment, ...]:
-    # Blank space (kind None, or a whitespace-only piece) joins the segment before it.
-    merged: list[_Span] = []
+    """The canonical segments of `spans`: blank space joined to the segment before it, and
+    neighbours of one kind and depth merged. Empties `spans`.
+
+    A span is dropped as soon as it is read and a segment made as soon as no later span can
+    join it, and segments of the same short text share one string (`_piece`): on a body of
+    short lines of one kind and varying depth (a segment a line) the spans, the merged spans
+    and the segments' copies of their text together made `split_body` hold 17 times the body.
+    """
+    segments: list[Segment] = []
+    pieces: dict[str, str] = {}
+    prev: _Span | None = None  # the last merged span: the only one a later span may change
     pending_start: int | None = None
-    for sp in spans:
+    spans.reverse()
+    pop = spans.pop
+    while spans:
+        sp = pop()
         if sp.start >= sp.end:
             continue
+        # Blank space (kind None, or a whitespace-only piece) joins the segment before it.
         # (`isspace` on the first character spares slicing most spans.)
         lead_space = text[sp.start].isspace()
         if sp.kind is None or (lead_space and text[sp.start : sp.end].isspace()):
-            if merged:
-                merged[-1].end = sp.end
+            if prev is not None:
+                prev.end = sp.end
             elif pending_start is None:
                 pending_start = sp.start
             continue
         if pending_start is not None:
             sp = _Span(pending_start, sp.end, sp.kind, sp.depth, sp.forward)
             pending_start = None
-        elif merged and lead_space:
+        elif prev is not None and lead_space:
             # A piece cut out of a line starts with the space that followed the piece before.
             lead = sp.start
             while text[lead].isspace():
                 lead += 1
-            merged[-1].end = lead
+            prev.end = lead
             sp = _Span(lead, sp.end, sp.kind, sp.depth, sp.forward)
-        prev = merged[-1] if merged else None
         if (
             prev is not None
             and prev.kind is sp.kind
@@ -150,26 +162,41 @@ def _finish(text: str, spans: list[_Span]) -> tuple[Segment, ...]:
         ):
             prev.end = sp.end
             continue
-        merged.append(_Span(sp.start, sp.end, sp.kind, sp.depth, sp.forward))
-    if pending_start is not None:  # the whole body is blank
-        merged.append(_Span(pending_start, len(text), K.NEW))
-    segments: list[Segment] = []
-    for sp in merged:
-        kind = sp.kind if sp.kind is not None else K.NEW
-        piece = text[sp.start : sp.end]
-        forward = None
-        if kind is K.FORWARD_HEADER:
-            forward = (
-                sp.forward if sp.forward not in (None, _FORWARD_PENDING) else _forward_info(piece)
-            )
-        segments.append(
-            Segment(
-                kind=kind,
-                text=piece,
-                start=sp.start,
-                end=sp.end,
-                depth=sp.depth if kind is K.QUOTE else 0,
-                forward=forward,
-            )
-        )
+        if prev is not None:
+            segments.append(_segment(text, prev, pieces))
+        prev = _Span(sp.start, sp.end, sp.kind, sp.depth, sp.forward)
+    if prev is not None:
+        segments.append(_segment(text, prev, pieces))
+    elif pending_start is not None:  # the whole body is blank
+        segments.append(_segment(text, _Span(pending_start, len(text), K.NEW), pieces))
     return tuple(segments)
+
+
+def _segment(text: str, sp: _Span, pieces: dict[str, str]) -> Segment:
+    """The segment of a merged span; its text is the one in `pieces` when a segment before
+    had the same short text (and is put there when there is room)."""
+    kind = sp.kind if sp.kind is not None else K.NEW
+    piece = text[sp.start : sp.end]
+    if len(piece) <= _SHARED_PIECE_CHARS:
+        shared = pieces.get(piece)
+        if shared is not None:
+            piece = shared
+        elif len(pieces) < _SHARED_PIECES:
+            pieces[piece] = piece
+    forward = None
+    if kind is K.FORWARD_HEADER:
+        forward = sp.forward if sp.forward not in (None, _FORWARD_PENDING) else _forward_info(piece)
+    return Segment(
+        kind=kind,
+        text=piece,
+        start=sp.start,
+        end=sp.end,
+        depth=sp.depth if kind is K.QUOTE else 0,
+        forward=forward,
+    )
+
+
+# Segments whose text `_finish` shares with an earlier segment's: texts up to this long (past
+# it the string's own header is a small part of what it holds), and this many texts a body.
+_SHARED_PIECE_CHARS = 256
+_SHARED_PIECES = 4096

@@ -52,6 +52,7 @@ def _units(text: str) -> list[_Unit]:
     lotus, lotus_left = _T.LOTUS, 0  # units left in a Lotus Notes header, read one by one
     seen: dict[str, _Seen] = {}  # `_tag_cached`
     exploded: dict[str, tuple[_Unit, ...]] = {}  # `_add_pieces`
+    plain_texts: dict[str, str] = {}  # one string for the repeats of a plain line
     pos = 0
     bom = text.startswith(_BOM)  # a byte-order mark before the first line is no part of it
     for line in _lines(text):
@@ -105,6 +106,10 @@ def _units(text: str) -> list[_Unit]:
                 run.lines += 1
                 pos = end
                 continue
+            if len(plain_texts) < _TAG_CACHE_SIZE:
+                # The units of one text line repeated share its text (a PGP header's `Hash:`
+                # line, a line between structures): 56 bytes a unit on short lines.
+                strip = plain_texts.setdefault(strip, strip)
             u = _Unit(pos, end, strip, plain_text)
         else:
             if (
