@@ -222,6 +222,62 @@ def test_split_body_memory_on_a_segment_a_line(unit: str) -> None:
         assert peak <= 9 * len(text), f"peak {peak / len(text):.1f}x the input"
 
 
+def _tokens_of(text: str) -> object:
+    """The matching stage's tokens of a body, its own content as the segmenter says.
+
+    Internal function (`wsisdedup.match.tokenise`) of the stage `bench_hostile.py` found
+    at 23x (read-mbox, 1 MB of one line repeated)."""
+    from wsisdedup.match import IndexDoc, tokenise
+
+    return tokenise(IndexDoc.from_segments("x", text, wsisdedup.split_body(text).segments))
+
+
+_TOKEN_BODIES = ["From: a\n", *_SEGMENT_A_LINE]
+
+
+@pytest.mark.parametrize("unit", _TOKEN_BODIES, ids=["from", "original-message", "pgp-open"])
+def test_tokens_memory_on_runs_of_one_line(unit: str) -> None:
+    """Tokens of 1 MB of these took the matching stage to 25-35x the input (a dict of tuples
+    per line of the offset map, 64-bit offsets, sampled hashes and own ranges as tuples of
+    Python ints, 64K-word working lists); the whole read must stay under 20x."""
+    text = hostile.repeat(unit, 400_000)
+    _tokens_of(unit * 100)
+    split = wsisdedup.split_body(text)  # not part of the measure
+    tracemalloc.start()
+    try:
+        from wsisdedup.match import IndexDoc, tokenise
+
+        tokens = tokenise(IndexDoc.from_segments("x", text, split.segments))
+        kept, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert tokens is not None
+    assert kept <= 10 * len(text), f"the tokens hold {kept / len(text):.1f}x the input"
+    assert peak <= 13 * len(text), f"peak {peak / len(text):.1f}x the input"
+
+
+def test_own_ranges_find_their_tokens_in_a_few_lookups(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A body of thousands of one-line own segments (PGP headers without a signature) bisected
+    all its tokens per segment: 17 offset lookups each on 1 MB, 0.64 MB/s. The ranges come in
+    order, so a galloping search from the last one needs a few."""
+    from wsisdedup.text.normalise import OffsetMap
+
+    text = hostile.repeat(_SEGMENT_A_LINE[1], 200_000)
+    own = [s for s in wsisdedup.split_body(text).segments if s.kind.value in ("new", "signature")]
+    assert len(own) > 3000
+    calls = 0
+    locate = OffsetMap._locate
+
+    def counted(self: OffsetMap, index: int) -> tuple[int, int, bool]:
+        nonlocal calls
+        calls += 1
+        return locate(self, index)
+
+    monkeypatch.setattr(OffsetMap, "_locate", counted)
+    _tokens_of(text)
+    assert calls <= 8 * len(own), f"{calls / len(own):.1f} lookups per own segment"
+
+
 # --- Never lose a message without saying so -------------------------------------------------
 
 _GOOD = (

@@ -78,12 +78,13 @@ class Tokens:
     """Canonical offset of each token's first character."""
     shingles: array[int]
     """Hash of the shingle starting at each token (`len(ids) - k + 1` of them)."""
-    own: tuple[tuple[int, int], ...]
-    """Token index ranges `[a, b)` of the own content."""
+    own: array[int]
+    """Token index ranges `[a, b)` of the own content, flat: `a0, b0, a1, b1, ...` (a body of
+    one-line segments has as many ranges as lines; `_own_pairs` pairs them)."""
     own_ids: array[int]
     own_index: Sequence[int]
     """Token index of each of `own_ids` (a `range` when all of the body is its own)."""
-    own_breaks: tuple[int, ...]
+    own_breaks: array[int]
     """Positions in `own_ids` where a new own range starts, ascending: a repeat must not span
     one, since the source text between two own ranges is not its own."""
     own_shingles: array[int]
@@ -110,6 +111,12 @@ class Tokens:
         return where
 
 
+def _own_pairs(tokens: Tokens) -> Iterator[tuple[int, int]]:
+    """The token index ranges `[a, b)` of the own content (`Tokens.own`), in order."""
+    flat = tokens.own
+    return zip(flat[::2], flat[1::2], strict=True)
+
+
 def _own_ranges(text: str, own: Sequence[Span]) -> list[tuple[int, int]]:
     """The own spans clipped to the text, sorted and merged."""
     spans = sorted((max(0, s.start), min(len(text), s.end)) for s in own if s.end > s.start)
@@ -125,18 +132,31 @@ def _own_ranges(text: str, own: Sequence[Span]) -> list[tuple[int, int]]:
     return merged
 
 
-def _first_token_at(canon: Canonical, starts: array[int], pos: int, length: int) -> int:
-    """The first token whose body offset is `pos` or more (`len(starts)` if none).
+def _first_token_at(canon: Canonical, starts: array[int], pos: int, length: int, lo: int) -> int:
+    """The first token from `lo` on whose body offset is `pos` or more (`len(starts)` if none);
+    every token before `lo` must lie before `pos`.
 
-    A lookup in `Canonical.offsets` may cost a search of its own, so the common own spans
-    (from the start, to the end of the body) take none, and others a bisect over tokens.
+    A lookup in `Canonical.offsets` costs a search of its own, so the common own spans (from
+    the start, to the end of the body) take none, and others a galloping search from `lo`:
+    the spans come in order, so a body of thousands of one-line own segments costs a few
+    lookups per span rather than a bisection of all its tokens.
     """
     if pos <= 0:
         return 0
+    n = len(starts)
     if pos >= length:
-        return len(starts)
+        return n
     offsets = canon.offsets
-    return bisect_left(range(len(starts)), pos, key=lambda t: offsets[starts[t]])
+
+    def offset(t: int) -> int:
+        return offsets[starts[t]]
+
+    hi, step = lo, 1
+    while hi < n and offset(hi) < pos:
+        lo = hi + 1
+        hi = lo + step
+        step <<= 1
+    return bisect_left(range(n), pos, lo, min(hi, n), key=offset)
 
 
 def _shingles(ids: array[int], k: int) -> array[int]:
@@ -151,10 +171,10 @@ def _shingles(ids: array[int], k: int) -> array[int]:
     return out
 
 
-_CHUNK_WORDS = 1 << 16
+_CHUNK_WORDS = 1 << 13
 """Words (shingles) summed or sampled at a time as plain Python lists: fast to go through one
 by one, bounded in memory on a body of millions of words."""
-_SPLIT_CHARS = 1 << 16
+_SPLIT_CHARS = 1 << 14
 """Characters of canonical text split into words at a time: the list of a chunk's word
 strings is all that is held besides the arrays."""
 
@@ -193,9 +213,11 @@ def _tokenise(doc: IndexDoc, k: int) -> Tokens:
         ids.fromlist(hashes)  # `fromlist`: twice as fast as `extend` from a list
         cstarts.fromlist(starts)
     own: list[tuple[int, int]] = []
+    tb = 0
     for a, b in _own_ranges(doc.text, doc.own):
-        ta = _first_token_at(canon, cstarts, a, len(doc.text))
-        tb = _first_token_at(canon, cstarts, b, len(doc.text))
+        # The ranges are sorted and apart: each starts at or after the previous one's end.
+        ta = _first_token_at(canon, cstarts, a, len(doc.text), tb)
+        tb = _first_token_at(canon, cstarts, b, len(doc.text), ta)
         if tb > ta:
             if own and own[-1][1] >= ta:
                 own[-1] = (own[-1][0], tb)
@@ -223,10 +245,10 @@ def _tokenise(doc: IndexDoc, k: int) -> Tokens:
         canon=canon,
         starts=cstarts,
         shingles=shingles,
-        own=tuple(own),
+        own=array(offset_type, [t for pair in own for t in pair]),
         own_ids=own_ids,
         own_index=own_index,
-        own_breaks=tuple(breaks),
+        own_breaks=array(offset_type, breaks),
         own_shingles=own_shingles,
     )
 
@@ -261,30 +283,32 @@ def _compute_fingerprint(doc_id: str, tokens: Tokens, settings: IndexSettings) -
     k = settings.shingle_words
     shingles = tokens.shingles
     mask = settings.sample - 1
-    # The sampled shingles and where they start, a chunk at a time as plain lists (fast to
-    # test one by one, bounded in memory on a body of millions of words).
-    hashes: list[int] = []
-    where: list[int] = []
+    # The sampled shingles and where they start, tested a chunk at a time as plain lists (fast
+    # to test one by one) and kept in arrays: a repetitive body may sample half its shingles.
+    hashes = array("q")
+    where = array("q")
     for a in range(0, len(shingles), _CHUNK_WORDS):
         chunk = shingles[a : a + _CHUNK_WORDS].tolist()
         keep = [not (h >> _SAMPLE_SHIFT) & mask for h in chunk]
-        hashes += compress(chunk, keep)
-        where += compress(range(a, a + len(chunk)), keep)
-    own_hashes: list[int] = []
-    for a, b in tokens.own:
+        hashes.fromlist(list(compress(chunk, keep)))
+        where.fromlist(list(compress(range(a, a + len(chunk)), keep)))
+    own_hashes: dict[int, None] = {}
+    for a, b in _own_pairs(tokens):
         # Shingles starting in [a, b - k] lie wholly inside the own range.
-        own_hashes += hashes[bisect_left(where, a) : bisect_left(where, b - k + 1)]
+        own_hashes.update(
+            dict.fromkeys(hashes[bisect_left(where, a) : bisect_left(where, b - k + 1)])
+        )
     ctext = tokens.canon.text
     starts = tokens.starts
     return Fingerprint(
         id=doc_id,
-        hashes=tuple(hashes),
-        own_hashes=tuple(dict.fromkeys(own_hashes)),
+        hashes=hashes,
+        own_hashes=tuple(own_hashes),
         words=len(tokens.ids),
         own_words=len(tokens.own_ids),
         body_digest=_digest(ctext),
         own_digest=_digest(
-            "\n".join(ctext[starts[a] : _token_end(tokens, b - 1)] for a, b in tokens.own)
+            "\n".join(ctext[starts[a] : _token_end(tokens, b - 1)] for a, b in _own_pairs(tokens))
         ),
     )
 

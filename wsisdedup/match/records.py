@@ -7,7 +7,7 @@ join. Nothing here computes: every other module of the stage imports these.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import attrs
 
@@ -166,8 +166,9 @@ class Fingerprint:
     """
 
     id: str
-    hashes: tuple[int, ...]
-    """Sampled shingle hashes of the whole body, in text order."""
+    hashes: Sequence[int]
+    """Sampled shingle hashes of the whole body, in text order (an `array("q")`: a repetitive
+    body may sample half its shingles)."""
     own_hashes: tuple[int, ...]
     """Sampled shingle hashes lying wholly inside the own content."""
     words: int

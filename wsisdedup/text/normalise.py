@@ -42,7 +42,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from itertools import accumulate, compress, repeat
 from operator import add, or_, sub
-from typing import overload
+from typing import Any, overload
 
 import attrs
 
@@ -117,6 +117,49 @@ _HOST_RE = re.compile(
 
 # How far back a label or `<url>` may sit from the link it repeats (quote markers, a newline).
 _REPEAT_WINDOW = 200
+
+
+def _offset_type(length: int) -> str:
+    """The array type code for offsets into a text of `length` characters."""
+    return "i" if length < 2**31 else "q"
+
+
+class _Pieces(Mapping[int, tuple[int, int]]):
+    """Line -> `[lo, hi)` range of its pieces (`OffsetMap.pieces`), in three arrays rather than
+    a dict of tuples: some 16 bytes a line with tokens instead of about 170. Lines are added in
+    ascending order and looked up by bisection."""
+
+    __slots__ = ("_his", "_lines", "_los")
+
+    def __init__(self, kind: str) -> None:
+        self._lines: array[int] = array(kind)
+        self._los: array[int] = array(kind)
+        self._his: array[int] = array(kind)
+
+    def add(self, line: int, lo: int, hi: int) -> None:
+        if self._lines and line <= self._lines[-1]:
+            raise ValueError("lines must be added in ascending order")
+        self._lines.append(line)
+        self._los.append(lo)
+        self._his.append(hi)
+
+    def get(self, line: int, default: Any = None) -> Any:
+        k = bisect_left(self._lines, line)
+        if k < len(self._lines) and self._lines[k] == line:
+            return self._los[k], self._his[k]
+        return default
+
+    def __getitem__(self, line: int) -> tuple[int, int]:
+        found: tuple[int, int] | None = self.get(line)
+        if found is None:
+            raise KeyError(line)
+        return found
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._lines)
 
 
 @attrs.frozen(kw_only=True)
@@ -251,19 +294,24 @@ def canonical(text: str) -> Canonical:
     (2, 7)
     """
     low, rare = _fold(text)
-    builder = _LineBuilder(text=text, low=low)
+    # Offsets fit 32 bits in any text under 512 M characters (the canonical text may grow a
+    # little: a short separator becomes a long one): half the memory of 64-bit ones, and a
+    # body of short lines has an entry per line in each array.
+    kind = _offset_type(4 * len(text))
+    builder = _LineBuilder(text=text, low=low, kind=kind)
     parts: list[str] = []
-    lengths: array[int] = array("q")
-    ostarts: array[int] = array("q")
-    pieces: dict[int, tuple[int, int]] = {}
+    lengths: array[int] = array(kind)
+    ostarts: array[int] = array(kind)
+    pieces = _Pieces(kind)
     for start, end in _blocks(low):
         block = _canonical_block(low, rare, start, end, builder)
-        pieces.update((len(lengths) + j, p) for j, p in block.pieces.items())
+        for j in sorted(block.pieces):
+            pieces.add(len(lengths) + j, *block.pieces[j])
         lengths.fromlist(list(map(len, block.kept)))
         ostarts.fromlist(block.ostarts)
         if block.kept:
             parts.append(" ".join(block.kept))
-    cstarts = array("q", accumulate(map(add, lengths, repeat(1)), initial=0))
+    cstarts = array(kind, accumulate(map(add, lengths, repeat(1)), initial=0))
     if cstarts:
         cstarts.pop()
     offsets = OffsetMap(
@@ -281,7 +329,7 @@ def canonical(text: str) -> Canonical:
     return Canonical(text=" ".join(parts), offsets=offsets)
 
 
-_BLOCK_CHARS = 1 << 16
+_BLOCK_CHARS = 1 << 14
 """Characters of the text put into canonical form at a time (whole lines): the per-line lists
 of one block are all that is held besides the result, so a body of millions of short lines
 (`-`, `>`) costs a few times its size, not a hundred."""
@@ -585,14 +633,15 @@ class _LineBuilder:
         "text",
     )
 
-    def __init__(self, *, text: str, low: str) -> None:
+    def __init__(self, *, text: str, low: str, kind: str = "q") -> None:
         self.text = text
         self.low = low
         self.last_link_end = -(10**9)
-        # The pieces of every line, one after the other (`OffsetMap.piece_*`).
-        self.cstarts: array[int] = array("q")
-        self.ostarts: array[int] = array("q")
-        self.oends: array[int] = array("q")
+        # The pieces of every line, one after the other (`OffsetMap.piece_*`), in arrays of
+        # type `kind` (`_offset_type`).
+        self.cstarts: array[int] = array(kind)
+        self.ostarts: array[int] = array(kind)
+        self.oends: array[int] = array(kind)
         self.exact = bytearray()
         self.parts: list[str] = []
         self.clen = 0
