@@ -269,3 +269,14 @@ def test_workers_option(capsys: pytest.CaptureFixture[str]) -> None:
         main(["stats", "--workers", "0", str(NUMPY)])
     assert exit_.value.code == 2
     assert "must be 1 or more" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["0", "-3"])
+def test_per_commit_must_be_positive(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # Zero or fewer months per transaction is no batching at all: refused at the command line.
+    with pytest.raises(SystemExit) as exit_:
+        main(
+            ["sync", "https://example.org/pipermail/x/", "--db", "x.sqlite", "--per-commit", value]
+        )
+    assert exit_.value.code == 2
+    assert "must be 1 or more" in capsys.readouterr().err

@@ -391,7 +391,7 @@ def _add_db(p: argparse.ArgumentParser) -> None:
 def _add_per_commit(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--per-commit",
-        type=int,
+        type=_positive,
         default=1,
         metavar="N",
         help="months (files) per transaction (default 1; more: a faster first build)",
