@@ -197,3 +197,7 @@ def test_workers_give_the_same_archive(
     # Chunks came back in steps, not one by one: the pool did the work.
     assert 0 < len(segmenting) - 1 < alone.stats.messages_read
     assert segmenting[-1] == alone.stats.messages_read
+    if name == "synthetic":  # several chunks: matching takes the first before the last is back
+        order = [(e.stage, e.done) for e in events]
+        first_matched = next(i for i, (st, d) in enumerate(order) if st is Stage.MATCHING and d)
+        assert first_matched < order.index((Stage.SEGMENTING, segmenting[-1]))
