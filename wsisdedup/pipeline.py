@@ -338,10 +338,12 @@ def _analyse_all(
     for small archives (`MIN_PARALLEL`).
     """
     if workers <= 1 or len(parsed) < MIN_PARALLEL or multiprocessing.current_process().daemon:
-        return [
-            _Mapped(message=analyse_message(p, footers=footers))
-            for p in stages.counted(Stage.SEGMENTING, parsed)
-        ]
+        out = []
+        for p in stages.counted(Stage.SEGMENTING, parsed):
+            m = analyse_message(p, footers=footers)
+            # What its attributions name, while the segmenter's parse of them is memoised.
+            out.append(_Mapped(message=m, refs=_attributions_of(m)))
+        return out
     return _analyse_in_workers(parsed, footers, stages, workers)
 
 

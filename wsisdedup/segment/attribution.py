@@ -12,6 +12,7 @@ The lowest layer of the segment stage: it imports nothing from the other modules
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta, timezone
 
 import attrs
@@ -35,8 +36,13 @@ class Attribution:
     """Aware when the attribution gives a zone or offset; naive otherwise."""
 
 
+@functools.lru_cache(maxsize=256)
 def parse_attribution(text: str) -> Attribution | None:
     """Parse one attribution line ("On <date>, <name> wrote:") or reply header block.
+
+    Memoised for the last few hundred texts (the result is frozen): the segmenter parses an
+    attribution to decide what it is, and the pipeline parses the same text again just after
+    for whom it names (`pipeline.attribution_refs`).
 
     Returns None when `text` is neither. ` via listname` is stripped from names; the address
     is then dropped too, being the list's and not the author's.
