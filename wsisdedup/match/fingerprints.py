@@ -132,14 +132,17 @@ def _own_ranges(text: str, own: Sequence[Span]) -> list[tuple[int, int]]:
     return merged
 
 
-def _first_token_at(canon: Canonical, starts: array[int], pos: int, length: int, lo: int) -> int:
+def _first_token_at(
+    canon: Canonical, starts: array[int], pos: int, length: int, lo: int, gallop: bool
+) -> int:
     """The first token from `lo` on whose body offset is `pos` or more (`len(starts)` if none);
     every token before `lo` must lie before `pos`.
 
     A lookup in `Canonical.offsets` costs a search of its own, so the common own spans (from
-    the start, to the end of the body) take none, and others a galloping search from `lo`:
-    the spans come in order, so a body of thousands of one-line own segments costs a few
-    lookups per span rather than a bisection of all its tokens.
+    the start, to the end of the body) take none, and others a bisection from `lo`, or with
+    `gallop` a galloping search from `lo`: a body cut into thousands of one-line own segments
+    then costs a few lookups per span rather than a bisection of its tokens (for a body of a
+    few spans, the bisection takes fewer).
     """
     if pos <= 0:
         return 0
@@ -151,12 +154,18 @@ def _first_token_at(canon: Canonical, starts: array[int], pos: int, length: int,
     def offset(t: int) -> int:
         return offsets[starts[t]]
 
+    if not gallop:
+        return bisect_left(range(n), pos, lo, n, key=offset)
     hi, step = lo, 1
     while hi < n and offset(hi) < pos:
         lo = hi + 1
         hi = lo + step
         step <<= 1
     return bisect_left(range(n), pos, lo, min(hi, n), key=offset)
+
+
+_GALLOP_RANGES = 8
+"""Own ranges past which `_tokenise` finds their tokens by galloping rather than bisection."""
 
 
 def _shingles(ids: array[int], k: int) -> array[int]:
@@ -214,10 +223,12 @@ def _tokenise(doc: IndexDoc, k: int) -> Tokens:
         cstarts.fromlist(starts)
     own: list[tuple[int, int]] = []
     tb = 0
-    for a, b in _own_ranges(doc.text, doc.own):
+    ranges = _own_ranges(doc.text, doc.own)
+    gallop = len(ranges) > _GALLOP_RANGES
+    for a, b in ranges:
         # The ranges are sorted and apart: each starts at or after the previous one's end.
-        ta = _first_token_at(canon, cstarts, a, len(doc.text), tb)
-        tb = _first_token_at(canon, cstarts, b, len(doc.text), ta)
+        ta = _first_token_at(canon, cstarts, a, len(doc.text), tb, gallop)
+        tb = _first_token_at(canon, cstarts, b, len(doc.text), ta, gallop)
         if tb > ta:
             if own and own[-1][1] >= ta:
                 own[-1] = (own[-1][0], tb)
