@@ -37,8 +37,10 @@ import subprocess
 import sys
 import tempfile
 import time
+import weakref
 from contextlib import suppress
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -68,6 +70,37 @@ def _status_mb(key: str) -> float:
     return float("nan")
 
 
+_INDEXES: list[weakref.ref[Any]] = []
+"""Weak references to the shingle indexes made since `_watch_indexes`."""
+
+
+def _watch_indexes() -> list[weakref.ref[Any]]:
+    """Weak references to every shingle index the matching stage makes from now on."""
+    from wsisdedup.match import index
+
+    cls = index._ShingleIndex
+    init = cls.__init__
+    if not getattr(init, "_watched", False):
+
+        def watched(self: Any, *args: Any, **kwargs: Any) -> None:
+            init(self, *args, **kwargs)
+            _INDEXES.append(weakref.ref(self))
+
+        watched._watched = True  # type: ignore[attr-defined]
+        cls.__init__ = watched  # type: ignore[method-assign]
+    _INDEXES.clear()
+    return _INDEXES
+
+
+def _index_size(ix: Any) -> int:
+    """Bytes the index holds: its dict, the key objects (60-bit ints, one each), its message
+    numbers (one object per message) and its count array."""
+    first = ix.first
+    keys = sum(map(sys.getsizeof, first))
+    docs = sum(map(sys.getsizeof, set(first.values())))
+    return sys.getsizeof(first) + keys + docs + ix.held.buffer_info()[1] * ix.held.itemsize
+
+
 def one(n: int, workers: int = 1) -> dict[str, float]:
     import bench_read
 
@@ -84,6 +117,8 @@ def one(n: int, workers: int = 1) -> dict[str, float]:
     marks: dict[int, float] = {}
 
     latest: dict[str, float] = {}
+    indexes = _watch_indexes()
+    index_bytes: list[int] = []
 
     def on_progress(event: StageProgress) -> None:
         now = time.process_time()
@@ -91,6 +126,9 @@ def one(n: int, workers: int = 1) -> dict[str, float]:
         latest[event.stage.value] = now
         if event.stage is Stage.MATCHING and event.done and event.done % block == 0:
             marks[event.done] = time.process_time()
+        if event.stage is Stage.MATCHING and event.done == event.total:
+            # The join's index at its largest (the last message joined), while it is alive.
+            index_bytes.extend(_index_size(i) for r in indexes if (i := r()) is not None)
 
     base = _status_mb("VmRSS")
     with suppress(OSError):
@@ -110,6 +148,7 @@ def one(n: int, workers: int = 1) -> dict[str, float]:
         "msg_s": n / read,
         "wall_s": wall,
         "peak_mb": _status_mb("VmHWM"),
+        "index_b_msg": sum(index_bytes) / n,
     }
     row["peak_text"] = (row["peak_mb"] - base) / text
     # A stage runs from its first event to the next stage's first; the last one to its last
@@ -145,6 +184,7 @@ COLUMNS = (
     ("other", "other", ".2f"),
     ("peak_MB", "peak_mb", ".0f"),
     ("peak/text", "peak_text", ".1f"),
+    ("index_B/msg", "index_b_msg", ".0f"),
     ("drift", "drift", ".2f"),
 )
 
