@@ -356,6 +356,9 @@ both workers busy to the end and the progress bar moving."""
 _AHEAD = 2
 """Chunks per worker sent ahead of the join: enough that a worker never waits for the join to
 take a result, few enough that memory holds only a few chunks' tokens."""
+_MAX_IN_FLIGHT = 8
+"""Chunks out at once whatever the workers: the join takes about one worker's output, so more
+would only wait in memory (tokens of 500 messages are some 5 MB)."""
 
 
 def _analyse_in_workers(
@@ -370,11 +373,12 @@ def _analyse_in_workers(
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     stages.step(Stage.SEGMENTING, 0)
     done = 0
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    in_flight = min(workers * _AHEAD, _MAX_IN_FLIGHT)
+    with ProcessPoolExecutor(max_workers=min(workers, in_flight), mp_context=context) as pool:
         pending: list[Future[list[_Mapped]]] = []
         sent = 0
         for chunk in chunks:
-            while sent < len(chunks) and len(pending) < workers * _AHEAD:
+            while sent < len(chunks) and len(pending) < in_flight:
                 pending.append(pool.submit(_analyse_chunk, chunks[sent], footers))
                 sent += 1
             result = pending.pop(0).result()
