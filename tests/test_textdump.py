@@ -922,6 +922,22 @@ def _counting(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> lis
     return calls
 
 
+@pytest.mark.parametrize("unit", ["=20\n", "-- \n", "From: a\n"], ids=repr)
+def test_equal_lines_read_from_a_file_share_their_text(unit: str) -> None:
+    """Lines read from a file are new strings each (~50 bytes plus the text): a run of one
+    short line cost 15 times its size before any analysis: 19-27x in all, now 10-15x (issue
+    11, qp-soft)."""
+    text = unit * (60_000 // len(unit))
+    parse_text_dump(io.StringIO(unit * 100), path="warm-up")
+    tracemalloc.start()
+    try:
+        parse_text_dump(io.StringIO(text), path="memory")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak <= 17 * len(text), peak / len(text)
+
+
 _ATTRIBUTION_LINE = "On Thu, Jun 5, 2025 at 10:22 AM Ann <ann@example.org> wrote:"
 
 

@@ -110,9 +110,12 @@ def dump_evidence(lines: Iterable[str], *, path: str) -> tuple[MessageEvidence, 
 def parse_text_dump(lines: Iterable[str], *, path: str) -> TextDump:
     """Read a dump: messages with authors, dates and subjects, and the evidence behind them."""
     # Line ends removed in C (a Python call a line is much of the cost on runs of short lines).
-    text_lines = tuple(
-        map(str.removesuffix, map(str.removesuffix, lines, _repeat("\n")), _repeat("\r"))
-    )
+    stripped = map(str.removesuffix, map(str.removesuffix, lines, _repeat("\n")), _repeat("\r"))
+    # Equal lines share one string: a line read is a new string of ~50 bytes plus its text,
+    # which made a run of one short line cost 15 times its size before any analysis.
+    shared: dict[str, str] = {}
+    text_lines = tuple(map(shared.setdefault, *tee(stripped)))
+    del shared
     words = _index_words(text_lines, _prepass(text_lines))
     layout = _split(text_lines, words)
     return _infer(text_lines, words, layout, path)
