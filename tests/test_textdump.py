@@ -5,11 +5,13 @@ from __future__ import annotations
 import io
 import json
 import re
+import sys
 import time
 import tracemalloc
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from types import FrameType
 
 import pytest
 import regex
@@ -554,6 +556,15 @@ def test_each_attribution_verb_looks_back_once(monkeypatch: pytest.MonkeyPatch) 
     assert calls <= 4 * len(lines)
 
 
+def test_bare_verbs_look_back_for_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A verb with only blanks since the previous one has no head, date or name before it: a
+    run of "wrote:" lines looked back twice per verb, ~3 µs a line (issue 11, wrote-line)."""
+    dated = _counting(monkeypatch, attributions_module, "_dated_before")
+    headless = _counting(monkeypatch, attributions_module, "_headless")
+    parse_text_dump(["Subject", *["wrote:"] * 2000], path="wrote")
+    assert len(dated) + len(headless) <= 10
+
+
 def test_each_from_label_reads_few_labels(monkeypatch: pytest.MonkeyPatch) -> None:
     """A run of From lines: each From label reads the labels of its block lazily, up to the
     next From, not every label in the block window."""
@@ -562,6 +573,39 @@ def test_each_from_label_reads_few_labels(monkeypatch: pytest.MonkeyPatch) -> No
     lines = ["From: a"] * 2000
     parse_text_dump(lines, path="from")
     assert labels.matches <= 8 * len(lines)
+
+
+def _python_steps(lines: list[str]) -> int:
+    """The lines of Python the text-dump reader's modules execute reading `lines`."""
+    steps = 0
+    package = str(Path(split_module.__file__).parent)
+
+    def local(frame: FrameType, event: str, arg: object) -> object:
+        nonlocal steps
+        steps += event == "line"
+        return local
+
+    def calls(frame: FrameType, event: str, arg: object) -> object:
+        return local if frame.f_code.co_filename.startswith(package) else None
+
+    previous = sys.gettrace()
+    sys.settrace(calls)
+    try:
+        parse_text_dump(lines, path="steps")
+    finally:
+        sys.settrace(previous)
+    return steps
+
+
+@pytest.mark.parametrize("unit", ["-", "-- ", "", "\t", "* * *"], ids=repr)
+def test_lines_without_words_take_no_python_step_each(unit: str) -> None:
+    """A run of lines without words (blank lines, rules, symbols) is no evidence for the
+    split: its lines are handled in C, in runs. A Python step a line (the split's loop, the
+    roster, rule and attribution look-ups, the head shares) was ~0.6 s/MB (issue 11,
+    dash-line)."""
+    small = _python_steps(["Subject", "Some text here", *[unit] * 1000])
+    large = _python_steps(["Subject", "Some text here", *[unit] * 3000])
+    assert large - small <= 100, (small, large)
 
 
 AGENDA = [
@@ -876,6 +920,22 @@ def _counting(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> lis
 
     monkeypatch.setattr(module, name, counting)
     return calls
+
+
+@pytest.mark.parametrize("unit", ["=20\n", "-- \n", "From: a\n"], ids=repr)
+def test_equal_lines_read_from_a_file_share_their_text(unit: str) -> None:
+    """Lines read from a file are new strings each (~50 bytes plus the text): a run of one
+    short line cost 15 times its size before any analysis: 19-27x in all, now 10-15x (issue
+    11, qp-soft)."""
+    text = unit * (60_000 // len(unit))
+    parse_text_dump(io.StringIO(unit * 100), path="warm-up")
+    tracemalloc.start()
+    try:
+        parse_text_dump(io.StringIO(text), path="memory")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak <= 17 * len(text), peak / len(text)
 
 
 _ATTRIBUTION_LINE = "On Thu, Jun 5, 2025 at 10:22 AM Ann <ann@example.org> wrote:"

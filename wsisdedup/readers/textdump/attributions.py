@@ -116,6 +116,11 @@ def _find_wrote(text: str) -> Iterator[_Found]:
     # verb, so a run of verbs costs one short look-back each (linear time).
     floor = 0
     for verb in _VERB_AFTER_NAME.finditer(text):
+        if text[floor : verb.start()].isspace():
+            # Nothing but blanks since the previous verb: no head, date or name to look back
+            # for (a run of bare verb lines costs a slice each, not two look-backs).
+            floor = verb.end()
+            continue
         f = _dated_before(text, verb.start(), verb.end(), who_after=None, floor=floor)
         if f is not None:
             yield f

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
+import operator
 from collections.abc import Sequence
+from itertools import compress, count, repeat
 from typing import Final
 
 import attrs
@@ -46,13 +48,13 @@ class _Prepass:
 def _prepass(lines: Sequence[str]) -> _Prepass:
     roles = bytearray(len(lines))  # all _Role.MESSAGE
     rosters: list[tuple[int, tuple[str, ...]]] = []
-    i = 0
-    while i < len(lines):
-        # (The header's word is looked for first: a regex call per line is most of the cost on
-        # runs of short lines.)
-        m = _ROSTER_HEADER.fullmatch(lines[i]) if "participants" in lines[i] else None
+    # Lines that may be roster headers: those holding its word, found in C (a Python step or
+    # a regex call a line is most of the cost on runs of short lines).
+    candidates = compress(count(), map(operator.contains, lines, repeat("participants")))
+    j = 0  # the first line after the last roster read
+    for i in candidates:
+        m = _ROSTER_HEADER.fullmatch(lines[i]) if i >= j else None
         if m is None:
-            i += 1
             continue
         want = int(m.group("n"))
         roles[i] = _Role.ROSTER
@@ -70,7 +72,6 @@ def _prepass(lines: Sequence[str]) -> _Prepass:
                 names.append(name)
             j += 1
         rosters.append((i, tuple(names)))
-        i = j
     first = next((n for n, line in enumerate(lines) if line.strip()), None)
     if (
         first is not None

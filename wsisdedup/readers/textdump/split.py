@@ -30,8 +30,10 @@ split itself (`_Splitter`). Authors, dates and groups: `wsisdedup.readers.textdu
 from __future__ import annotations
 
 import logging
+import operator
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import compress, count, islice, tee
 from itertools import repeat as _repeat
 from typing import Final
 
@@ -108,9 +110,12 @@ def dump_evidence(lines: Iterable[str], *, path: str) -> tuple[MessageEvidence, 
 def parse_text_dump(lines: Iterable[str], *, path: str) -> TextDump:
     """Read a dump: messages with authors, dates and subjects, and the evidence behind them."""
     # Line ends removed in C (a Python call a line is much of the cost on runs of short lines).
-    text_lines = tuple(
-        map(str.removesuffix, map(str.removesuffix, lines, _repeat("\n")), _repeat("\r"))
-    )
+    stripped = map(str.removesuffix, map(str.removesuffix, lines, _repeat("\n")), _repeat("\r"))
+    # Equal lines share one string: a line read is a new string of ~50 bytes plus its text,
+    # which made a run of one short line cost 15 times its size before any analysis.
+    shared: dict[str, str] = {}
+    text_lines = tuple(map(shared.setdefault, *tee(stripped)))
+    del shared
     words = _index_words(text_lines, _prepass(text_lines))
     layout = _split(text_lines, words)
     return _infer(text_lines, words, layout, path)
@@ -151,8 +156,22 @@ class _Splitter:
         pending = array("i")
         # Looked up once: the loop runs per line, and runs of short lines make it the cost.
         line_first, head_seen, ends = self.w.line_first, self.w.head_seen, self.ends
-        line_message, spans = self.line_message, self.spans
-        for n, line in enumerate(self.lines):
+        line_message, spans, lines = self.line_message, self.spans, self.lines
+        # Message lines without words (blank lines, rules, lines of symbols) are no evidence
+        # either way: they join the message before them, or wait for the next one. The loop
+        # visits only the other lines (found in C) and adds each run of those between visits
+        # at once: a Python step a line was most of the cost on runs of such lines.
+        has_words = map(operator.ne, line_first, islice(line_first, 1, None))
+        visit = compress(count(), map(operator.or_, bytes(self.roles), has_words))
+        after = 0  # the line after the last one visited
+        for n in visit:
+            if n > after:
+                if current is None:
+                    pending.extend(range(after, n))
+                else:
+                    current[1] = n
+            after = n + 1
+            line = lines[n]
             role = self.roles[n]
             if role != _Role.MESSAGE:
                 if pending_subject is not None:
@@ -163,13 +182,6 @@ class _Splitter:
                 tail = orphan = after_attribution = False
                 if role == _Role.SUBJECT:
                     pending_subject = n
-                continue
-            if line_first[n] == line_first[n + 1]:
-                # Blank lines, rules, lines of symbols: no evidence either way.
-                if current is None:
-                    pending.append(n)
-                else:
-                    current[1] = n + 1
                 continue
             start_new = False
             if current is None or (n in ends and self._has_own_attribution(n)):
@@ -223,6 +235,8 @@ class _Splitter:
             after_attribution = n in ends
             if after_attribution:
                 tail = True
+        if after < len(lines) and current is not None:
+            current[1] = len(lines)
         if pending_subject is not None:
             self._subject_as_message(pending_subject, len(self.lines))
         return _Layout(
@@ -249,8 +263,7 @@ class _Splitter:
         self.roles[subject] = _Role.MESSAGE
         self.spans.append([subject, end])
         self.subject_of.append(None)
-        for k in range(subject, end):
-            self.line_message[k] = len(self.spans) - 1
+        self.line_message[subject:end] = array("i", [len(self.spans) - 1]) * (end - subject)
 
     def _wraps(self, n: int) -> bool:
         """The line continues a wrapped sentence: it starts in lower case right after a short
@@ -383,36 +396,40 @@ class _Splitter:
 
 
 def _attribution_ends(lines: Sequence[str]) -> dict[int, _Found]:
-    """The lines that end with an attribution, and that attribution; each distinct line is read
-    once (a run of one line costs a look-up per line)."""
-    seen: dict[str, _Found | None] = {}
-    out: dict[int, _Found] = {}
-    for n, line in enumerate(lines):
-        if line not in seen:
-            seen[line] = _line_attribution_end(line) if line.strip() else None
-        found = seen[line]
-        if found is not None:
-            out[n] = found
-    return out
+    """The lines that end with an attribution, and that attribution.
+
+    Every attribution pattern ends with a colon (`wrote:`, `From:`, `<addr>:`): only lines
+    holding one are read, each distinct line once, and the lines are picked in C (a Python step
+    a line was most of the cost on runs of short lines)."""
+    colon = map(operator.contains, lines, _repeat(":"))
+    if any(map(operator.contains, lines, _repeat("："))):
+        colon = map(operator.or_, colon, map(operator.contains, lines, _repeat("：")))
+    seen: dict[str, _Found | None] = dict.fromkeys(compress(lines, colon))
+    for line in seen:
+        seen[line] = _line_attribution_end(line)
+    found = {line: f for line, f in seen.items() if f is not None}
+    if not found:
+        return {}
+    # Lines without one are not in `found`: `get` gives None for them.
+    return {n: found[lines[n]] for n in compress(count(), map(found.get, lines))}
 
 
+# The shortest rule line (`_RULE_START`: eight rule characters).
+_RULE_MIN_CHARS: Final = 8
 # Distinct blocks after rule lines whose footer spans `_footer_lines` remembers.
 _FOOTER_BLOCKS_KEPT: Final = 4096
-# The characters a rule line (`_RULE_START`) starts with after its indent.
-_RULE_CHARS: Final = "_=~-"
 
 
 def _footer_lines(lines: Sequence[str], words: _Words) -> frozenset[int]:
     """Lines of list footers: text that follows a rule line identically in two or more places
     (each quoted tail ends with the footer the list added), or a known footer template."""
     after_rule: dict[int, list[int]] = {}
-    # Rule lines, found once; the pattern runs only on lines whose first character may start
-    # one (a regex call per line is most of the cost on runs of short lines).
-    rules = [
-        n
-        for n, line in enumerate(lines)
-        if line[:9].lstrip()[:1] in _RULE_CHARS and line[:9].lstrip() and _RULE_START.match(line)
-    ]
+    # Rule lines, found once, the pattern run over the lines in C (a Python step a line was
+    # most of the cost on runs of short lines).
+    # (A rule is at least `_RULE_MIN_CHARS` long: shorter lines are not tried.)
+    long_enough = compress(count(), map(operator.ge, map(len, lines), _repeat(_RULE_MIN_CHARS)))
+    tried, picked = tee(long_enough)
+    rules = list(compress(tried, map(_RULE_START.match, map(lines.__getitem__, picked))))
     is_rule = set(rules)
     for n in rules:
         for k in range(n, min(n + 1 + _FOOTER_SPAN, len(lines))):
