@@ -234,6 +234,7 @@ def _tokenise(doc: IndexDoc, k: int) -> Tokens:
                 own[-1] = (own[-1][0], tb)
             else:
                 own.append((ta, tb))
+    del ranges  # a tuple a segment on a body of one-line segments: not held any longer
     shingles = _shingles(ids, k)
     own_index: Sequence[int]
     if own == [(0, len(ids))]:
