@@ -35,6 +35,7 @@ from collections.abc import Sequence
 
 from wsisdedup.model import Body, Segment
 from wsisdedup.patterns import quotes as Q
+from wsisdedup.runtime import collector_paused
 from wsisdedup.segment.assign import _assign, _join_text_runs
 from wsisdedup.segment.attribution import _forward_info
 from wsisdedup.segment.group import _group
@@ -62,6 +63,11 @@ def split_body(text: str, *, footers: Sequence[str] = ()) -> Body:
     """
     if not text:
         return Body(text=text, segments=())
+    with collector_paused():  # linear on any body (`wsisdedup.runtime`)
+        return _split(text, footers)
+
+
+def _split(text: str, footers: Sequence[str]) -> Body:
     units = _units(text)
     _group(units)
     # Rebinding `units` frees the units joined into runs, and `del` the rest once the spans
