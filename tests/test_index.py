@@ -569,3 +569,5 @@ def test_tokens_from_the_map_phase_and_a_stream_of_docs_give_the_same_matches() 
         match_archive(iter([docs[0], docs[0]]))
     with pytest.raises(ValueError):
         match_archive(docs, tokens=tokens[:3])  # one to one
+    with pytest.raises(ValueError, match="tokenise with the join's settings"):
+        match_archive(docs, IndexSettings(shingle_words=4), tokens=tokens)

@@ -345,8 +345,8 @@ would only wait in memory (tokens of 500 messages are some 5 MB)."""
 def _analyse_in_workers(
     parsed: Sequence[ParsedMessage], footers: tuple[str, ...], stages: _Stages, workers: int
 ) -> Iterator[_Mapped]:
-    """`_analyse_all` in a process pool: chunks go out at most `_AHEAD` per worker ahead of the
-    one the join is taking, and come back in order."""
+    """`_analyse_all` in a process pool: chunks go out at most `_AHEAD` per worker (and
+    `_MAX_IN_FLIGHT` in all) ahead of the one the join is taking, and come back in order."""
     chunks = [parsed[i : i + _CHUNK] for i in range(0, len(parsed), _CHUNK)]
     # forkserver (not fork): the parent may run threads (a progress bar's monitor), and forking
     # a threaded process can deadlock a child.

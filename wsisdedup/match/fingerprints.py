@@ -90,6 +90,8 @@ class Tokens:
     own_shingles: array[int]
     """The shingle starting at each position of `own_ids` (-1 where it would leave the range;
     it may end early, which means the same)."""
+    shingle_words: int
+    """Words a shingle (`IndexSettings.shingle_words` of the `tokenise` call)."""
     _where: dict[str, dict[int, int]] = attrs.field(factory=dict, repr=False, eq=False)
     _prints: dict[IndexSettings, Fingerprint] = attrs.field(factory=dict, repr=False, eq=False)
     """The fingerprint under each settings, once computed (`tokenise` computes it in the map
@@ -262,6 +264,7 @@ def _tokenise(doc: IndexDoc, k: int) -> Tokens:
         own_index=own_index,
         own_breaks=array(offset_type, breaks),
         own_shingles=own_shingles,
+        shingle_words=k,
     )
 
 

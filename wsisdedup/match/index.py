@@ -181,6 +181,11 @@ class _Join:
             raise ValueError(f"document id {doc.id!r} given twice: ids must be unique")
         self.docs.append(doc)
         if tokens is not None:
+            if tokens.shingle_words != self.settings.shingle_words:
+                raise ValueError(
+                    f"tokens of {tokens.shingle_words}-word shingles given to a join of "
+                    f"{self.settings.shingle_words}: tokenise with the join's settings"
+                )
             self.cache.put(i, tokens)
         self._one(i, repeats=self.find_repeats, duplicates=self.find_duplicates)
 
