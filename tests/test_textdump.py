@@ -1040,3 +1040,15 @@ def test_signature_clues_read_only_candidate_words_alike(words: list[str]) -> No
     index = authors_module._NameIndex.of(["Ann Lee", "Bob Ng", "İsa Quinn"])
     got = [(c.name, c.weight) for c in authors_module._signature_clues(own, index)]
     assert got == _signature_clues_reference(own, index)
+
+
+def test_a_run_of_one_attribution_splits_its_who_and_date_once() -> None:
+    """The name, address and date prefix of a repeated attribution were worked out again for
+    each repeat: 1.51 s a MB on runs of mixed attributions, 1.09 s memoised (issue 11)."""
+    who, date = attributions_module._parse_who, attributions_module._date_prefix
+    who.cache_clear()
+    date.cache_clear()
+    dump = parse_text_dump(["Subject", *[_ATTRIBUTION_LINE] * 300], path="a")
+    assert sum(len(e.attributions) for e in dump.evidence) >= 300
+    assert who.cache_info().misses <= 2 < 250 <= who.cache_info().hits
+    assert date.cache_info().misses <= 2 < 250 <= date.cache_info().hits

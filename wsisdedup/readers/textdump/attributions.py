@@ -11,6 +11,7 @@ only where that reading does not fit a dump: a header block's From against its R
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -348,8 +349,11 @@ _WHEN_GAP = regex.compile(r"[\s,()]{0,20}")
 _AMPM = frozenset({"am", "pm"})
 
 
+@functools.lru_cache(maxsize=4096)
 def _date_prefix(text: str) -> int:
-    """How many leading characters of `text` are a date (0 if none): splits date from name."""
+    """How many leading characters of `text` are a date (0 if none): splits date from name.
+
+    Memoised (as `_parse_who`): a dump repeats each attribution in every reply below it."""
     pos = 0
     end = 0
     month = weekday = False
@@ -480,7 +484,9 @@ class _Who:
     """The list's name when the name was munged ("Ann via list")."""
 
 
+@functools.lru_cache(maxsize=4096)
 def _parse_who(raw: str) -> _Who:
+    """Name, address and list of an attribution's "who" (memoised: the result is frozen)."""
     text = " ".join(raw.split())
     address = ""
     m = _ADDRESS.search(text)
