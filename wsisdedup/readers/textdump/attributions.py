@@ -245,24 +245,45 @@ _DATE_WORD = re.compile(
     ),
     re.IGNORECASE,
 )
+# Every to- and subject-role label where FIELD_LABEL would find it (at a line or word start,
+# after `>` or `--`, with its colon), in any case. Their labels are short words ("a", "do",
+# "an"), so unlike the date words they need the start and the colon to be rare.
+_TO_LABEL = re.compile(
+    r"(?:(?<=^)|(?<=[\s>])|(?<=--))[*_]{0,2}(?:"
+    + "|".join(
+        sorted(
+            (re.escape(k) for k, role in FIELD_ROLES.items() if role in ("to", "subject")),
+            key=len,
+            reverse=True,
+        )
+    )
+    + r")[*_]{0,2}[ \u00a0]?[:：]",
+    re.IGNORECASE,
+)
 
 
 def _find_blocks(text: str) -> Iterator[_Found]:
     """Header blocks: a From label followed, within a bounded window, by date and to/subject."""
     pos = 0
     date: re.Match[str] | None = None
+    to: re.Match[str] | None = None
     while True:
         start = _FROM_LABEL.search(text, pos)
         if start is None:
             return
-        # A block needs a date label in its window: the next word that may begin one is found
-        # once and reused while it lies ahead (a run of From lines without dates costs one
-        # search per label, not the label matches of each window).
+        # A block needs a date label and a to or subject label in its window: the next word
+        # that may begin each is found once and reused while it lies ahead (a run of From and
+        # Date lines without the rest costs one search per label, not the label matches of
+        # each window).
         if date is None or date.start() < start.start():
             date = _DATE_WORD.search(text, start.start())
             if date is None:
                 return
-        if date.start() >= start.start() + _BLOCK_WINDOW:
+        if to is None or to.start() < start.start():
+            to = _TO_LABEL.search(text, start.start())
+            if to is None:
+                return
+        if max(date.start(), to.start()) >= start.start() + _BLOCK_WINDOW:
             pos = start.end()
             continue
         # Labels are read lazily: the block ends at the first repeated role, so a run of From
