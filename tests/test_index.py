@@ -565,6 +565,9 @@ def test_tokens_from_the_map_phase_and_a_stream_of_docs_give_the_same_matches() 
     streamed = match_archive((d for d in docs), tokens=iter([*tokens[:2], None, *tokens[3:]]))
     assert streamed == alone
     assert alone.duplicates and alone.repeats  # something to compare
+    # Fingerprints keep their sampled hashes in an array, yet stay hashable values.
+    assert fingerprint(docs[0]) == fingerprint(docs[0])
+    assert len({fingerprint(docs[0]), fingerprint(docs[0])}) == 1
     with pytest.raises(ValueError, match="given twice"):
         match_archive(iter([docs[0], docs[0]]))
     with pytest.raises(ValueError):

@@ -166,9 +166,9 @@ class Fingerprint:
     """
 
     id: str
-    hashes: Sequence[int]
+    hashes: Sequence[int] = attrs.field(hash=False)
     """Sampled shingle hashes of the whole body, in text order (an `array("q")`: a repetitive
-    body may sample half its shingles)."""
+    body may sample half its shingles; not part of the hash, arrays have none)."""
     own_hashes: tuple[int, ...]
     """Sampled shingle hashes lying wholly inside the own content."""
     words: int
