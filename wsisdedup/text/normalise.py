@@ -374,7 +374,10 @@ def _canonical_block(
     contents = list(map(str.rstrip, lefts, repeat(" ")))
     starts = list(map(sub, breaks, map(add, map(len, lefts), repeat(1))))
     pieces: dict[int, tuple[int, int]] = {}
-    special = _special_lines(low, rare, breaks, starts, contents, (start, end))
+    special, lone = _special_lines(low, rare, breaks, starts, contents, (start, end))
+    for j in lone:
+        # A bullet alone on its line keeps nothing (a body of `-` lines is millions).
+        contents[j] = ""
     for j in sorted(special):
         a = starts[j]
         tokens = special[j]
@@ -405,8 +408,10 @@ def _special_lines(
     starts: list[int],
     contents: list[str],
     block: tuple[int, int],
-) -> dict[int, list[tuple[int, int, int]]]:
-    """The tokens of each line of the block that has any, by line number in the block."""
+) -> tuple[dict[int, list[tuple[int, int, int]]], list[int]]:
+    """The tokens of each line of the block that has any, by line number in the block; and
+    the lines that are a list bullet alone and nothing else (no token to build: each would be
+    one dropped token)."""
     special: dict[int, list[tuple[int, int, int]]] = {}
     for token in _scan(low, rare, *block):
         j = bisect_right(breaks, token[0])
@@ -432,8 +437,12 @@ def _special_lines(
     bullet_ends = tuple(f" {c}" for c in bullets)
     at_start = map(str.startswith, contents, repeat(bullet_starts))
     at_end = map(str.endswith, contents, repeat(bullet_ends))
-    alone = map(frozenset(bullets).__contains__, contents)
+    alone = list(map(frozenset(bullets).__contains__, contents))
+    lone: list[int] = []
     for j in compress(range(len(contents)), map(or_, map(or_, at_start, at_end), alone)):
+        if alone[j] and j not in special:
+            lone.append(j)
+            continue
         s, a = contents[j], starts[j]
         end = a + len(s)
         tokens = special.setdefault(j, [])
@@ -441,7 +450,7 @@ def _special_lines(
             tokens.insert(0, (a, a + 1, _DROP))
         if len(s) > 1 and s.endswith(bullet_ends) and not (tokens and tokens[-1][1] >= end):
             tokens.append((end - 1, end, _DROP))
-    return special
+    return special, lone
 
 
 def _scan(low: str, rare: frozenset[str], start: int, end: int) -> list[tuple[int, int, int]]:
