@@ -36,13 +36,14 @@ class Attribution:
     """Aware when the attribution gives a zone or offset; naive otherwise."""
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=4096)
 def parse_attribution(text: str) -> Attribution | None:
     """Parse one attribution line ("On <date>, <name> wrote:") or reply header block.
 
-    Memoised for the last few hundred texts (the result is frozen): the segmenter parses an
+    Memoised for the last few thousand texts (the result is frozen): the segmenter parses an
     attribution to decide what it is, and the pipeline parses the same text again just after
-    for whom it names (`pipeline.attribution_refs`).
+    for whom it names (`pipeline.attribution_refs`); a text dump repeats each attribution in
+    every reply below it.
 
     Returns None when `text` is neither. ` via listname` is stripped from names; the address
     is then dropped too, being the list's and not the author's.

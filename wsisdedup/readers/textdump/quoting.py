@@ -41,10 +41,6 @@ _REGION_WORDS: Final = 400
 # A subject value is cut here when nothing else tells where it ends.
 _SUBJECT_VALUE_CHARS: Final = 250
 
-# Parsed attributions remembered by text (`_Quoting._parse`): a bound on the memory, far above
-# the distinct attributions of one thread.
-_PARSED_KEPT: Final = 4096
-
 
 @attrs.frozen(kw_only=True)
 class _Located:
@@ -161,7 +157,6 @@ class _Quoting:
             if n is not None:
                 self.subject_words.update(words.line_words(n))
         self.list_addresses: set[str] = set()
-        self._parsed: dict[str, Attribution | None] = {}
 
     def learn_list_addresses(self, located: list[list[_Located]]) -> None:
         """The list's own addresses: those of senders munged as "Ann via list"."""
@@ -276,9 +271,9 @@ class _Quoting:
             end = min(end, f.subject_start + _SUBJECT_VALUE_CHARS)
             subject = " ".join(body[f.subject_start : end].split()).strip(" *")
             self.subject_words.update(range(loc.word, body_start))
-        # The printed attribution is read once, as the segmenting stage reads it (once per
-        # distinct text: a run of one attribution is one parse).
-        printed = self._parse(body[f.start : end])
+        # The printed attribution is read as the segmenting stage reads it (once per distinct
+        # text: `parse_attribution` is memoised, so a run of one attribution is one parse).
+        printed = parse_attribution(body[f.start : end])
         name, address = self._author_of(f, printed)
         when = _when_of(printed, f.date_text)
         return DumpAttribution(
@@ -294,15 +289,6 @@ class _Quoting:
             quoted_index=quoted,
             forward=f.forward,
         )
-
-    def _parse(self, text: str) -> Attribution | None:
-        """`parse_attribution(text)`, remembered for the last `_PARSED_KEPT` distinct texts."""
-        if text in self._parsed:
-            return self._parsed[text]
-        if len(self._parsed) >= _PARSED_KEPT:
-            self._parsed.clear()
-        printed = self._parsed[text] = parse_attribution(text)
-        return printed
 
     def _author_of(self, f: _Found, printed: Attribution | None) -> tuple[str, str]:
         """The author an attribution names: a list sender replaced by the Reply-To, `via list`
