@@ -22,6 +22,7 @@ from wsisdedup.patterns import quotes as Q
 from wsisdedup.patterns.footers import FOOTER_TEMPLATES
 from wsisdedup.segment.footers import footer_spans
 from wsisdedup.segment.spans import K, _Span
+from wsisdedup.text.case import lower_lines
 
 
 def _placeholder_pass(text: str, spans: list[_Span]) -> list[_Span]:
@@ -83,7 +84,7 @@ def _may_hold_footer(text: str, learned: Sequence[str]) -> bool:
     """
     if "\u0130" in text:
         text = text.replace("\u0130", "I")  # as `canonical` does: "İ".lower() is two characters
-    low = _lower(text)
+    low = lower_lines(text)
     if "*" in low:
         low = low.replace("*", "")
     if not low.isascii():
@@ -101,29 +102,6 @@ def _may_hold_footer(text: str, learned: Sequence[str]) -> bool:
         else:
             return True
     return False
-
-
-def _lower(text: str) -> str:
-    """`text.lower()`, a block of lines at a time.
-
-    On text that is not all ASCII, `str.lower` works in a buffer of three 4-byte characters
-    per character of the text: 12 times the body at once (the lines that end a block end
-    with a newline, which no case mapping reads across).
-    """
-    if text.isascii() or len(text) <= _LOWER_BLOCK:
-        return text.lower()
-    parts: list[str] = []
-    start = 0
-    while start < len(text):
-        cut = text.find("\n", start + _LOWER_BLOCK)
-        end = len(text) if cut < 0 else cut + 1
-        parts.append(text[start:end].lower())
-        start = end
-    return "".join(parts)
-
-
-# Characters `_lower` lowers at once.
-_LOWER_BLOCK = 1 << 16
 
 
 @functools.lru_cache(maxsize=1024)

@@ -47,6 +47,7 @@ from typing import Any, overload
 import attrs
 
 from wsisdedup.text import links
+from wsisdedup.text.case import lower_lines
 
 __all__ = [
     "SEPARATOR_LENGTH",
@@ -565,7 +566,7 @@ def _fold(text: str) -> tuple[str, frozenset[str]]:
     """
     if "\u0130" in text:
         text = text.replace("\u0130", "I")
-    low = text.lower()
+    low = lower_lines(text)
     for control in "\t\f\v\r":  # white space other than the space, one for one
         if control in low:
             low = low.replace(control, " ")
