@@ -485,11 +485,11 @@ def test_footer_precheck_skips_bodies_without_list_words() -> None:
 @given(st.text(alphabet="aΣσΟİß \n.'\u0345", max_size=300))
 def test_lower_by_blocks_is_lower(text: str) -> None:
     # Blocks end after a newline: final sigma, `İ`, `ß` and combining marks read no further.
-    from wsisdedup.text import case
+    from wsisdedup.text import blocks
 
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(case, "_LOWER_BLOCK", 7)
-        assert case.lower_lines(text) == text.lower()
+        m.setattr(blocks, "_LOWER_BLOCK", 7)
+        assert blocks.lower_lines(text) == text.lower()
 
 
 def test_footer_precheck_memory_on_non_ascii_text() -> None:

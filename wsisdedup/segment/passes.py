@@ -22,7 +22,7 @@ from wsisdedup.patterns import quotes as Q
 from wsisdedup.patterns.footers import FOOTER_TEMPLATES
 from wsisdedup.segment.footers import footer_spans
 from wsisdedup.segment.spans import K, _Span
-from wsisdedup.text.case import lower_lines
+from wsisdedup.text.blocks import lower_lines
 
 
 def _placeholder_pass(text: str, spans: list[_Span]) -> list[_Span]:

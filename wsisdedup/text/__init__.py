@@ -3,8 +3,8 @@
 - `normalise`: the canonical form of a body for matching, with a map back to the body.
 - `links`: link rewriters undone (Proofpoint, Safe Links, ...), cut links found and completed.
 - `subject`: subject lines without `Re:`/`Fwd:` and list tags, for threading by subject.
-- `case`: `lower_lines`, `str.lower` of a long text in bounded memory (canonical form, the
-  footer pre-check).
+- `blocks`: long texts a block of whole lines at a time (`line_blocks`, `lower_lines`), for
+  the canonical form and the footer pre-check.
 
 Each module is imported by its full name (`from wsisdedup.text.normalise import canonical`);
 this package re-exports nothing, so importing one does not load the others.

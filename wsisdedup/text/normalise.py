@@ -47,7 +47,7 @@ from typing import Any, overload
 import attrs
 
 from wsisdedup.text import links
-from wsisdedup.text.case import lower_lines
+from wsisdedup.text.blocks import line_blocks, lower_lines
 
 __all__ = [
     "SEPARATOR_LENGTH",
@@ -304,7 +304,7 @@ def canonical(text: str) -> Canonical:
     lengths: array[int] = array(kind)
     ostarts: array[int] = array(kind)
     pieces = _Pieces(kind)
-    for start, end in _blocks(low):
+    for start, end in line_blocks(low, _BLOCK_CHARS):
         block = _canonical_block(low, rare, start, end, builder)
         for j in sorted(block.pieces):
             pieces.add(len(lengths) + j, *block.pieces[j])
@@ -334,19 +334,6 @@ _BLOCK_CHARS = 1 << 14
 """Characters of the text put into canonical form at a time (whole lines): the per-line lists
 of one block are all that is held besides the result, so a body of millions of short lines
 (`-`, `>`) costs a few times its size, not a hundred."""
-
-
-def _blocks(low: str) -> Iterator[tuple[int, int]]:
-    """`[start, end)` ranges of whole lines of about `_BLOCK_CHARS`, covering `low`; each but
-    the last ends just after a line break. An empty text is one empty block (one empty line)."""
-    start, n = 0, len(low)
-    while True:
-        end = low.find("\n", start + _BLOCK_CHARS) + 1 if start + _BLOCK_CHARS < n else 0
-        if end <= 0:
-            yield start, n
-            return
-        yield start, end
-        start = end
 
 
 @attrs.frozen(kw_only=True)
