@@ -75,7 +75,7 @@ class _Messages:
 
     def offset(self, i: int, p: int) -> int:
         """The offset in message i's body of word p."""
-        return self.line_start(i, self.w.word_line[p]) + self.w.word_start(p)
+        return self.line_start(i, self.w.line_of(p)) + self.w.word_start(p)
 
     def word_at(self, line: int, column: int) -> int:
         """The first word of the stream at or after `column` of `line`."""
@@ -95,4 +95,4 @@ class _Messages:
         a, b = self.spans[i]
         first = self.w.line_first[a]
         # The line of the message's first word, if it has one (no scan over its lines).
-        return self.w.word_line[first] if first < self.w.line_first[b] else a
+        return self.w.line_of(first) if first < self.w.line_first[b] else a

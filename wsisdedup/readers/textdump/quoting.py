@@ -88,14 +88,12 @@ def _reply_after_attribution(m: _Messages, i: int, locs: list[_Located]) -> tupl
     start = first.column + (first.found.end - first.found.start)
     stop = on_line[1].column if len(on_line) > 1 else len(text)
     # A quote flattened after the attribution starts where the line repeats earlier text.
-    p = m.word_at(main, start)
-    while p < len(m.w.covered) and m.w.word_line[p] == main:
+    for p in range(m.word_at(main, start), m.w.line_first[main + 1]):
         if m.w.word_start(p) >= stop:
             break
         if m.w.covered[p]:
             stop = m.w.word_start(p)
             break
-        p += 1
     while start < stop and text[start].isspace():
         start += 1
     while stop > start and text[stop - 1].isspace():
@@ -242,7 +240,7 @@ class _Quoting:
                 run = 0
                 p += 1
                 continue
-            source = self.line_message[self.w.word_line[self.w.first[p]]]
+            source = self.line_message[self.w.line_of(self.w.first[p])]
             if start is None:
                 start = p
                 fallback = source
@@ -334,7 +332,7 @@ class _Quoting:
                 if p >= len(first) or first[p] in useless or not self.w.repeats(p):
                     continue
                 if first[p] not in self.subject_words:
-                    src = self.line_message[self.w.word_line[first[p]]]
+                    src = self.line_message[self.w.line_of(first[p])]
                     if 0 <= src < i:
                         return src
                 useless.add(first[p])

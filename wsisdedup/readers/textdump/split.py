@@ -339,7 +339,7 @@ class _Splitter:
         return None
 
     def _message_at(self, p: int) -> int:
-        return self.line_message[self.w.word_line[p]]
+        return self.line_message[self.w.line_of(p)]
 
     def _is_subject(self, n: int, *, in_tail: bool = False) -> bool:
         """A short, unpunctuated new line followed by a thread starter: a new line that quotes

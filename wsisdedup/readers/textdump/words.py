@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import operator
 import re
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Final
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
 from wsisdedup.readers.textdump.prepass import _Prepass, _Role
 from wsisdedup.text.normalise import canonical
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 # Shingle width in words. Four-word phrases recur by chance in one list ("thank you for the");
 # five-word ones seldom do, and a quoted line shorter than five words is still matched through
@@ -53,9 +58,9 @@ class _Words:
     line_first: array[int]
     """Index of each line's first word in the stream (its end is the next line's first; one
     more entry, the stream's length, ends the last line)."""
-    word_line: array[int]
     lines: tuple[str, ...]
     ids: array[int]
+    """Per word: its hash (`_LineWords`), compared for equality only."""
     first: array[int]
     """For each shingle start p: where that shingle first occurred (p itself if new)."""
     covered: bytearray
@@ -66,9 +71,13 @@ class _Words:
     """Word offsets by line text: a dump repeats lines (quoted tails, runs of one attribution),
     and a canonical form per repeat was most of the reader's time on runs of attributions."""
 
+    def line_of(self, p: int) -> int:
+        """The line of word p (found in `line_first`: an array a word cost 4 bytes a word)."""
+        return bisect.bisect_right(self.line_first, p) - 1
+
     def word_start(self, p: int) -> int:
         """Where word p starts in its line (original text)."""
-        line = self.word_line[p]
+        line = self.line_of(p)
         text = self.lines[line]
         offsets = self._offsets.get(text)
         if offsets is None:
@@ -87,7 +96,7 @@ class _Words:
         """The shingle starting at word `p` occurred entirely before p's line."""
         if p + _K > len(self.ids):
             return False
-        return self.first[p] + _K <= self.line_first[self.word_line[p]]
+        return self.first[p] + _K <= self.line_first[self.line_of(p)]
 
 
 def _words_text(line: str) -> str:
@@ -123,15 +132,6 @@ _GROUP: Final = operator.methodcaller("group")
 _BLANKS_APART: Final = re.compile(r"[^ \t]+")
 
 
-class _Vocabulary(dict[str, int]):
-    """Word -> id, numbered in order of first sight; a new word gets the next id on look-up
-    (so that a line's ids are an array built in C: `array("i", map(vocab.__getitem__, ...))`)."""
-
-    def __missing__(self, word: str) -> int:
-        self[word] = n = len(self)
-        return n
-
-
 # ASCII letters, digits, spaces and tabs (`_canonical_words`).
 _PLAIN_LINE: Final = re.compile(r"[A-Za-z0-9 \t]*")
 
@@ -145,61 +145,85 @@ def _line_offsets(line: str) -> tuple[int, ...]:
 
 def _index_words(lines: Sequence[str], pre: _Prepass) -> _Words:
     """The word stream of the dump's message lines, and what each word repeats."""
-    vocab = _Vocabulary()
-    ids = array("i")
-    word_line = array("i")
+    ids = array("q")
     line_first = array("i")
-    # The word ids of each distinct line, computed once: a dump repeats lines (quoted tails,
-    # footers), and a run of one line must cost a dictionary look-up per line, not a canonical
-    # form (linear time at well over 1 MB/s on hostile runs).
-    line_ids: dict[str, array[int]] = {}
-    roles = pre.roles
-    for n, m in itertools.pairwise(_run_starts(lines)):
-        # A run of one line is added at once (runs of blank or repeated lines), in pieces of
-        # one role (a line a piece where roles mix: rare, a roster header repeated).
-        if roles[n:m] == bytes(roles[n : n + 1]) * (m - n):
-            pieces: Iterable[tuple[int, int]] = ((n, m),)
-        else:
-            pieces = zip(range(n, m), range(n + 1, m + 1), strict=True)
-        line = lines[n]
-        for a, b in pieces:
-            if roles[a] != _Role.MESSAGE:
-                line_first.extend(array("i", [len(ids)]) * (b - a))
-                continue
-            found = line_ids.get(line)
-            if found is None:
-                found = array("i")
-                if line.strip():
-                    found.extend(map(vocab.__getitem__, _canonical_words(line)))
-                line_ids[line] = found
-            k = len(found)
-            if k == 0:
-                line_first.extend(array("i", [len(ids)]) * (b - a))
-            else:
-                line_first.extend(range(len(ids), len(ids) + k * (b - a), k))
-                ids.extend(found * (b - a))
-                word_line.extend(
-                    itertools.chain.from_iterable(
-                        map(itertools.repeat, range(a, b), itertools.repeat(k))
-                    )
-                )
-    del line_ids, vocab
+    words_of = _LineWords()
+    words: list[array[int]] = []
+    is_message = map(operator.eq, pre.roles, itertools.repeat(_Role.MESSAGE))
+    # Lines a chunk at a time, every step a map in C but the one call a run of equal lines
+    # (`words_of`): a Python step a line was most of the reader's time on dumps of short
+    # lines, and a list a line for the whole dump cost several times its size.
+    for a in range(0, len(lines), _CHUNK_LINES):
+        b = min(a + _CHUNK_LINES, len(lines))
+        # A line that is no message's (a subject, a roster) holds no words: it is read as "".
+        texts = list(map(operator.mul, lines[a:b], itertools.islice(is_message, b - a)))
+        starts = _run_starts(texts)
+        runs = list(map(operator.sub, itertools.islice(starts, 1, None), starts))
+        words = list(map(words_of, map(texts.__getitem__, itertools.islice(starts, len(runs)))))
+        del texts
+        lengths = array(
+            "i", itertools.chain.from_iterable(map(itertools.repeat, map(len, words), runs))
+        )
+        line_first.extend(itertools.islice(itertools.accumulate(lengths, initial=len(ids)), b - a))
+        ids.extend(
+            itertools.chain.from_iterable(
+                itertools.chain.from_iterable(map(itertools.repeat, words, runs))
+            )
+        )
+    del words
     line_first.append(len(ids))
     first = _first_occurrences(ids)
-    covered = _covered(first, line_first, word_line)
+    covered = _covered(first, line_first)
     head_seen = _head_seen(covered, line_first)
     return _Words(
         roles=pre.roles,
         subjects=pre.subjects,
         rosters=pre.rosters,
         line_first=line_first,
-        word_line=word_line,
         lines=tuple(lines),
         ids=ids,
         first=first,
         covered=covered,
         head_seen=head_seen,
     )
+
+
+# Lines `_index_words` reads at once: its lists a line stay small next to the dump.
+_CHUNK_LINES: Final = 1 << 12
+
+
+class _LineWords:
+    """The hashes of a message line's words (`_canonical_words`), as an array: equal words
+    have equal hashes, and a chance collision among a dump's words is ~n²/2⁶⁴ (a vocabulary
+    of word strings cost ~100 bytes a distinct word: 12x a dump of distinct short lines).
+
+    A line of ASCII letters, digits and blanks (most lines) is split in C; any other line is
+    put into canonical form (~30 µs), once per distinct line among the last few thousand (a
+    dump repeats lines: quoted tails, footers, runs of one attribution). The memo is bounded:
+    a dump of distinct lines would otherwise hold an array a line.
+    """
+
+    def __init__(self) -> None:
+        self._memo: dict[str, array[int]] = {}
+
+    def __call__(self, line: str) -> array[int]:
+        if len(line) < _SPLIT_CHARS and _PLAIN_LINE.fullmatch(line):
+            return array("q", map(hash, line.lower().split()))
+        found = self._memo.get(line)
+        if found is None:
+            # (A long line's words one at a time: a list of them would cost ~50 bytes a word.)
+            found = array("q", map(hash, _canonical_words(line)) if line.strip() else ())
+            if len(self._memo) >= _MEMO_LINES:
+                self._memo.clear()
+            self._memo[line] = found
+        return found
+
+
+# A plain line shorter than this is split into a list of words at once.
+_SPLIT_CHARS: Final = 1 << 12
+
+
+_MEMO_LINES: Final = 4096
 
 
 def _run_starts(lines: Sequence[str]) -> array[int]:
@@ -211,72 +235,149 @@ def _run_starts(lines: Sequence[str]) -> array[int]:
     return array("i", itertools.chain((0,) if lines else (), changes, (len(lines),)))
 
 
-# The steps below run over every word of the dump: they iterate in C (map, accumulate, compress
-# over arrays) wherever they can, so that runs of short lines read at more than 1 MB/s.
+# The steps below run over every word of the dump: numpy over whole arrays (a Python step a
+# word, or a dictionary entry a shingle, was the reader's time and memory on dumps of short
+# lines). numpy is imported on first use: most reads never see a dump.
 
 
 def _first_occurrences(ids: array[int]) -> array[int]:
-    """For each shingle start p, where that shingle first occurred (p itself if new)."""
+    """For each shingle start p, where that shingle first occurred (p itself if new).
+
+    A shingle is keyed by a 64-bit mix of its words' hashes (a chance collision among the
+    shingles of one dump is ~n²/2⁶⁴). The keys go, a block at a time, through a dictionary of
+    the distinct keys seen so far: little memory where shingles repeat (a dump's quoted
+    tails, runs of one line). Where most shingles are new (a dump of distinct short lines),
+    an entry each (~100 bytes) would cost more than sorting them all: equal keys are then
+    found by one stable sort (~20 bytes a shingle).
+    """
+    import numpy as np
+
     count = max(0, len(ids) - _K + 1)
-    width = ids.itemsize
-    # Shingles are slices of the ids' bytes (no copy of the stream per offset).
-    raw = ids.tobytes()
-    keys = map(
-        raw.__getitem__,
-        map(slice, range(0, count * width, width), itertools.count(_K * width, width)),
-    )
+    words = np.frombuffer(ids, dtype=np.uint64)
     seen: dict[int, int] = {}
-    return array("i", map(seen.setdefault, map(hash, keys), range(count)))
+    first = array("i")
+    for a in range(0, count, _KEY_BLOCK):
+        b = min(count, a + _KEY_BLOCK)
+        first.extend(map(seen.setdefault, _keys(words, a, b).tolist(), range(a, b)))
+        if len(seen) > count // 4 + _KEY_BLOCK:
+            del seen, first
+            return _first_by_sorting(_keys(words, 0, count))
+    return first
 
 
-def _covered(first: array[int], line_first: array[int], word_line: array[int]) -> bytearray:
+# Shingles keyed at once by `_first_occurrences`.
+_KEY_BLOCK: Final = 1 << 12
+
+
+def _keys(words: npt.NDArray[np.uint64], start: int, stop: int) -> npt.NDArray[np.uint64]:
+    """The keys of the shingles starting at words `start` to `stop` (uint64 arithmetic wraps)."""
+    import numpy as np
+
+    key = words[start:stop].copy()
+    for j in range(1, _K):
+        key *= np.uint64(_MIX)
+        key ^= words[start + j : stop + j]
+    return key
+
+
+# An odd 64-bit multiplier (from the golden ratio): each step spreads the key's bits before
+# the next word's hash is mixed in.
+_MIX: Final = 0x9E3779B97F4A7C15
+
+
+def _first_by_sorting(key: npt.NDArray[np.uint64]) -> array[int]:
+    """`_first_occurrences` by a stable sort of the keys: the first of each run of equal keys
+    in sorted order is where that key first occurred."""
+    import numpy as np
+
+    count = len(key)
+    order = np.argsort(key, kind="stable").astype(np.int32)
+    # Where each run of equal keys starts in sorted order, a block at a time (the sorted keys
+    # whole would be one more array of eight bytes a shingle).
+    new = np.ones(count, dtype=bool)
+    for a in range(1, count, _KEY_BLOCK):
+        ordered = key[order[a - 1 : a + _KEY_BLOCK]]
+        np.not_equal(ordered[1:], ordered[:-1], out=new[a : a + _KEY_BLOCK])
+    del key
+    starts = np.flatnonzero(new)
+    del new
+    first = np.empty(count, dtype=np.int32)
+    first[order] = np.repeat(order[starts], np.diff(starts, append=count))
+    return array("i", first.tobytes())
+
+
+def _covered(first: array[int], line_first: array[int]) -> bytearray:
     """Per word: some shingle over it occurred entirely before the word's line."""
+    import numpy as np
+
     count = len(first)
-    total = len(word_line)
-    own_start = array("i", map(line_first.__getitem__, word_line[:count]))
-    # Where the earlier occurrence ends before p's line (then it is before p: a repeat), the
-    # shingle at p covers words p to p + K - 1.
-    before_line = bytearray(
-        map(operator.ge, own_start, map(operator.add, first, itertools.repeat(_K)))
-    )
-    del own_start
-    # Those words at once: the flags, one byte a word, OR-ed with themselves shifted by 1 to
-    # K - 1 bytes (as one integer: no Python step per word).
-    flags = int.from_bytes(before_line, "little")
-    spread = flags
-    for shift in range(1, _K):
-        spread |= flags << (8 * shift)
-    covered = bytearray(spread.to_bytes(total, "little"))
-    del flags, spread
-    # A repeat whose earlier occurrence runs into p's own line covers from the first word of
-    # the shingle after that occurrence's end, if any, to p + K - 1.
-    repeated = map(operator.lt, first, range(count))
-    for p in itertools.compress(range(count), map(operator.gt, repeated, before_line)):
-        limit = first[p] + _K
-        end = p + _K
-        q = p + 1
-        while q < end and line_first[word_line[q]] < limit:
-            q += 1
-        if q < end:
-            covered[q:end] = b"\x01" * (end - q)
+    covered = bytearray(line_first[-1])
+    if count == 0:
+        return covered  # fewer words than a shingle: none is covered
+    firsts = np.frombuffer(first, dtype=np.int32)
+    starts = np.frombuffer(line_first, dtype=np.int32)
+    # Shingles a block at a time (a few arrays a shingle, of a block, not of the dump); each
+    # block also reads the K - 1 shingles before it, which cover its first words.
+    for a in range(0, count + _K - 1, _BLOCK):
+        b = min(a + _BLOCK, count + _K - 1)
+        lo, hi = max(0, a - _K + 1), min(b, count)
+        shingles = np.arange(lo, hi, dtype=np.int32)
+        # The start of each shingle's line (its first word's).
+        own_start = starts[np.searchsorted(starts, shingles, side="right") - 1]
+        # Where the earlier occurrence ends before p's line (then it is before p: a repeat),
+        # the shingle at p covers words p to p + K - 1.
+        before_line = own_start >= firsts[lo:hi] + _K
+        block = np.zeros(b - a, dtype=bool)
+        for shift in range(_K):
+            # Word w of the block is covered by the shingle at w - shift.
+            src_lo, src_hi = max(lo, a - shift), min(hi, b - shift)
+            if src_hi > src_lo:
+                block[src_lo + shift - a : src_hi + shift - a] |= before_line[
+                    src_lo - lo : src_hi - lo
+                ]
+        covered[a:b] = block.view(np.uint8).tobytes()
+        # A repeat whose earlier occurrence runs into p's own line covers from the first word
+        # of the shingle after that occurrence's end, if any, to p + K - 1 (few shingles: a
+        # line that repeats its own phrases).
+        overlapping = (firsts[lo:hi] != shingles) & ~before_line & (shingles >= a)
+        for p in (np.flatnonzero(overlapping) + lo).tolist():
+            limit = first[p] + _K
+            end = p + _K
+            q = p + 1
+            while q < end and line_first[bisect.bisect_right(line_first, q) - 1] < limit:
+                q += 1
+            if q < end:
+                covered[q:end] = b"\x01" * (end - q)
     return covered
 
 
-def _head_seen(covered: bytearray, line_first: array[int]) -> bytearray:
-    """Per line: at least `_HEAD_SHARE` of its first `_HEAD_WORDS` words are covered.
+# Words or lines that `_covered` and `_head_seen` read at once.
+_BLOCK: Final = 1 << 12
 
-    Computed over whole arrays in C (a Python step a line was ~0.1 s/MB on runs of short
-    lines)."""
-    before = array("i", itertools.accumulate(covered, initial=0))
-    # Each line's head: its first `_HEAD_WORDS` words (all of them on a shorter line); read
-    # three times in step (no array a line).
-    lengths = map(operator.sub, itertools.islice(line_first, 1, None), line_first)
-    heads = itertools.tee(map(min, lengths, itertools.repeat(_HEAD_WORDS)), 3)
-    head_covered = map(
-        operator.sub,
-        map(before.__getitem__, map(operator.add, line_first, heads[0])),
-        map(before.__getitem__, line_first),
+
+def _head_seen(covered: bytearray, line_first: array[int]) -> bytearray:
+    """Per line: at least `_HEAD_SHARE` of its first `_HEAD_WORDS` words are covered."""
+    import numpy as np
+
+    # The least number of covered words that makes the share of a head of h words.
+    least = np.array(
+        [min(c for c in range(h + 1) if c >= h * _HEAD_SHARE) for h in range(_HEAD_WORDS + 1)],
+        dtype=np.int32,
     )
-    share = map(operator.mul, heads[1], itertools.repeat(_HEAD_SHARE))
-    # A line without words is never seen.
-    return bytearray(map(operator.and_, map(operator.ge, head_covered, share), map(bool, heads[2])))
+    least[0] = 1 << 30  # a line without words is never seen
+    flags = np.frombuffer(covered, dtype=np.uint8)
+    starts = np.frombuffer(line_first, dtype=np.int32)
+    seen = bytearray()
+    # Lines a block at a time (a few arrays a line, of a block, not of the dump: a dump of
+    # blank lines has as many lines as half its bytes).
+    for a in range(0, len(starts) - 1, _BLOCK):
+        first = starts[a : a + _BLOCK + 1]
+        # Each line's head: its first `_HEAD_WORDS` words (all of them on a shorter line),
+        # counted from the covered flags of the words of these heads alone.
+        heads = np.minimum(np.diff(first), _HEAD_WORDS)
+        lo, hi = int(first[0]), int(first[-2] + heads[-1])
+        before = np.zeros(hi - lo + 1, dtype=np.int32)
+        np.cumsum(flags[lo:hi], out=before[1:])
+        head_covered = before[first[:-1] - lo + heads] - before[first[:-1] - lo]
+        seen += (head_covered >= least[heads]).view(np.uint8).tobytes()
+    return seen
