@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from wsisdedup.readers.textdump import names as names_module
 from wsisdedup.readers.textdump import words as words_module
 from wsisdedup.readers.textdump.split import parse_text_dump
 
@@ -128,3 +129,22 @@ def test_a_dump_of_distinct_short_lines_stays_within_twenty_times_its_size() -> 
     finally:
         tracemalloc.stop()
     assert peak <= 20 * size, peak / size
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet="Ab é'’_1 ,\n-", max_size=200), st.integers(1, 12))
+def test_name_words_by_pieces_are_the_matches_of_the_pattern(text: str, piece: int) -> None:
+    """Splitting a piece at a time (cut where no name word can be) finds what `finditer`
+    finds on the whole text."""
+    expected = [(m.start(), m.group()) for m in names_module._NAME_WORD.finditer(text)]
+    real = names_module._PIECE_CHARS
+    names_module._PIECE_CHARS = piece  # small pieces: many cuts
+    try:
+        got = [
+            pair
+            for starts, words in names_module._name_words(text)
+            for pair in zip(starts, words, strict=True)
+        ]
+    finally:
+        names_module._PIECE_CHARS = real
+    assert got == expected

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import operator
 import re
 from array import array
 from collections import Counter
@@ -18,7 +17,7 @@ from wsisdedup.patterns.quotes import FIELD_ROLES
 from wsisdedup.readers.textdump.attributions import _VERB_AFTER_NAME
 from wsisdedup.readers.textdump.evidence import AuthorClue, ClueKind, DumpAttribution
 from wsisdedup.readers.textdump.messages import _Messages
-from wsisdedup.readers.textdump.names import _NAME_WORD, _NameIndex, _resolve
+from wsisdedup.readers.textdump.names import _NAME_WORD, _name_words, _NameIndex, _resolve
 from wsisdedup.readers.textdump.quoting import _Located, _own_span
 
 # Votes: an attribution naming the author outweighs any sign-off.
@@ -275,10 +274,12 @@ class _OwnWords(Sequence[str]):
     def of(cls, own: str, index: _NameIndex) -> _OwnWords:
         # Each pass iterates in C (no Python step per word): runs of short tokens are hostile
         # input's cheapest way to many words.
-        starts = array("i", map(operator.methodcaller("start"), _NAME_WORD.finditer(own)))
-        folded = map(str.lower, map(operator.methodcaller("group"), _NAME_WORD.finditer(own)))
+        starts, ids = array("i"), array("i")
         vocab: dict[str, int] = {}
-        ids = array("i", map(vocab.setdefault, folded, itertools.count()))
+        numbers = itertools.count()
+        for piece_starts, words in _name_words(own):
+            starts.extend(piece_starts)
+            ids.extend(map(vocab.setdefault, map(str.lower, words), numbers))
         return cls(own, starts, ids, {i: word for word, i in vocab.items()}, index)
 
     def __len__(self) -> int:

@@ -75,14 +75,15 @@ class _Messages:
 
     def offset(self, i: int, p: int) -> int:
         """The offset in message i's body of word p."""
-        return self.line_start(i, self.w.line_of(p)) + self.w.word_start(p)
+        line = self.w.line_of(p)
+        return self.line_start(i, line) + self.w.word_start(p, line)
 
     def word_at(self, line: int, column: int) -> int:
         """The first word of the stream at or after `column` of `line`."""
         for p in range(line, len(self.lines)):
             ws = self.w.line_words(p)
             for q in ws:
-                if p > line or self.w.word_start(q) >= column:
+                if p > line or self.w.word_start(q, p) >= column:
                     return q
         return len(self.w.ids)
 

@@ -89,10 +89,10 @@ def _reply_after_attribution(m: _Messages, i: int, locs: list[_Located]) -> tupl
     stop = on_line[1].column if len(on_line) > 1 else len(text)
     # A quote flattened after the attribution starts where the line repeats earlier text.
     for p in range(m.word_at(main, start), m.w.line_first[main + 1]):
-        if m.w.word_start(p) >= stop:
+        if m.w.word_start(p, main) >= stop:
             break
         if m.w.covered[p]:
-            stop = m.w.word_start(p)
+            stop = m.w.word_start(p, main)
             break
     while start < stop and text[start].isspace():
         start += 1

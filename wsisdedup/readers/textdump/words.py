@@ -70,14 +70,24 @@ class _Words:
     _offsets: dict[str, tuple[int, ...]] = attrs.field(factory=dict, eq=False, repr=False)
     """Word offsets by line text: a dump repeats lines (quoted tails, runs of one attribution),
     and a canonical form per repeat was most of the reader's time on runs of attributions."""
+    _last_line: list[int] = attrs.field(factory=lambda: [0], eq=False, repr=False)
+    """The line `line_of` found last."""
 
     def line_of(self, p: int) -> int:
-        """The line of word p (found in `line_first`: an array a word cost 4 bytes a word)."""
-        return bisect.bisect_right(self.line_first, p) - 1
+        """The line of word p, found in `line_first` (an array of the line of each word cost
+        4 bytes a word). Callers walk the stream in order, so the line found last is tried
+        first."""
+        line = self._last_line[0]
+        starts = self.line_first
+        if starts[line] <= p < starts[line + 1]:
+            return line
+        line = self._last_line[0] = bisect.bisect_right(starts, p) - 1
+        return line
 
-    def word_start(self, p: int) -> int:
-        """Where word p starts in its line (original text)."""
-        line = self.line_of(p)
+    def word_start(self, p: int, line: int | None = None) -> int:
+        """Where word p starts in its line (original text); `line` if the caller knows it."""
+        if line is None:
+            line = self.line_of(p)
         text = self.lines[line]
         offsets = self._offsets.get(text)
         if offsets is None:
@@ -307,47 +317,36 @@ def _first_by_sorting(key: npt.NDArray[np.uint64]) -> array[int]:
 
 
 def _covered(first: array[int], line_first: array[int]) -> bytearray:
-    """Per word: some shingle over it occurred entirely before the word's line."""
+    """Per word: some shingle over it occurred entirely before the word's line.
+
+    Word w is covered by the shingle at p (p <= w < p + K) when an earlier occurrence of that
+    shingle ends before w's line starts: `first[p] + K <= line start of w`. (A shingle seen
+    first at p itself never covers: its own words start no earlier than w's line. One whose
+    earlier occurrence runs into p's own line covers the words of the later lines alone.)
+    """
     import numpy as np
 
+    total = line_first[-1]
     count = len(first)
-    covered = bytearray(line_first[-1])
+    covered = bytearray(total)
     if count == 0:
         return covered  # fewer words than a shingle: none is covered
     firsts = np.frombuffer(first, dtype=np.int32)
     starts = np.frombuffer(line_first, dtype=np.int32)
-    # Shingles a block at a time (a few arrays a shingle, of a block, not of the dump); each
-    # block also reads the K - 1 shingles before it, which cover its first words.
-    for a in range(0, count + _K - 1, _BLOCK):
-        b = min(a + _BLOCK, count + _K - 1)
-        lo, hi = max(0, a - _K + 1), min(b, count)
-        shingles = np.arange(lo, hi, dtype=np.int32)
-        # The start of each shingle's line (its first word's).
-        own_start = starts[np.searchsorted(starts, shingles, side="right") - 1]
-        # Where the earlier occurrence ends before p's line (then it is before p: a repeat),
-        # the shingle at p covers words p to p + K - 1.
-        before_line = own_start >= firsts[lo:hi] + _K
+    # Words a block at a time (a few arrays a word, of a block, not of the dump).
+    for a in range(0, total, _BLOCK):
+        b = min(a + _BLOCK, total)
+        words = np.arange(a, b, dtype=np.int32)
+        line_start = starts[np.searchsorted(starts, words, side="right") - 1]
         block = np.zeros(b - a, dtype=bool)
         for shift in range(_K):
-            # Word w of the block is covered by the shingle at w - shift.
-            src_lo, src_hi = max(lo, a - shift), min(hi, b - shift)
-            if src_hi > src_lo:
-                block[src_lo + shift - a : src_hi + shift - a] |= before_line[
-                    src_lo - lo : src_hi - lo
-                ]
+            # Word w and the shingle at w - shift, for the shingles that exist.
+            lo, hi = max(a, shift), min(b, count + shift)
+            if hi > lo:
+                block[lo - a : hi - a] |= (
+                    line_start[lo - a : hi - a] >= firsts[lo - shift : hi - shift] + _K
+                )
         covered[a:b] = block.view(np.uint8).tobytes()
-        # A repeat whose earlier occurrence runs into p's own line covers from the first word
-        # of the shingle after that occurrence's end, if any, to p + K - 1 (few shingles: a
-        # line that repeats its own phrases).
-        overlapping = (firsts[lo:hi] != shingles) & ~before_line & (shingles >= a)
-        for p in (np.flatnonzero(overlapping) + lo).tolist():
-            limit = first[p] + _K
-            end = p + _K
-            q = p + 1
-            while q < end and line_first[bisect.bisect_right(line_first, q) - 1] < limit:
-                q += 1
-            if q < end:
-                covered[q:end] = b"\x01" * (end - q)
     return covered
 
 
