@@ -286,52 +286,99 @@ def _find_blocks(text: str) -> Iterator[_Found]:
         if max(date.start(), to.start()) >= start.start() + _BLOCK_WINDOW:
             pos = start.end()
             continue
-        # Labels are read lazily: the block ends at the first repeated role, so a run of From
-        # lines costs two label matches each, not a window's worth.
-        labels = FIELD_LABEL.finditer(text, start.start(), start.start() + _BLOCK_WINDOW)
-        first = next(labels, None)
-        if first is None or first.start() != start.start():
+        at = start.start()
+        lo = max(0, at - _FORWARD_LOOK_BACK)
+        hi = at + _BLOCK_WINDOW + _LINE_MARGIN
+        # The block is read from the text around it alone, and the reading is memoised by
+        # that text: a thread quotes the same header blocks again in each reply.
+        read = _block_in(text[lo:hi], at - lo, hi >= len(text))
+        if read is None:  # its last line runs past the margin: read it in the whole text
+            read = _block_at(text, at, complete=True)
+            assert read is not None  # (the whole text is complete)
+            lo = 0
+        found, after = read
+        if found is None:
             pos = start.end()
             continue
-        fields: list[tuple[str, regex.Match[str]]] = [("from", first)]
-        for lab in labels:
-            role = FIELD_ROLES.get(lab.group("label").lower(), "other")
-            if role == "from" or any(r == role for r, _ in fields):
-                break
-            if lab.group("label")[0].isupper():
-                fields.append((role, lab))
-        roles = {r for r, _ in fields}
-        if "date" not in roles or not roles & {"to", "subject"}:
-            pos = start.end()
-            continue
-        values: dict[str, str] = {}
-        for k, (role, lab) in enumerate(fields[:-1]):
-            values[role] = text[lab.end() : fields[k + 1][1].start()].strip()
-        last_role, last = fields[-1]
-        line_end = text.find("\n", last.end())
-        line_end = len(text) if line_end < 0 else line_end
-        if last_role == "subject":
-            # The value's end is not marked in a flattened line: it is found later, where the
-            # quoted text starts. The block itself ends where its subject's value begins.
-            subject_start: int | None = last.end()
-            end = last.end()
-        else:
-            subject_start = None
-            end = last.end()
-            values[last_role] = text[last.end() : line_end].strip()
-        before = text[max(0, start.start() - 80) : start.start()]
-        yield _Found(
-            kind=AttributionKind.HEADER_BLOCK,
-            start=start.start(),
-            end=end,
-            who=values.get("from", ""),
-            reply_to=values.get("reply_to", ""),
-            date_text=values.get("date", ""),
-            subject_start=subject_start,
-            subject=values.get("subject", ""),
-            forward=_FORWARD_MARK.search(before) is not None,
-        )
-        pos = last.end()
+        yield found if lo == 0 else _shifted(found, lo)
+        pos = after + lo
+
+
+# Characters before a From label searched for a forward marker.
+_FORWARD_LOOK_BACK: Final = 80
+# Characters past a header block's window searched for the end of its last line.
+_LINE_MARGIN: Final = 400
+# Header blocks memoised by the text around them.
+_BLOCK_MEMO: Final = 512
+
+
+@functools.lru_cache(maxsize=_BLOCK_MEMO)
+def _block_in(window: str, at: int, complete: bool) -> tuple[_Found | None, int] | None:
+    """`_block_at` on the text around a From label (memoised: a few KB a window)."""
+    return _block_at(window, at, complete=complete)
+
+
+def _shifted(found: _Found, by: int) -> _Found:
+    """`found` with its positions moved `by` characters on."""
+    return attrs.evolve(
+        found,
+        start=found.start + by,
+        end=found.end + by,
+        subject_start=None if found.subject_start is None else found.subject_start + by,
+    )
+
+
+def _block_at(text: str, at: int, *, complete: bool) -> tuple[_Found | None, int] | None:
+    """The header block whose From label starts at `at`, if there is one, and the end of its
+    last label, where the search for the next goes on. `complete`: `text` runs to the end of
+    the whole text (else None when the block's last line runs past `text`)."""
+    # Labels are read lazily: the block ends at the first repeated role, so a run of From
+    # lines costs two label matches each, not a window's worth.
+    labels = FIELD_LABEL.finditer(text, at, at + _BLOCK_WINDOW)
+    first = next(labels, None)
+    if first is None or first.start() != at:
+        return None, 0
+    fields: list[tuple[str, regex.Match[str]]] = [("from", first)]
+    for lab in labels:
+        role = FIELD_ROLES.get(lab.group("label").lower(), "other")
+        if role == "from" or any(r == role for r, _ in fields):
+            break
+        if lab.group("label")[0].isupper():
+            fields.append((role, lab))
+    roles = {r for r, _ in fields}
+    if "date" not in roles or not roles & {"to", "subject"}:
+        return None, 0
+    values: dict[str, str] = {}
+    for k, (role, lab) in enumerate(fields[:-1]):
+        values[role] = text[lab.end() : fields[k + 1][1].start()].strip()
+    last_role, last = fields[-1]
+    line_end = text.find("\n", last.end())
+    if line_end < 0:
+        if not complete:
+            return None
+        line_end = len(text)
+    if last_role == "subject":
+        # The value's end is not marked in a flattened line: it is found later, where the
+        # quoted text starts. The block itself ends where its subject's value begins.
+        subject_start: int | None = last.end()
+        end = last.end()
+    else:
+        subject_start = None
+        end = last.end()
+        values[last_role] = text[last.end() : line_end].strip()
+    before = text[max(0, at - _FORWARD_LOOK_BACK) : at]
+    found = _Found(
+        kind=AttributionKind.HEADER_BLOCK,
+        start=at,
+        end=end,
+        who=values.get("from", ""),
+        reply_to=values.get("reply_to", ""),
+        date_text=values.get("date", ""),
+        subject_start=subject_start,
+        subject=values.get("subject", ""),
+        forward=_FORWARD_MARK.search(before) is not None,
+    )
+    return found, last.end()
 
 
 def _line_attribution_end(line: str) -> _Found | None:
