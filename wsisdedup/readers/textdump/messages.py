@@ -79,13 +79,12 @@ class _Messages:
         return self.line_start(i, line) + self.w.word_start(p, line)
 
     def word_at(self, line: int, column: int) -> int:
-        """The first word of the stream at or after `column` of `line`."""
-        for p in range(line, len(self.lines)):
-            ws = self.w.line_words(p)
-            for q in ws:
-                if p > line or self.w.word_start(q, p) >= column:
-                    return q
-        return len(self.w.ids)
+        """The first word of the stream at or after `column` of `line` (else the first word of
+        a later line: the line's words end where the next line's begin)."""
+        words = self.w.line_words(line)
+        if not words:
+            return words.start
+        return words.start + bisect.bisect_left(self.w.offsets(line), column)
 
     def stop(self, i: int) -> int:
         """The end of message i's words in the stream."""

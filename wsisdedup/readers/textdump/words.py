@@ -88,11 +88,15 @@ class _Words:
         """Where word p starts in its line (original text); `line` if the caller knows it."""
         if line is None:
             line = self.line_of(p)
+        return self.offsets(line)[p - self.line_first[line]]
+
+    def offsets(self, line: int) -> tuple[int, ...]:
+        """Where each word of the line starts in it (ascending)."""
         text = self.lines[line]
         offsets = self._offsets.get(text)
         if offsets is None:
             offsets = self._offsets[text] = _line_offsets(text)
-        return offsets[p - self.line_first[line]]
+        return offsets
 
     def line_words(self, line: int) -> range:
         return range(self.line_first[line], self.line_first[line + 1])
