@@ -39,20 +39,22 @@ class _Messages:
         # The message of each line (-1: none), in the narrowest type that holds the count.
         code = "b" if self.count < 2**7 else "h" if self.count < 2**15 else "i"
         self.line_message: array[int] = array(code, [-1]) * len(lines)
-        # The dump's text once, and where each line starts in it: bodies are slices of it and
+        # Where each line starts in the dump's text: bodies are slices of that text and
         # positions in a body are positions in it (no per-message copy of the line list, which
-        # costs 8 bytes a line).
-        self.text = "\n".join(lines)
+        # costs 8 bytes a line). The text itself is dropped once the bodies are cut: they
+        # hold its message lines, and a second copy was 2x the dump at the reader's peak.
+        text = "\n".join(lines)
         self.line_starts: array[int] = array(
-            "i" if len(self.text) < 2**31 - 1 else "q",
+            "i" if len(text) < 2**31 - 1 else "q",
             itertools.accumulate(
                 map(operator.add, map(len, lines), itertools.repeat(1)), initial=0
             ),
         )
         self.bodies: list[str] = []
         for i, (a, b) in enumerate(layout.spans):
-            self.bodies.append(self.text[self.line_starts[a] : self.line_starts[b] - 1])
+            self.bodies.append(text[self.line_starts[a] : self.line_starts[b] - 1])
             self.line_message[a:b] = array(code, [i]) * (b - a)
+        del text
         self.participants = tuple(name for _, names in words.rosters for name in names)
         self.roster_of = [self._roster(a) for a, _ in layout.spans]
 
