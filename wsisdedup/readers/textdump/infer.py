@@ -66,12 +66,7 @@ class _Inference:
         # of an earlier thread, a message forwarded into it), neither it nor its attributions
         # point at a message of the dump (every earlier one is in an earlier thread).
         attributions = [
-            [
-                quoting.attribution(loc)
-                if self.subject_of[i] is None
-                else attrs.evolve(quoting.attribution(loc), quoted_index=None)
-                for loc in locs
-            ]
+            [quoting.attribution(loc, points=self.subject_of[i] is None) for loc in locs]
             for i, locs in enumerate(located)
         ]
         quotes = [

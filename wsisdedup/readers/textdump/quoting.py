@@ -254,7 +254,9 @@ class _Quoting:
             return None, p
         return (fallback if fallback is not None and 0 <= fallback < loc.message else None), start
 
-    def attribution(self, loc: _Located) -> DumpAttribution:
+    def attribution(self, loc: _Located, *, points: bool = True) -> DumpAttribution:
+        """The attribution as evidence; `points`: it may name the message it quotes (not in
+        a message that a subject line heads)."""
         f = loc.found
         i = loc.message
         body = self.bodies[i]
@@ -284,7 +286,7 @@ class _Quoting:
             date=when.aware,
             subject=subject,
             line=loc.line + 1,
-            quoted_index=quoted,
+            quoted_index=quoted if points else None,
             forward=f.forward,
         )
 

@@ -70,18 +70,20 @@ class _Words:
     _offsets: dict[str, tuple[int, ...]] = attrs.field(factory=dict, eq=False, repr=False)
     """Word offsets by line text: a dump repeats lines (quoted tails, runs of one attribution),
     and a canonical form per repeat was most of the reader's time on runs of attributions."""
-    _last_line: list[int] = attrs.field(factory=lambda: [0], eq=False, repr=False)
-    """The line `line_of` found last."""
+    _last_lines: list[int] = attrs.field(factory=lambda: [0, 0], eq=False, repr=False)
+    """The two lines `line_of` found last, the latest first."""
 
     def line_of(self, p: int) -> int:
         """The line of word p, found in `line_first` (an array of the line of each word cost
-        4 bytes a word). Callers walk the stream in order, so the line found last is tried
-        first."""
-        line = self._last_line[0]
+        4 bytes a word). Callers walk the stream in order, often two places of it in step (a
+        quote and its source), so the two lines found last are tried first."""
+        last = self._last_lines
         starts = self.line_first
-        if starts[line] <= p < starts[line + 1]:
-            return line
-        line = self._last_line[0] = bisect.bisect_right(starts, p) - 1
+        for line in last:
+            if starts[line] <= p < starts[line + 1]:
+                return line
+        line = bisect.bisect_right(starts, p) - 1
+        last[1], last[0] = last[0], line
         return line
 
     def word_start(self, p: int, line: int | None = None) -> int:
