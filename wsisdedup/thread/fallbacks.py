@@ -25,6 +25,8 @@ are the other two fallbacks, and `fallbacks` runs them in order of trust.
 from __future__ import annotations
 
 import bisect
+import heapq
+import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Final
 
@@ -49,6 +51,10 @@ _CLOCK_SKEW: Final = 600.0
 # An attribution without a time, on a message without a usable subject, is matched against at
 # most this many earlier messages: bounded work on busy lists.
 _UNDATED_LOOKBACK: Final = 500
+# An attribution with a time is compared with at most this many candidates, best first: the
+# messages of a busy minute (an archive whose messages share one date) cost each attribution
+# these, not all of them.
+_MAX_CANDIDATES: Final = 1000
 
 
 def fallbacks(
@@ -225,36 +231,81 @@ class _Attribution:
             first = round(my_offset.total_seconds() / _HALF_HOUR)
         else:
             first = None
+        slices: list[Iterator[tuple[float, int, float, int]]] = []
         if first is not None and _MIN_OFFSET_STEPS <= first <= _MAX_OFFSET_STEPS:
-            found = self._slice(i, t, first, zoned, my_time)
-            yield from (j for *_, j in sorted(found) if self._author_matches(ref, ref_name, j))
-        rest: list[tuple[float, int, float, int]] = []
-        for steps in range(_MIN_OFFSET_STEPS, _MAX_OFFSET_STEPS + 1):
-            if steps != first:
-                rest.extend(self._slice(i, t, steps, zoned, my_time))
-        rest.sort()
-        yield from (j for *_, j in rest if self._author_matches(ref, ref_name, j))
+            slices.append(self._slice(i, t, first, zoned, my_time))
+        rest = [
+            self._slice(i, t, steps, zoned, my_time)
+            for steps in range(_MIN_OFFSET_STEPS, _MAX_OFFSET_STEPS + 1)
+            if steps != first
+        ]
+        # The replier's own zone first, then the other zones' candidates merged best first:
+        # each slice is ranked lazily, so a busy minute (an archive whose messages share one
+        # date) costs the candidates looked at, not all of them for each attribution.
+        ranked = itertools.chain(*slices, heapq.merge(*rest))
+        looked_at = itertools.islice(ranked, _MAX_CANDIDATES)
+        yield from (j for *_, j in looked_at if self._author_matches(ref, ref_name, j))
 
     def _slice(
         self, i: int, t: float, steps: int, zoned: bool, my_time: float | None
-    ) -> list[tuple[float, int, float, int]]:
-        """Messages whose time plus `steps` half hours is the printed minute t: (error, ...)."""
-        dated = self.dated
+    ) -> Iterator[tuple[float, int, float, int]]:
+        """Messages whose time plus `steps` half hours is the printed minute t, ranked by
+        (error, |steps|, -time, index): those within the minute (no error) latest first,
+        then those around it, closest first."""
+        times = self.times
         start = t - steps * _HALF_HOUR
-        lo = bisect.bisect_left(self.times, start - _TIME_TOLERANCE)
-        hi = bisect.bisect_right(self.times, start + 60.0 + _TIME_TOLERANCE)
-        out: list[tuple[float, int, float, int]] = []
-        for k in range(lo, hi):
-            c_time, j = dated[k]
-            if j == i or (my_time is not None and c_time > my_time + _CLOCK_SKEW):
-                continue
-            if steps != 0 and zoned and self._zoned[j]:
-                continue  # both zones known: the times must agree without an offset
-            late = c_time - start  # 0 <= late < 60: within the printed minute
-            err = -late if late < 0 else max(0.0, late - 60.0)
-            if err <= _TIME_TOLERANCE:
-                out.append((err, abs(steps), -c_time, j))
-        return out
+        lo = bisect.bisect_left(times, start - _TIME_TOLERANCE)
+        hi = bisect.bisect_right(times, start + 60.0 + _TIME_TOLERANCE)
+        if lo == hi:
+            return iter(())
+        minute_lo = bisect.bisect_left(times, start, lo, hi)
+        minute_hi = bisect.bisect_right(times, start + 60.0, lo, hi)
+        late = heapq.merge(
+            # Before the minute: the error grows as the time goes back.
+            self._ranked(lo, minute_lo, start, steps, backwards=True),
+            # After it: the error grows with the time.
+            self._ranked(minute_hi, hi, start, steps, backwards=False),
+        )
+        within = self._ranked(minute_lo, minute_hi, start, steps, backwards=True)
+        return (
+            c
+            for c in itertools.chain(within, late)
+            if self._may_be_parent(i, c[3], -c[2], steps, zoned, my_time)
+        )
+
+    def _ranked(
+        self, lo: int, hi: int, start: float, steps: int, *, backwards: bool
+    ) -> Iterator[tuple[float, int, float, int]]:
+        """The dated messages at positions lo to hi as ranking tuples, ranked: by time, from
+        the latest back (`backwards`) or from the earliest on, and messages of one time by
+        index (`dated` is sorted by time then index: a run of one time is read forwards
+        either way)."""
+        dated = self.dated
+        runs: Iterable[range]
+        runs = self._runs_back(lo, hi) if backwards else (range(lo, hi),)
+        for run in runs:
+            for k in run:
+                c_time, j = dated[k]
+                late = c_time - start  # 0 <= late <= 60: within the printed minute
+                err = -late if late < 0 else max(0.0, late - 60.0)
+                if err <= _TIME_TOLERANCE:
+                    yield err, abs(steps), -c_time, j
+
+    def _runs_back(self, lo: int, hi: int) -> Iterator[range]:
+        """The runs of one time among positions lo to hi, the latest run first."""
+        times = self.times
+        while hi > lo:
+            run_lo = bisect.bisect_left(times, times[hi - 1], lo, hi)
+            yield range(run_lo, hi)
+            hi = run_lo
+
+    def _may_be_parent(
+        self, i: int, j: int, c_time: float, steps: int, zoned: bool, my_time: float | None
+    ) -> bool:
+        if j == i or (my_time is not None and c_time > my_time + _CLOCK_SKEW):
+            return False
+        # Both zones known: the times must agree without an offset.
+        return not (steps != 0 and zoned and self._zoned[j])
 
     def _undated_candidates(self, i: int, ref: AttributionRef, ref_name: str) -> list[int]:
         """The latest earlier messages by the named author: same subject when there is one."""
