@@ -14,6 +14,7 @@ import pytest
 
 from wsisdedup.segment import lines as L
 from wsisdedup.segment import split_body
+from wsisdedup.segment.tags import _T, _Unit
 
 # One line of each path that only grows a unit: blank (and white space), quoted of one depth,
 # text that joins a run (plain or tagged before), and `_repeats` (fields, signature delimiter,
@@ -155,3 +156,31 @@ def test_skip_copies_counts_exactly(line: str) -> None:
                 assert at == (before + count) * len(piece)
                 # The iterator gave up exactly the copies: what follows is the tail's line.
                 assert next(lines) == text[at:].split("\n")[0]
+
+
+def test_split_run_tail() -> None:
+    """The last units are split into lines only when one holds several (`_split_run_tail`
+    returns at once when they are one line each)."""
+    text = "a\nb\nc\nd\n"
+    units = [_Unit(0, 8, "a", _T.TEXT)]
+    units[0].lines = 4
+    L._split_run_tail(text, units, 2)
+    assert [(u.start, u.end, u.strip, u.lines) for u in units] == [
+        (0, 4, "a", 2),
+        (4, 6, "c", 1),
+        (6, 8, "d", 1),
+    ]
+    kept = list(units)
+    L._split_run_tail(text, units, 2)
+    L._split_run_tail(text, units, 1)
+    assert units == kept and all(a is b for a, b in zip(units, kept, strict=True))
+    L._split_run_tail(text, units, 3)  # the run above the last two lines: split again
+    assert [(u.start, u.end, u.lines) for u in units] == [
+        (0, 2, 1),
+        (2, 4, 1),
+        (4, 6, 1),
+        (6, 8, 1),
+    ]
+    empty: list[_Unit] = []
+    L._split_run_tail(text, empty, 2)
+    assert empty == []
