@@ -39,15 +39,15 @@ import functools
 import re
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Sequence
 from itertools import accumulate, compress, repeat
 from operator import add, or_, sub
-from typing import Any, overload
 
 import attrs
 
 from wsisdedup.text import links
 from wsisdedup.text.blocks import line_blocks, lower_lines
+from wsisdedup.text.offsets import OffsetMap, Pieces, offset_type
 
 __all__ = [
     "SEPARATOR_LENGTH",
@@ -120,130 +120,6 @@ _HOST_RE = re.compile(
 _REPEAT_WINDOW = 200
 
 
-def _offset_type(length: int) -> str:
-    """The array type code for offsets into a text of `length` characters."""
-    return "i" if length < 2**31 else "q"
-
-
-class _Pieces(Mapping[int, tuple[int, int]]):
-    """Line -> `[lo, hi)` range of its pieces (`OffsetMap.pieces`), in three arrays rather than
-    a dict of tuples: some 16 bytes a line with tokens instead of about 170. Lines are added in
-    ascending order and looked up by bisection."""
-
-    __slots__ = ("_his", "_lines", "_los")
-
-    def __init__(self, kind: str) -> None:
-        self._lines: array[int] = array(kind)
-        self._los: array[int] = array(kind)
-        self._his: array[int] = array(kind)
-
-    def add(self, line: int, lo: int, hi: int) -> None:
-        if self._lines and line <= self._lines[-1]:
-            raise ValueError("lines must be added in ascending order")
-        self._lines.append(line)
-        self._los.append(lo)
-        self._his.append(hi)
-
-    def get(self, line: int, default: Any = None) -> Any:
-        k = bisect_left(self._lines, line)
-        if k < len(self._lines) and self._lines[k] == line:
-            return self._los[k], self._his[k]
-        return default
-
-    def __getitem__(self, line: int) -> tuple[int, int]:
-        found: tuple[int, int] | None = self.get(line)
-        if found is None:
-            raise KeyError(line)
-        return found
-
-    def __len__(self) -> int:
-        return len(self._lines)
-
-    def __iter__(self) -> Iterator[int]:
-        return iter(self._lines)
-
-
-@attrs.frozen(kw_only=True)
-class OffsetMap(Sequence[int]):
-    """Canonical index -> original index, stored per line instead of per character.
-
-    The canonical text is its lines joined by one space. Line `j` starts at canonical index
-    `line_cstarts[j]` and has `line_lengths[j]` characters. Unless `pieces` holds it, it is a
-    copy of the original from `line_ostarts[j]` on. The space after line `j` stands for the
-    character before line `j + 1` (the line break, or the last quote marker). Index
-    `len(canonical text)` maps to the end of the original, so `len(self)` is the canonical
-    length plus one.
-
-    A line with tokens is made of pieces: `pieces[j]` is the range `[lo, hi)` of its entries in
-    the `piece_*` arrays. Piece `k` covers the line's canonical characters
-    `[piece_cstarts[k], piece_cstarts[k+1])` (relative to the line's start). In an exact piece
-    they correspond one to one with the original `[piece_ostarts[k], piece_oends[k])`; in any
-    other piece (a host token standing for a whole link, a space standing for a run of white
-    space) every character maps to `piece_ostarts[k]` and ends at `piece_oends[k]`.
-    """
-
-    line_cstarts: array[int]
-    line_ostarts: array[int]
-    line_lengths: array[int]
-    pieces: Mapping[int, tuple[int, int]]
-    piece_cstarts: array[int]
-    piece_ostarts: array[int]
-    piece_oends: array[int]
-    piece_exact: bytes
-    length: int
-    """The length of the canonical text."""
-    source_length: int
-    """The length of the original text."""
-
-    def __len__(self) -> int:
-        return self.length + 1
-
-    @overload
-    def __getitem__(self, index: int) -> int: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[int]: ...
-
-    def __getitem__(self, index: int | slice) -> int | Sequence[int]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(self.length + 1))]
-        return self._locate(index)[0]
-
-    def __iter__(self) -> Iterator[int]:
-        for i in range(self.length + 1):
-            yield self._locate(i)[0]
-
-    def end_of(self, index: int) -> int:
-        """The original end (exclusive) of canonical character `index`."""
-        return self._locate(index)[1]
-
-    def exact_at(self, index: int) -> bool:
-        """Whether canonical character `index` is a one-to-one copy of an original character
-        (folded), rather than part of a token that stands for a longer stretch."""
-        return self._locate(index)[2]
-
-    def _locate(self, index: int) -> tuple[int, int, bool]:
-        i = index + self.length + 1 if index < 0 else index
-        if not 0 <= i <= self.length:
-            raise IndexError(index)
-        if i == self.length:
-            return self.source_length, self.source_length, False
-        j = bisect_right(self.line_cstarts, i) - 1
-        rel = i - self.line_cstarts[j]
-        if rel >= self.line_lengths[j]:  # the space joining line j to line j + 1
-            o = self.line_ostarts[j + 1] - 1
-            return o, o + 1, True
-        span = self.pieces.get(j)
-        if span is None:
-            o = self.line_ostarts[j] + rel
-            return o, o + 1, True
-        k = bisect_right(self.piece_cstarts, rel, span[0], span[1]) - 1
-        if self.piece_exact[k]:
-            o = self.piece_ostarts[k] + (rel - self.piece_cstarts[k])
-            return o, o + 1, True
-        return self.piece_ostarts[k], self.piece_oends[k], False
-
-
 @attrs.frozen(kw_only=True)
 class Canonical:
     """A canonical form of a text and the map back to the original.
@@ -298,12 +174,12 @@ def canonical(text: str) -> Canonical:
     # Offsets fit 32 bits in any text under 512 M characters (the canonical text may grow a
     # little: a short separator becomes a long one): half the memory of 64-bit ones, and a
     # body of short lines has an entry per line in each array.
-    kind = _offset_type(4 * len(text))
+    kind = offset_type(4 * len(text))
     builder = _LineBuilder(text=text, low=low, kind=kind)
     parts: list[str] = []
     lengths: array[int] = array(kind)
     ostarts: array[int] = array(kind)
-    pieces = _Pieces(kind)
+    pieces = Pieces(kind)
     for start, end in line_blocks(low, _BLOCK_CHARS):
         block = _canonical_block(low, rare, start, end, builder)
         for j in sorted(block.pieces):
@@ -635,7 +511,7 @@ class _LineBuilder:
         self.low = low
         self.last_link_end = -(10**9)
         # The pieces of every line, one after the other (`OffsetMap.piece_*`), in arrays of
-        # type `kind` (`_offset_type`).
+        # type `kind` (`offset_type`).
         self.cstarts: array[int] = array(kind)
         self.ostarts: array[int] = array(kind)
         self.oends: array[int] = array(kind)
