@@ -18,6 +18,7 @@ import wsisdedup
 from wsisdedup.match import IndexDoc
 from wsisdedup.match.fingerprints import _tokenise
 from wsisdedup.match.records import Span
+from wsisdedup.text import normalise
 from wsisdedup.text.normalise import OffsetMap, canonical
 
 _PARTS = st.sampled_from(
@@ -108,3 +109,111 @@ def test_own_ranges_of_random_spans() -> None:
         spans = tuple(Span(start=a, end=b) for a, b in zip(cuts[::2], cuts[1::2], strict=True))
         doc = IndexDoc(id="x", text=text, own=spans)
         assert _own_tokens(doc) == _own_tokens_by_definition(doc)
+
+
+# --- The canonical form of runs of lines ------------------------------------------------------
+
+# Line shapes of hostile bodies: blank to the canonical form (`>`, tab, a bullet alone), text,
+# separators, tokens. No Proofpoint label or `<url>`: those look back at the line before, so
+# that a line alone would not give the line's form in a body.
+_LINES = [
+    "",
+    ">",
+    "> >",
+    "\t",
+    "-",
+    "  \u2022  ",
+    "*",
+    "=20",
+    "text",
+    "Hash: SHA1",
+    "-----BEGIN PGP SIGNED MESSAGE-----",
+    "-----Original Message-----",
+    "> quoted *bold* line",
+    "- item -",
+    "a  b\tc",
+    "[cid:x]",
+    "see https://www.example.org/a/b.",
+    "\u2026 \u200bzero",
+]
+
+
+def _per_line(text: str) -> tuple[str, list[int], list[int], list[bool]]:
+    """The canonical text of `text` and, per canonical index, its offset, original end and
+    exactness: each line put into canonical form alone, the kept ones joined by one space (it
+    stands for the character before the next kept line's content)."""
+    forms = {line: canonical(line) for line in set(text.split("\n"))}
+    parts: list[tuple[int, OffsetMap, str]] = []
+    at = 0
+    for line in text.split("\n"):
+        c = forms[line]
+        if c.text:
+            assert isinstance(c.offsets, OffsetMap)
+            parts.append((at, c.offsets, c.text))
+        at += len(line) + 1
+    offsets: list[int] = []
+    ends: list[int] = []
+    exact: list[bool] = []
+    for k, (o, m, t) in enumerate(parts):
+        offsets += [o + m[i] for i in range(len(t))]
+        ends += [o + m.end_of(i) for i in range(len(t))]
+        exact += [m.exact_at(i) for i in range(len(t))]
+        if k + 1 < len(parts):
+            nxt = parts[k + 1][0] + parts[k + 1][1].line_ostarts[0]
+            offsets.append(nxt - 1)
+            ends.append(nxt)
+            exact.append(True)
+    return " ".join(t for _, _, t in parts), offsets, ends, exact
+
+
+def _assert_per_line(text: str) -> None:
+    whole = canonical(text)
+    offsets = whole.offsets
+    assert isinstance(offsets, OffsetMap)
+    ctext, expected, ends, exact = _per_line(text)
+    assert whole.text == ctext
+    n = len(ctext)
+    assert [offsets[i] for i in range(n)] == expected
+    assert [offsets.end_of(i) for i in range(n)] == ends
+    assert [offsets.exact_at(i) for i in range(n)] == exact
+    assert offsets[n] == len(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(_LINES), st.integers(min_value=1, max_value=40)), max_size=12
+    ),
+    st.integers(min_value=1, max_value=80),
+)
+def test_runs_of_lines_give_each_lines_form(runs: list[tuple[str, int]], block: int) -> None:
+    # Blocks of a few characters, so that runs cross blocks and blocks repeat.
+    text = "\n".join(line for line, count in runs for _ in range(count))
+    saved = normalise._BLOCK_CHARS
+    normalise._BLOCK_CHARS = block
+    try:
+        _assert_per_line(text)
+    finally:
+        normalise._BLOCK_CHARS = saved
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "-\n",
+        ">\n",
+        "\t\n",
+        "=20\n",
+        "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA1\n\ntext\n",
+        "-----Original Message-----\n",
+        "> quoted *bold* line\n- item -\n\n",
+    ],
+    ids=["dash-line", "gt-line", "tab-line", "qp-soft", "pgp-open", "original-message", "mixed"],
+)
+def test_long_runs_give_each_lines_form(unit: str) -> None:
+    # Bodies of the benchmark's shapes, many blocks long, and one line differing in the middle
+    # (a block that repeats nothing).
+    text = unit * (60_000 // len(unit))
+    middle = len(text) // 2
+    middle = text.index("\n", middle) + 1
+    _assert_per_line(text[:middle] + "one other line\n" + text[middle:])

@@ -236,12 +236,18 @@ def _canonical_block(
     breaks = list(accumulate(map(add, map(len, lines), repeat(1)), initial=start))[1:]
     lefts = list(map(str.lstrip, lines, repeat(" >")))
     contents = list(map(str.rstrip, lefts, repeat(" ")))
+    # A bullet alone on its line keeps nothing, as a blank line (archives that flatten a
+    # message drop its bullets). Blank lines are dropped here, before any other step: a body
+    # of a million `>`, `-` or tab lines then costs a few C passes over a list, and the steps
+    # below (tokens, bullets, pieces) see only the lines that keep something.
+    contents = list(map(_BLANK_BULLET.get, contents, contents))
+    if not all(contents):
+        breaks = list(compress(breaks, contents))
+        lefts = list(compress(lefts, contents))
+        contents = list(compress(contents, contents))
     starts = list(map(sub, breaks, map(add, map(len, lefts), repeat(1))))
     pieces: dict[int, tuple[int, int]] = {}
-    special, lone = _special_lines(low, rare, breaks, starts, contents, (start, end))
-    for j in lone:
-        # A bullet alone on its line keeps nothing (a body of `-` lines is millions).
-        contents[j] = ""
+    special = _special_lines(low, rare, starts, contents, (start, end))
     for j in sorted(special):
         a = starts[j]
         tokens = special[j]
@@ -250,14 +256,16 @@ def _canonical_block(
             and tokens[0][:2] == (a, a + len(contents[j]))
             and (tokens[0][2] in (_DROP, _PLACEHOLDER))
         ):
-            # The whole line is one token that keeps nothing (a lone bullet or `*`, a
-            # `[cid:...]` placeholder): it needs no pieces (a body of `-` lines is millions).
+            # The whole line is one token that keeps nothing (a `*`, a `[cid:...]`
+            # placeholder): it needs no pieces.
             contents[j] = ""
             continue
         lo = len(builder.exact)
         contents[j] = builder.build(a, a + len(contents[j]), special[j])
         pieces[j] = (lo, len(builder.exact))
-    kept_lines = list(compress(range(len(lines)), contents))
+    if all(contents):
+        return _Block(kept=contents, ostarts=starts, pieces=pieces)
+    kept_lines = list(compress(range(len(contents)), contents))
     return _Block(
         kept=list(compress(contents, contents)),
         ostarts=list(compress(starts, contents)),
@@ -265,23 +273,27 @@ def _canonical_block(
     )
 
 
+_BLANK_BULLET = dict.fromkeys(_BULLETS, "")
+"""A line that is a list bullet alone -> the empty line (`_canonical_block`)."""
+
+
 def _special_lines(
     low: str,
     rare: frozenset[str],
-    breaks: list[int],
     starts: list[int],
     contents: list[str],
     block: tuple[int, int],
-) -> tuple[dict[int, list[tuple[int, int, int]]], list[int]]:
-    """The tokens of each line of the block that has any, by line number in the block; and
-    the lines that are a list bullet alone and nothing else (no token to build: each would be
-    one dropped token)."""
+) -> dict[int, list[tuple[int, int, int]]]:
+    """The tokens of each line of the block that has any, by line number in `contents` (the
+    block's lines that keep something, stripped; line j starts at original index
+    `starts[j]`)."""
     special: dict[int, list[tuple[int, int, int]]] = {}
     for token in _scan(low, rare, *block):
-        j = bisect_right(breaks, token[0])
-        if starts[j] <= token[0] < starts[j] + len(contents[j]):
+        j = bisect_right(starts, token[0]) - 1
+        if j >= 0 and token[0] < starts[j] + len(contents[j]):
             special.setdefault(j, []).append(token)
-        # else: white space in the indentation or after the line's end: stripped anyway.
+        # else: white space in the indentation, after a line's end or on a blank line:
+        # stripped anyway.
     # Runs of spaces inside a line (the ones around it are stripped already).
     for j in compress(range(len(contents)), map(str.__contains__, contents, repeat("  "))):
         a = starts[j]
@@ -295,26 +307,22 @@ def _special_lines(
             tokens.append((k, e, _SPACE))
             k = low.find("  ", e, end)
         tokens.sort()
-    # A list bullet alone at either end of a line (the scan finds those inside lines).
+    # A list bullet at either end of a line (the scan finds those inside lines; a bullet
+    # alone on its line is a blank line already).
     bullets = "".join(c for c in _BULLETS if c == "-" or c in rare)
     bullet_starts = tuple(f"{c} " for c in bullets)
     bullet_ends = tuple(f" {c}" for c in bullets)
     at_start = map(str.startswith, contents, repeat(bullet_starts))
     at_end = map(str.endswith, contents, repeat(bullet_ends))
-    alone = list(map(frozenset(bullets).__contains__, contents))
-    lone: list[int] = []
-    for j in compress(range(len(contents)), map(or_, map(or_, at_start, at_end), alone)):
-        if alone[j] and j not in special:
-            lone.append(j)
-            continue
+    for j in compress(range(len(contents)), map(or_, at_start, at_end)):
         s, a = contents[j], starts[j]
         end = a + len(s)
         tokens = special.setdefault(j, [])
-        if len(s) == 1 or s.startswith(bullet_starts):
+        if s.startswith(bullet_starts):
             tokens.insert(0, (a, a + 1, _DROP))
-        if len(s) > 1 and s.endswith(bullet_ends) and not (tokens and tokens[-1][1] >= end):
+        if s.endswith(bullet_ends) and not (tokens and tokens[-1][1] >= end):
             tokens.append((end - 1, end, _DROP))
-    return special, lone
+    return special
 
 
 def _scan(low: str, rare: frozenset[str], start: int, end: int) -> list[tuple[int, int, int]]:
