@@ -217,3 +217,44 @@ def test_long_runs_give_each_lines_form(unit: str) -> None:
     middle = len(text) // 2
     middle = text.index("\n", middle) + 1
     _assert_per_line(text[:middle] + "one other line\n" + text[middle:])
+
+
+_LINKED_LINES = [
+    "x",
+    "-",
+    "https://www.Example.org/a",
+    "https://urldefense.com/v3/__https://Z.org/__;!!a$",
+    "[example.org]",
+    "<https://x.org/p>",
+    "> [x.org]",
+    "a@b.org<mailto:a@b.org>",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(_LINKED_LINES), st.integers(min_value=1, max_value=6)),
+        max_size=16,
+    ),
+    st.integers(min_value=1, max_value=40),
+)
+def test_repeated_blocks_with_links_give_the_whole_texts_form(
+    runs: list[tuple[str, int]], block: int
+) -> None:
+    # A `[label]` or `<url>` right after a link repeats it, and a link's token comes from the
+    # original text: a block holding one has a form that depends on where it is, so the same
+    # block text elsewhere must not be given a copy of it.
+    text = "\n".join(line for line, count in runs for _ in range(count))
+    whole = canonical(text)
+    saved = normalise._BLOCK_CHARS
+    normalise._BLOCK_CHARS = block
+    try:
+        parts = canonical(text)
+    finally:
+        normalise._BLOCK_CHARS = saved
+    assert parts.text == whole.text
+    assert list(parts.offsets) == list(whole.offsets)
+    for i in range(len(whole.text)):
+        assert parts.offsets.end_of(i) == whole.offsets.end_of(i)  # type: ignore[attr-defined]
+        assert parts.offsets.exact_at(i) == whole.offsets.exact_at(i)  # type: ignore[attr-defined]

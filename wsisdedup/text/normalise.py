@@ -176,26 +176,38 @@ def canonical(text: str) -> Canonical:
     # body of short lines has an entry per line in each array.
     kind = offset_type(4 * len(text))
     builder = _LineBuilder(text=text, low=low, kind=kind)
-    parts: list[str] = []
-    lengths: array[int] = array(kind)
-    ostarts: array[int] = array(kind)
-    pieces = Pieces(kind)
+    out = _Output(kind, builder)
+    # A block whose text is that of an earlier block has its form, shifted: a body of a few
+    # lines repeated (a hostile shape: `-`, `>`, PGP openers by the thousand) is a few blocks
+    # in canonical form and copies of them, one hash of each block's text and a few array
+    # copies, instead of Python work per line and per token.
+    seen: dict[int, _Done] = {}
     for start, end in line_blocks(low, _BLOCK_CHARS):
-        block = _canonical_block(low, rare, start, end, builder)
-        for j in sorted(block.pieces):
-            pieces.add(len(lengths) + j, *block.pieces[j])
-        lengths.fromlist(list(map(len, block.kept)))
-        ostarts.fromlist(block.ostarts)
-        if block.kept:
-            parts.append(" ".join(block.kept))
+        chunk = low[start:end]
+        same = seen.get(hash(chunk))
+        if (
+            same is not None
+            and same.end - same.start == end - start
+            and low.startswith(chunk, same.start)
+        ):
+            out.repeat(same, start)
+            continue
+        mark = out.mark(start, end)
+        out.add(_canonical_block(low, rare, start, end, builder))
+        # Only a block whose lines read nothing of the lines before it and leave nothing for
+        # the ones after (a link that a `[label]` or `<url>` on the next line repeats) has
+        # the same form wherever it is; the last block keeps its line after the last break.
+        if builder.links == mark.links and end < len(low):
+            seen[hash(chunk)] = out.done(mark)
+    lengths = out.lengths
     cstarts = array(kind, accumulate(map(add, lengths, repeat(1)), initial=0))
     if cstarts:
         cstarts.pop()
     offsets = OffsetMap(
         line_cstarts=cstarts,
-        line_ostarts=ostarts,
+        line_ostarts=out.ostarts,
         line_lengths=lengths,
-        pieces=pieces,
+        pieces=out.pieces,
         piece_cstarts=builder.cstarts,
         piece_ostarts=builder.ostarts,
         piece_oends=builder.oends,
@@ -203,13 +215,94 @@ def canonical(text: str) -> Canonical:
         length=sum(lengths) + max(0, len(lengths) - 1),
         source_length=len(text),
     )
-    return Canonical(text=" ".join(parts), offsets=offsets)
+    return Canonical(text=" ".join(out.parts), offsets=offsets)
 
 
 _BLOCK_CHARS = 1 << 14
 """Characters of the text put into canonical form at a time (whole lines): the per-line lists
 of one block are all that is held besides the result, so a body of millions of short lines
 (`-`, `>`) costs a few times its size, not a hundred."""
+
+
+@attrs.frozen(kw_only=True)
+class _Done:
+    """Where the form of the block `[start, end)` of the text went in the output (`_Output`):
+    the ranges `[a, b)` of its entries in each list and array, so that a block of the same text
+    can be given the same form by copying them (`_Output.repeat`)."""
+
+    start: int
+    end: int
+    parts: tuple[int, int]
+    lines: tuple[int, int]
+    pieces: tuple[int, int]
+    built: tuple[int, int]
+    """Entries in the builder's piece arrays."""
+    links: int
+    """The builder's count of links when the block began (`_Output.mark`)."""
+
+
+class _Output:
+    """The canonical form being built a block at a time (`canonical`): the text of each block
+    and the offset map's line arrays; the builder holds the piece arrays."""
+
+    __slots__ = ("builder", "lengths", "ostarts", "parts", "pieces")
+
+    def __init__(self, kind: str, builder: _LineBuilder) -> None:
+        self.builder = builder
+        self.parts: list[str] = []
+        self.lengths: array[int] = array(kind)
+        self.ostarts: array[int] = array(kind)
+        self.pieces = Pieces(kind)
+
+    def add(self, block: _Block) -> None:
+        """Append the form of the next block."""
+        for j in sorted(block.pieces):
+            self.pieces.add(len(self.lengths) + j, *block.pieces[j])
+        self.lengths.fromlist(list(map(len, block.kept)))
+        self.ostarts.fromlist(block.ostarts)
+        if block.kept:
+            self.parts.append(" ".join(block.kept))
+
+    def mark(self, start: int, end: int) -> _Done:
+        """Where the block `[start, end)`, about to be added, begins (`done` ends it)."""
+        ends = len(self.parts), len(self.lengths), len(self.pieces), len(self.builder.exact)
+        return _Done(
+            start=start,
+            end=end,
+            parts=(ends[0], ends[0]),
+            lines=(ends[1], ends[1]),
+            pieces=(ends[2], ends[2]),
+            built=(ends[3], ends[3]),
+            links=self.builder.links,
+        )
+
+    def done(self, mark: _Done) -> _Done:
+        """The block `mark` began, now added."""
+        return attrs.evolve(
+            mark,
+            parts=(mark.parts[0], len(self.parts)),
+            lines=(mark.lines[0], len(self.lengths)),
+            pieces=(mark.pieces[0], len(self.pieces)),
+            built=(mark.built[0], len(self.builder.exact)),
+        )
+
+    def repeat(self, done: _Done, start: int) -> None:
+        """Append the form of the block `done` again, for the same text at `start`: the same
+        lines and pieces, their original offsets shifted (array copies, no work per line)."""
+        shift = start - done.start
+        p0, p1 = done.parts
+        self.parts.extend(self.parts[p0:p1])
+        l0, l1 = done.lines
+        line_shift = len(self.lengths) - l0
+        self.lengths.extend(self.lengths[l0:l1])
+        self.ostarts.extend(map(add, self.ostarts[l0:l1], repeat(shift)))
+        b = self.builder
+        b0, b1 = done.built
+        self.pieces.add_shifted(*done.pieces, line_shift, len(b.exact) - b0)
+        b.cstarts.extend(b.cstarts[b0:b1])
+        b.ostarts.extend(map(add, b.ostarts[b0:b1], repeat(shift)))
+        b.oends.extend(map(add, b.oends[b0:b1], repeat(shift)))
+        b.exact.extend(b.exact[b0:b1])
 
 
 @attrs.frozen(kw_only=True)
@@ -505,6 +598,7 @@ class _LineBuilder:
         "exact",
         "last_link_end",
         "line_piece",
+        "links",
         "low",
         "oends",
         "ostarts",
@@ -518,6 +612,9 @@ class _LineBuilder:
         self.text = text
         self.low = low
         self.last_link_end = -(10**9)
+        self.links = 0
+        """Links built so far: lines with one depend on the lines before them, or affect the
+        lines after (`_repeats_link`)."""
         # The pieces of every line, one after the other (`OffsetMap.piece_*`), in arrays of
         # type `kind` (`offset_type`).
         self.cstarts: array[int] = array(kind)
@@ -551,7 +648,9 @@ class _LineBuilder:
             elif kind == _URL:
                 self._token(host_token(self.text[s:e]), s, e)
                 self.last_link_end = e
+                self.links += 1
             elif kind in (_ANGLE, _LABEL):
+                self.links += 1
                 if self._repeats_link(s):
                     self._gap(s)
                 elif kind == _ANGLE:

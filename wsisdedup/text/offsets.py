@@ -9,6 +9,8 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping, Sequence
+from itertools import repeat
+from operator import add
 from typing import Any, overload
 
 import attrs
@@ -39,6 +41,17 @@ class Pieces(Mapping[int, tuple[int, int]]):
         self._lines.append(line)
         self._los.append(lo)
         self._his.append(hi)
+
+    def add_shifted(self, lo: int, hi: int, line_shift: int, piece_shift: int) -> None:
+        """Add entries `lo..hi` again, for the lines `line_shift` further on whose pieces lie
+        `piece_shift` further on (a block of text that repeats an earlier one)."""
+        if lo == hi:
+            return
+        if self._lines and self._lines[lo] + line_shift <= self._lines[-1]:
+            raise ValueError("lines must be added in ascending order")
+        self._lines.extend(map(add, self._lines[lo:hi], repeat(line_shift)))
+        self._los.extend(map(add, self._los[lo:hi], repeat(piece_shift)))
+        self._his.extend(map(add, self._his[lo:hi], repeat(piece_shift)))
 
     def get(self, line: int, default: Any = None) -> Any:
         k = bisect_left(self._lines, line)
