@@ -258,3 +258,32 @@ def test_repeated_blocks_with_links_give_the_whole_texts_form(
     for i in range(len(whole.text)):
         assert parts.offsets.end_of(i) == whole.offsets.end_of(i)  # type: ignore[attr-defined]
         assert parts.offsets.exact_at(i) == whole.offsets.exact_at(i)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "plain words", "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA1\n\ntext\n" * 3000],
+    ids=["empty", "short", "long"],
+)
+@pytest.mark.parametrize("quoted", [False, True])
+def test_digests_are_of_the_joined_text(text: str, quoted: bool) -> None:
+    # The digests are fed a slice at a time (no copy of the text): they must be those of the
+    # canonical text and of the own pieces joined by newlines, as the index compares them.
+    import hashlib
+
+    from wsisdedup.match.fingerprints import _own_pairs, _token_end, fingerprint
+
+    body = ("> quoted line\n" + text) if quoted else text
+    doc = IndexDoc.from_segments("x", body, wsisdedup.split_body(body).segments)
+    tokens = _tokenise(doc, 5)
+    fp = fingerprint(doc)
+    ctext = tokens.canon.text
+    own = "\n".join(
+        ctext[tokens.starts[a] : _token_end(tokens, b - 1)] for a, b in _own_pairs(tokens)
+    )
+
+    def digest(s: str) -> bytes:
+        return hashlib.blake2b(s.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+    assert fp.body_digest == digest(ctext)
+    assert fp.own_digest == digest(own)
