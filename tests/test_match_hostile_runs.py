@@ -8,6 +8,7 @@ result on a body of long runs with one computed the slow, obvious way.
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import pytest
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 
 import wsisdedup
 from wsisdedup.match import IndexDoc
-from wsisdedup.match.fingerprints import _tokenise
+from wsisdedup.match.fingerprints import _tokenise, fingerprint
 from wsisdedup.match.records import Span
 from wsisdedup.text import normalise
 from wsisdedup.text.normalise import OffsetMap, canonical
@@ -79,7 +80,24 @@ def _own_tokens_by_definition(doc: IndexDoc) -> list[int]:
 def _own_tokens(doc: IndexDoc) -> list[int]:
     tokens = _tokenise(doc, 5)
     flat = tokens.own
-    return [t for a, b in zip(flat[::2], flat[1::2], strict=True) for t in range(a, b)]
+    pairs = list(zip(flat[::2], flat[1::2], strict=True))
+    # The own views, range by range as their docstrings say (they are built with iterators).
+    k = tokens.shingle_words
+    assert list(tokens.own_ids) == [tokens.ids[t] for a, b in pairs for t in range(a, b)]
+    assert list(tokens.own_index) == [t for a, b in pairs for t in range(a, b)]
+    assert (
+        list(tokens.own_shingles)
+        == [tokens.shingles[t] if t + k <= b else -1 for a, b in pairs for t in range(a, b)][
+            : len(tokens.own_shingles)
+        ]
+    )
+    starts = list(itertools.accumulate((b - a for a, b in pairs), initial=0))[:-1]
+    assert list(tokens.own_breaks) == (starts or [0])[: len(tokens.own_breaks)]
+    fp = fingerprint(doc)
+    sampled = {t: h for t, h in enumerate(tokens.shingles) if not (h >> 40) & 3}
+    expected = [sampled[t] for a, b in pairs for t in range(a, b - k + 1) if t in sampled]
+    assert fp.own_hashes == tuple(dict.fromkeys(expected))
+    return [t for a, b in pairs for t in range(a, b)]
 
 
 @pytest.mark.parametrize(
