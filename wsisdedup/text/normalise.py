@@ -30,7 +30,9 @@ folded with whole-string operations (`str.lower`, `str.replace` for the non-ASCI
 present), special tokens are found with `str.find` for literals, and the lines are stripped
 and joined with `map` and `str.join`, so a line without tokens costs no Python bytecode. Only
 the lines holding tokens (links, `*`, odd white space, ...) are built piece by piece. The
-offset map stores one entry per line and per token, not one per character.
+offset map stores one entry per line and per token, not one per character. Blank lines are
+dropped before any per-line step, and a block of lines whose text was seen before (a hostile
+body of one line repeated) is a copy of its form, shifted (`canonical`).
 """
 
 from __future__ import annotations
