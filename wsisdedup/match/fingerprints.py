@@ -11,14 +11,15 @@ from __future__ import annotations
 import hashlib
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from functools import partial
 from itertools import accumulate, compress, repeat
-from operator import sub
+from operator import attrgetter, sub
 
 import attrs
 
 from wsisdedup.match.records import DEFAULT_SETTINGS, Fingerprint, IndexDoc, IndexSettings, Span
-from wsisdedup.text.normalise import Canonical, canonical
+from wsisdedup.text.normalise import Canonical, OffsetMap, canonical
 
 __all__ = ["Tokens", "fingerprint", "tokenise"]
 
@@ -119,55 +120,54 @@ def _own_pairs(tokens: Tokens) -> Iterator[tuple[int, int]]:
     return zip(flat[::2], flat[1::2], strict=True)
 
 
-def _own_ranges(text: str, own: Sequence[Span]) -> list[tuple[int, int]]:
-    """The own spans clipped to the text, sorted and merged."""
-    spans = sorted((max(0, s.start), min(len(text), s.end)) for s in own if s.end > s.start)
-    merged: list[tuple[int, int]] = []
-    for a, b in spans:
+def _own_bounds(text: str, own: Sequence[Span]) -> array[int]:
+    """The own spans clipped to the text, sorted and merged, flat: `a0, b0, a1, b1, ...`.
+
+    An array, not a list of pairs: a body of one-line segments has tens of thousands of spans,
+    and three lists of tuples of them took some 5x the body at the matching stage's peak.
+    """
+    n = len(text)
+    bounds = array("q")
+    for span in sorted(own, key=_span_start):  # the segmenter's order: a linear sort
+        a, b = max(0, span.start), min(n, span.end)
         if b <= a:
             continue
-        if merged and a <= merged[-1][1]:
-            if b > merged[-1][1]:
-                merged[-1] = (merged[-1][0], b)
+        if bounds and a <= bounds[-1]:
+            bounds[-1] = max(bounds[-1], b)
         else:
-            merged.append((a, b))
-    return merged
+            bounds.append(a)
+            bounds.append(b)
+    return bounds
 
 
-def _first_token_at(
-    canon: Canonical, starts: array[int], pos: int, length: int, lo: int, gallop: bool
-) -> int:
-    """The first token from `lo` on whose body offset is `pos` or more (`len(starts)` if none);
-    every token before `lo` must lie before `pos`.
+_span_start = attrgetter("start")
 
-    A lookup in `Canonical.offsets` costs a search of its own, so the common own spans (from
-    the start, to the end of the body) take none, and others a bisection from `lo`, or with
-    `gallop` a galloping search from `lo`: a body cut into thousands of one-line own segments
-    then costs a few lookups per span rather than a bisection of its tokens (for a body of a
-    few spans, the bisection takes fewer).
+
+def _own_tokens(canon: Canonical, starts: array[int], bounds: array[int]) -> array[int]:
+    """The token index ranges of the own content, flat: the tokens whose first character maps
+    into one of the own spans `bounds` (`_own_bounds`), empty ranges left out and touching
+    ones merged.
+
+    Offsets never decrease, so the first token at or after a body position is the first one
+    starting at or after the canonical index `OffsetMap.first_from` gives for it: one inverse
+    lookup and a C bisection of the token starts per bound. (A bisection of the tokens by
+    their offsets took a Python lookup per probe: a body cut into thousands of one-line own
+    segments, PGP openers without a signature, spent half its matching time there.)
     """
-    if pos <= 0:
-        return 0
-    n = len(starts)
-    if pos >= length:
-        return n
     offsets = canon.offsets
-
-    def offset(t: int) -> int:
-        return offsets[starts[t]]
-
-    if not gallop:
-        return bisect_left(range(n), pos, lo, n, key=offset)
-    hi, step = lo, 1
-    while hi < n and offset(hi) < pos:
-        lo = hi + 1
-        hi = lo + step
-        step <<= 1
-    return bisect_left(range(n), pos, lo, min(hi, n), key=offset)
-
-
-_GALLOP_RANGES = 8
-"""Own ranges past which `_tokenise` finds their tokens by galloping rather than bisection."""
+    # (`canonical` always gives an `OffsetMap`; any other non-decreasing map is bisected.)
+    at = offsets.first_from if isinstance(offsets, OffsetMap) else partial(bisect_left, offsets)
+    tokens = array("q", map(bisect_left, repeat(starts), map(at, bounds)))
+    own = array(starts.typecode)
+    for ta, tb in zip(tokens[::2], tokens[1::2], strict=True):
+        if tb <= ta:
+            continue
+        if own and own[-1] >= ta:
+            own[-1] = tb
+        else:
+            own.append(ta)
+            own.append(tb)
+    return own
 
 
 def _shingles(ids: array[int], k: int) -> array[int]:
@@ -223,31 +223,19 @@ def _tokenise(doc: IndexDoc, k: int) -> Tokens:
             starts = list(compress(starts, keep))
         ids.fromlist(hashes)  # `fromlist`: twice as fast as `extend` from a list
         cstarts.fromlist(starts)
-    own: list[tuple[int, int]] = []
-    tb = 0
-    ranges = _own_ranges(doc.text, doc.own)
-    gallop = len(ranges) > _GALLOP_RANGES
-    for a, b in ranges:
-        # The ranges are sorted and apart: each starts at or after the previous one's end.
-        ta = _first_token_at(canon, cstarts, a, len(doc.text), tb, gallop)
-        tb = _first_token_at(canon, cstarts, b, len(doc.text), ta, gallop)
-        if tb > ta:
-            if own and own[-1][1] >= ta:
-                own[-1] = (own[-1][0], tb)
-            else:
-                own.append((ta, tb))
-    del ranges  # a tuple a segment on a body of one-line segments: not held any longer
+    own = _own_tokens(canon, cstarts, _own_bounds(doc.text, doc.own))
     shingles = _shingles(ids, k)
     own_index: Sequence[int]
-    if own == [(0, len(ids))]:
+    if len(own) == 2 and own[0] == 0 and own[1] == len(ids):
         # All of the body is its own (no quote): the own views are the body's arrays, not
         # copies. `own_shingles` then lacks the trailing -1s, which mean "none" as its end
         # does.
-        own_ids, own_index, own_shingles, breaks = ids, range(len(ids)), shingles, [0]
+        own_ids, own_index, own_shingles = ids, range(len(ids)), shingles
+        breaks = array(offset_type, [0])
     else:
         own_ids, own_index, own_shingles = array("q"), array(offset_type), array("q")
-        breaks = []
-        for a, b in own:
+        breaks = array(offset_type)
+        for a, b in zip(own[::2], own[1::2], strict=True):
             breaks.append(len(own_ids))
             own_ids += ids[a:b]
             own_index.extend(range(a, b))
@@ -259,10 +247,10 @@ def _tokenise(doc: IndexDoc, k: int) -> Tokens:
         canon=canon,
         starts=cstarts,
         shingles=shingles,
-        own=array(offset_type, [t for pair in own for t in pair]),
+        own=own,
         own_ids=own_ids,
         own_index=own_index,
-        own_breaks=array(offset_type, breaks),
+        own_breaks=breaks,
         own_shingles=own_shingles,
         shingle_words=k,
     )
@@ -280,8 +268,22 @@ def _token_end(tokens: Tokens, t: int) -> int:
     return len(tokens.canon.text) if end < 0 else end
 
 
-def _digest(text: str) -> bytes:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+def _digest(text: str, spans: Iterable[tuple[int, int]], sep: str = "") -> bytes:
+    """The digest of `sep.join(text[a:b] for a, b in spans)`, fed to the hash `_DIGEST_CHARS`
+    characters at a time: neither the joined text nor its UTF-8 bytes are made (each as large
+    as the canonical text, at the matching stage's peak). Each character encodes alone, so
+    the pieces' bytes are the whole text's."""
+    h = hashlib.blake2b(digest_size=16)
+    glue = sep.encode("utf-8", "surrogatepass")
+    for n, (start, end) in enumerate(spans):
+        if n and glue:
+            h.update(glue)
+        for a in range(start, end, _DIGEST_CHARS):
+            h.update(text[a : min(a + _DIGEST_CHARS, end)].encode("utf-8", "surrogatepass"))
+    return h.digest()
+
+
+_DIGEST_CHARS = 1 << 16
 
 
 def _fingerprint(doc_id: str, tokens: Tokens, settings: IndexSettings) -> Fingerprint:
@@ -321,9 +323,9 @@ def _compute_fingerprint(doc_id: str, tokens: Tokens, settings: IndexSettings) -
         own_hashes=tuple(own_hashes),
         words=len(tokens.ids),
         own_words=len(tokens.own_ids),
-        body_digest=_digest(ctext),
+        body_digest=_digest(ctext, [(0, len(ctext))]),
         own_digest=_digest(
-            "\n".join(ctext[starts[a] : _token_end(tokens, b - 1)] for a, b in _own_pairs(tokens))
+            ctext, ((starts[a], _token_end(tokens, b - 1)) for a, b in _own_pairs(tokens)), "\n"
         ),
     )
 

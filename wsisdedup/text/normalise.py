@@ -30,7 +30,9 @@ folded with whole-string operations (`str.lower`, `str.replace` for the non-ASCI
 present), special tokens are found with `str.find` for literals, and the lines are stripped
 and joined with `map` and `str.join`, so a line without tokens costs no Python bytecode. Only
 the lines holding tokens (links, `*`, odd white space, ...) are built piece by piece. The
-offset map stores one entry per line and per token, not one per character.
+offset map stores one entry per line and per token, not one per character. Blank lines are
+dropped before any per-line step, and a block of lines whose text was seen before (a hostile
+body of one line repeated) is a copy of its form, shifted (`canonical`).
 """
 
 from __future__ import annotations
@@ -39,15 +41,15 @@ import functools
 import re
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Sequence
 from itertools import accumulate, compress, repeat
 from operator import add, or_, sub
-from typing import Any, overload
 
 import attrs
 
 from wsisdedup.text import links
 from wsisdedup.text.blocks import line_blocks, lower_lines
+from wsisdedup.text.offsets import OffsetMap, Pieces, offset_type
 
 __all__ = [
     "SEPARATOR_LENGTH",
@@ -120,130 +122,6 @@ _HOST_RE = re.compile(
 _REPEAT_WINDOW = 200
 
 
-def _offset_type(length: int) -> str:
-    """The array type code for offsets into a text of `length` characters."""
-    return "i" if length < 2**31 else "q"
-
-
-class _Pieces(Mapping[int, tuple[int, int]]):
-    """Line -> `[lo, hi)` range of its pieces (`OffsetMap.pieces`), in three arrays rather than
-    a dict of tuples: some 16 bytes a line with tokens instead of about 170. Lines are added in
-    ascending order and looked up by bisection."""
-
-    __slots__ = ("_his", "_lines", "_los")
-
-    def __init__(self, kind: str) -> None:
-        self._lines: array[int] = array(kind)
-        self._los: array[int] = array(kind)
-        self._his: array[int] = array(kind)
-
-    def add(self, line: int, lo: int, hi: int) -> None:
-        if self._lines and line <= self._lines[-1]:
-            raise ValueError("lines must be added in ascending order")
-        self._lines.append(line)
-        self._los.append(lo)
-        self._his.append(hi)
-
-    def get(self, line: int, default: Any = None) -> Any:
-        k = bisect_left(self._lines, line)
-        if k < len(self._lines) and self._lines[k] == line:
-            return self._los[k], self._his[k]
-        return default
-
-    def __getitem__(self, line: int) -> tuple[int, int]:
-        found: tuple[int, int] | None = self.get(line)
-        if found is None:
-            raise KeyError(line)
-        return found
-
-    def __len__(self) -> int:
-        return len(self._lines)
-
-    def __iter__(self) -> Iterator[int]:
-        return iter(self._lines)
-
-
-@attrs.frozen(kw_only=True)
-class OffsetMap(Sequence[int]):
-    """Canonical index -> original index, stored per line instead of per character.
-
-    The canonical text is its lines joined by one space. Line `j` starts at canonical index
-    `line_cstarts[j]` and has `line_lengths[j]` characters. Unless `pieces` holds it, it is a
-    copy of the original from `line_ostarts[j]` on. The space after line `j` stands for the
-    character before line `j + 1` (the line break, or the last quote marker). Index
-    `len(canonical text)` maps to the end of the original, so `len(self)` is the canonical
-    length plus one.
-
-    A line with tokens is made of pieces: `pieces[j]` is the range `[lo, hi)` of its entries in
-    the `piece_*` arrays. Piece `k` covers the line's canonical characters
-    `[piece_cstarts[k], piece_cstarts[k+1])` (relative to the line's start). In an exact piece
-    they correspond one to one with the original `[piece_ostarts[k], piece_oends[k])`; in any
-    other piece (a host token standing for a whole link, a space standing for a run of white
-    space) every character maps to `piece_ostarts[k]` and ends at `piece_oends[k]`.
-    """
-
-    line_cstarts: array[int]
-    line_ostarts: array[int]
-    line_lengths: array[int]
-    pieces: Mapping[int, tuple[int, int]]
-    piece_cstarts: array[int]
-    piece_ostarts: array[int]
-    piece_oends: array[int]
-    piece_exact: bytes
-    length: int
-    """The length of the canonical text."""
-    source_length: int
-    """The length of the original text."""
-
-    def __len__(self) -> int:
-        return self.length + 1
-
-    @overload
-    def __getitem__(self, index: int) -> int: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[int]: ...
-
-    def __getitem__(self, index: int | slice) -> int | Sequence[int]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(self.length + 1))]
-        return self._locate(index)[0]
-
-    def __iter__(self) -> Iterator[int]:
-        for i in range(self.length + 1):
-            yield self._locate(i)[0]
-
-    def end_of(self, index: int) -> int:
-        """The original end (exclusive) of canonical character `index`."""
-        return self._locate(index)[1]
-
-    def exact_at(self, index: int) -> bool:
-        """Whether canonical character `index` is a one-to-one copy of an original character
-        (folded), rather than part of a token that stands for a longer stretch."""
-        return self._locate(index)[2]
-
-    def _locate(self, index: int) -> tuple[int, int, bool]:
-        i = index + self.length + 1 if index < 0 else index
-        if not 0 <= i <= self.length:
-            raise IndexError(index)
-        if i == self.length:
-            return self.source_length, self.source_length, False
-        j = bisect_right(self.line_cstarts, i) - 1
-        rel = i - self.line_cstarts[j]
-        if rel >= self.line_lengths[j]:  # the space joining line j to line j + 1
-            o = self.line_ostarts[j + 1] - 1
-            return o, o + 1, True
-        span = self.pieces.get(j)
-        if span is None:
-            o = self.line_ostarts[j] + rel
-            return o, o + 1, True
-        k = bisect_right(self.piece_cstarts, rel, span[0], span[1]) - 1
-        if self.piece_exact[k]:
-            o = self.piece_ostarts[k] + (rel - self.piece_cstarts[k])
-            return o, o + 1, True
-        return self.piece_ostarts[k], self.piece_oends[k], False
-
-
 @attrs.frozen(kw_only=True)
 class Canonical:
     """A canonical form of a text and the map back to the original.
@@ -298,28 +176,40 @@ def canonical(text: str) -> Canonical:
     # Offsets fit 32 bits in any text under 512 M characters (the canonical text may grow a
     # little: a short separator becomes a long one): half the memory of 64-bit ones, and a
     # body of short lines has an entry per line in each array.
-    kind = _offset_type(4 * len(text))
+    kind = offset_type(4 * len(text))
     builder = _LineBuilder(text=text, low=low, kind=kind)
-    parts: list[str] = []
-    lengths: array[int] = array(kind)
-    ostarts: array[int] = array(kind)
-    pieces = _Pieces(kind)
+    out = _Output(kind, builder)
+    # A block whose text is that of an earlier block has its form, shifted: a body of a few
+    # lines repeated (a hostile shape: `-`, `>`, PGP openers by the thousand) is a few blocks
+    # in canonical form and copies of them, one hash of each block's text and a few array
+    # copies, instead of Python work per line and per token.
+    seen: dict[int, _Done] = {}
     for start, end in line_blocks(low, _BLOCK_CHARS):
-        block = _canonical_block(low, rare, start, end, builder)
-        for j in sorted(block.pieces):
-            pieces.add(len(lengths) + j, *block.pieces[j])
-        lengths.fromlist(list(map(len, block.kept)))
-        ostarts.fromlist(block.ostarts)
-        if block.kept:
-            parts.append(" ".join(block.kept))
+        chunk = low[start:end]
+        same = seen.get(hash(chunk))
+        if (
+            same is not None
+            and same.end - same.start == end - start
+            and low.startswith(chunk, same.start)
+        ):
+            out.repeat(same, start)
+            continue
+        mark = out.mark(start, end)
+        out.add(_canonical_block(low, rare, start, end, builder))
+        # Only a block whose lines read nothing of the lines before it and leave nothing for
+        # the ones after (a link that a `[label]` or `<url>` on the next line repeats) has
+        # the same form wherever it is; the last block keeps its line after the last break.
+        if builder.links == mark.links and end < len(low):
+            seen[hash(chunk)] = out.done(mark)
+    lengths = out.lengths
     cstarts = array(kind, accumulate(map(add, lengths, repeat(1)), initial=0))
     if cstarts:
         cstarts.pop()
     offsets = OffsetMap(
         line_cstarts=cstarts,
-        line_ostarts=ostarts,
+        line_ostarts=out.ostarts,
         line_lengths=lengths,
-        pieces=pieces,
+        pieces=out.pieces,
         piece_cstarts=builder.cstarts,
         piece_ostarts=builder.ostarts,
         piece_oends=builder.oends,
@@ -327,13 +217,94 @@ def canonical(text: str) -> Canonical:
         length=sum(lengths) + max(0, len(lengths) - 1),
         source_length=len(text),
     )
-    return Canonical(text=" ".join(parts), offsets=offsets)
+    return Canonical(text=" ".join(out.parts), offsets=offsets)
 
 
 _BLOCK_CHARS = 1 << 14
 """Characters of the text put into canonical form at a time (whole lines): the per-line lists
 of one block are all that is held besides the result, so a body of millions of short lines
 (`-`, `>`) costs a few times its size, not a hundred."""
+
+
+@attrs.frozen(kw_only=True)
+class _Done:
+    """Where the form of the block `[start, end)` of the text went in the output (`_Output`):
+    the ranges `[a, b)` of its entries in each list and array, so that a block of the same text
+    can be given the same form by copying them (`_Output.repeat`)."""
+
+    start: int
+    end: int
+    parts: tuple[int, int]
+    lines: tuple[int, int]
+    pieces: tuple[int, int]
+    built: tuple[int, int]
+    """Entries in the builder's piece arrays."""
+    links: int
+    """The builder's count of links when the block began (`_Output.mark`)."""
+
+
+class _Output:
+    """The canonical form being built a block at a time (`canonical`): the text of each block
+    and the offset map's line arrays; the builder holds the piece arrays."""
+
+    __slots__ = ("builder", "lengths", "ostarts", "parts", "pieces")
+
+    def __init__(self, kind: str, builder: _LineBuilder) -> None:
+        self.builder = builder
+        self.parts: list[str] = []
+        self.lengths: array[int] = array(kind)
+        self.ostarts: array[int] = array(kind)
+        self.pieces = Pieces(kind)
+
+    def add(self, block: _Block) -> None:
+        """Append the form of the next block."""
+        for j in sorted(block.pieces):
+            self.pieces.add(len(self.lengths) + j, *block.pieces[j])
+        self.lengths.fromlist(list(map(len, block.kept)))
+        self.ostarts.fromlist(block.ostarts)
+        if block.kept:
+            self.parts.append(" ".join(block.kept))
+
+    def mark(self, start: int, end: int) -> _Done:
+        """Where the block `[start, end)`, about to be added, begins (`done` ends it)."""
+        ends = len(self.parts), len(self.lengths), len(self.pieces), len(self.builder.exact)
+        return _Done(
+            start=start,
+            end=end,
+            parts=(ends[0], ends[0]),
+            lines=(ends[1], ends[1]),
+            pieces=(ends[2], ends[2]),
+            built=(ends[3], ends[3]),
+            links=self.builder.links,
+        )
+
+    def done(self, mark: _Done) -> _Done:
+        """The block `mark` began, now added."""
+        return attrs.evolve(
+            mark,
+            parts=(mark.parts[0], len(self.parts)),
+            lines=(mark.lines[0], len(self.lengths)),
+            pieces=(mark.pieces[0], len(self.pieces)),
+            built=(mark.built[0], len(self.builder.exact)),
+        )
+
+    def repeat(self, done: _Done, start: int) -> None:
+        """Append the form of the block `done` again, for the same text at `start`: the same
+        lines and pieces, their original offsets shifted (array copies, no work per line)."""
+        shift = start - done.start
+        p0, p1 = done.parts
+        self.parts.extend(self.parts[p0:p1])
+        l0, l1 = done.lines
+        line_shift = len(self.lengths) - l0
+        self.lengths.extend(self.lengths[l0:l1])
+        self.ostarts.extend(map(add, self.ostarts[l0:l1], repeat(shift)))
+        b = self.builder
+        b0, b1 = done.built
+        self.pieces.add_shifted(*done.pieces, line_shift, len(b.exact) - b0)
+        b.cstarts.extend(b.cstarts[b0:b1])
+        b.ostarts.extend(map(add, b.ostarts[b0:b1], repeat(shift)))
+        b.oends.extend(map(add, b.oends[b0:b1], repeat(shift)))
+        b.exact.extend(b.exact[b0:b1])
 
 
 @attrs.frozen(kw_only=True)
@@ -360,12 +331,18 @@ def _canonical_block(
     breaks = list(accumulate(map(add, map(len, lines), repeat(1)), initial=start))[1:]
     lefts = list(map(str.lstrip, lines, repeat(" >")))
     contents = list(map(str.rstrip, lefts, repeat(" ")))
+    # A bullet alone on its line keeps nothing, as a blank line (archives that flatten a
+    # message drop its bullets). Blank lines are dropped here, before any other step: a body
+    # of a million `>`, `-` or tab lines then costs a few C passes over a list, and the steps
+    # below (tokens, bullets, pieces) see only the lines that keep something.
+    contents = list(map(_BLANK_BULLET.get, contents, contents))
+    if not all(contents):
+        breaks = list(compress(breaks, contents))
+        lefts = list(compress(lefts, contents))
+        contents = list(compress(contents, contents))
     starts = list(map(sub, breaks, map(add, map(len, lefts), repeat(1))))
     pieces: dict[int, tuple[int, int]] = {}
-    special, lone = _special_lines(low, rare, breaks, starts, contents, (start, end))
-    for j in lone:
-        # A bullet alone on its line keeps nothing (a body of `-` lines is millions).
-        contents[j] = ""
+    special = _special_lines(low, rare, starts, contents, (start, end))
     for j in sorted(special):
         a = starts[j]
         tokens = special[j]
@@ -374,14 +351,16 @@ def _canonical_block(
             and tokens[0][:2] == (a, a + len(contents[j]))
             and (tokens[0][2] in (_DROP, _PLACEHOLDER))
         ):
-            # The whole line is one token that keeps nothing (a lone bullet or `*`, a
-            # `[cid:...]` placeholder): it needs no pieces (a body of `-` lines is millions).
+            # The whole line is one token that keeps nothing (a `*`, a `[cid:...]`
+            # placeholder): it needs no pieces.
             contents[j] = ""
             continue
         lo = len(builder.exact)
         contents[j] = builder.build(a, a + len(contents[j]), special[j])
         pieces[j] = (lo, len(builder.exact))
-    kept_lines = list(compress(range(len(lines)), contents))
+    if all(contents):
+        return _Block(kept=contents, ostarts=starts, pieces=pieces)
+    kept_lines = list(compress(range(len(contents)), contents))
     return _Block(
         kept=list(compress(contents, contents)),
         ostarts=list(compress(starts, contents)),
@@ -389,23 +368,27 @@ def _canonical_block(
     )
 
 
+_BLANK_BULLET = dict.fromkeys(_BULLETS, "")
+"""A line that is a list bullet alone -> the empty line (`_canonical_block`)."""
+
+
 def _special_lines(
     low: str,
     rare: frozenset[str],
-    breaks: list[int],
     starts: list[int],
     contents: list[str],
     block: tuple[int, int],
-) -> tuple[dict[int, list[tuple[int, int, int]]], list[int]]:
-    """The tokens of each line of the block that has any, by line number in the block; and
-    the lines that are a list bullet alone and nothing else (no token to build: each would be
-    one dropped token)."""
+) -> dict[int, list[tuple[int, int, int]]]:
+    """The tokens of each line of the block that has any, by line number in `contents` (the
+    block's lines that keep something, stripped; line j starts at original index
+    `starts[j]`)."""
     special: dict[int, list[tuple[int, int, int]]] = {}
     for token in _scan(low, rare, *block):
-        j = bisect_right(breaks, token[0])
-        if starts[j] <= token[0] < starts[j] + len(contents[j]):
+        j = bisect_right(starts, token[0]) - 1
+        if j >= 0 and token[0] < starts[j] + len(contents[j]):
             special.setdefault(j, []).append(token)
-        # else: white space in the indentation or after the line's end: stripped anyway.
+        # else: white space in the indentation, after a line's end or on a blank line:
+        # stripped anyway.
     # Runs of spaces inside a line (the ones around it are stripped already).
     for j in compress(range(len(contents)), map(str.__contains__, contents, repeat("  "))):
         a = starts[j]
@@ -419,26 +402,22 @@ def _special_lines(
             tokens.append((k, e, _SPACE))
             k = low.find("  ", e, end)
         tokens.sort()
-    # A list bullet alone at either end of a line (the scan finds those inside lines).
+    # A list bullet at either end of a line (the scan finds those inside lines; a bullet
+    # alone on its line is a blank line already).
     bullets = "".join(c for c in _BULLETS if c == "-" or c in rare)
     bullet_starts = tuple(f"{c} " for c in bullets)
     bullet_ends = tuple(f" {c}" for c in bullets)
     at_start = map(str.startswith, contents, repeat(bullet_starts))
     at_end = map(str.endswith, contents, repeat(bullet_ends))
-    alone = list(map(frozenset(bullets).__contains__, contents))
-    lone: list[int] = []
-    for j in compress(range(len(contents)), map(or_, map(or_, at_start, at_end), alone)):
-        if alone[j] and j not in special:
-            lone.append(j)
-            continue
+    for j in compress(range(len(contents)), map(or_, at_start, at_end)):
         s, a = contents[j], starts[j]
         end = a + len(s)
         tokens = special.setdefault(j, [])
-        if len(s) == 1 or s.startswith(bullet_starts):
+        if s.startswith(bullet_starts):
             tokens.insert(0, (a, a + 1, _DROP))
-        if len(s) > 1 and s.endswith(bullet_ends) and not (tokens and tokens[-1][1] >= end):
+        if s.endswith(bullet_ends) and not (tokens and tokens[-1][1] >= end):
             tokens.append((end - 1, end, _DROP))
-    return special, lone
+    return special
 
 
 def _scan(low: str, rare: frozenset[str], start: int, end: int) -> list[tuple[int, int, int]]:
@@ -621,6 +600,7 @@ class _LineBuilder:
         "exact",
         "last_link_end",
         "line_piece",
+        "links",
         "low",
         "oends",
         "ostarts",
@@ -634,8 +614,11 @@ class _LineBuilder:
         self.text = text
         self.low = low
         self.last_link_end = -(10**9)
+        self.links = 0
+        """Links built so far: lines with one depend on the lines before them, or affect the
+        lines after (`_repeats_link`)."""
         # The pieces of every line, one after the other (`OffsetMap.piece_*`), in arrays of
-        # type `kind` (`_offset_type`).
+        # type `kind` (`offset_type`).
         self.cstarts: array[int] = array(kind)
         self.ostarts: array[int] = array(kind)
         self.oends: array[int] = array(kind)
@@ -667,7 +650,9 @@ class _LineBuilder:
             elif kind == _URL:
                 self._token(host_token(self.text[s:e]), s, e)
                 self.last_link_end = e
+                self.links += 1
             elif kind in (_ANGLE, _LABEL):
+                self.links += 1
                 if self._repeats_link(s):
                     self._gap(s)
                 elif kind == _ANGLE:
