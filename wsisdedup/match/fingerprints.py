@@ -34,7 +34,10 @@ _WORD_BITS = 57
 """Bits of each word hash: a sum of up to 8 of them stays under 2**60, a two-digit Python int."""
 _SAMPLE_SHIFT = 40
 """Which bits of a shingle hash decide whether it is sampled (carries mix them well)."""
-_WORD_CACHE_MAX = 1 << 18
+_WORD_CACHE_MAX = 1 << 16
+"""Words whose hashes are memoised: ~130 bytes each with the word, so at most ~8 MB. A month of
+a busy list uses ~12,000 distinct words; 2**18 (~33 MB) was 13x a 1 MB body of distinct words
+(issue 11: memory <= 20x the input)."""
 
 
 class _WordHashes(dict[str, int]):
