@@ -238,7 +238,7 @@ class _LineWords:
 # A plain line shorter than this is split into a list of words at once.
 _SPLIT_CHARS: Final = 1 << 12
 
-
+# Distinct lines that are not plain whose word hashes `_LineWords` keeps at once.
 _MEMO_LINES: Final = 4096
 
 
