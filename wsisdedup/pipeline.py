@@ -46,7 +46,7 @@ from wsisdedup.model import (
 )
 from wsisdedup.readers import read_messages
 from wsisdedup.readers.textdump import mark_own_text
-from wsisdedup.runtime import collector_paused
+from wsisdedup.runtime import collector_paused, release_free_memory
 from wsisdedup.segment import parse_attribution, split_body
 from wsisdedup.segment.footers import learn_footers
 from wsisdedup.segment.reclaim import reclaim_own
@@ -222,6 +222,9 @@ def _build_archive(
     parsed: Sequence[ParsedMessage], problems: Iterable[Problem], stages: _Stages, workers: int
 ) -> Archive:
     footers = learn_footers(p.body for p in stages.counted(Stage.FOOTERS, parsed))
+    # What reading freed goes back to the system before the map phase builds its own peak
+    # (`release_free_memory`).
+    release_free_memory()
     analysed = _analyse_all(parsed, tuple(footers), stages, workers)
     return _join(parsed, analysed, problems, stages)
 
