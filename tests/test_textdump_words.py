@@ -5,7 +5,6 @@ strategies for first occurrences, and each of those is a place to be off by one.
 from __future__ import annotations
 
 import itertools
-import tracemalloc
 from array import array
 
 import pytest
@@ -14,7 +13,6 @@ from hypothesis import strategies as st
 
 from wsisdedup.readers.textdump import names as names_module
 from wsisdedup.readers.textdump import words as words_module
-from wsisdedup.readers.textdump.split import parse_text_dump
 
 K = words_module._K
 
@@ -114,21 +112,6 @@ def _covered_simple(first: list[int], line_first: list[int]) -> list[int]:
                 if w >= q:
                     covered[w] = 1
     return covered
-
-
-def test_a_dump_of_distinct_short_lines_stays_within_twenty_times_its_size() -> None:
-    """Issue 11's text-dump-short-lines: a vocabulary of word strings, an array a line and a
-    dictionary entry a shingle made a dump of distinct short lines cost 36x its size."""
-    lines = [f"w{i} x" for i in range(100_000)]
-    size = sum(len(line) + 1 for line in lines)
-    parse_text_dump(lines[:100], path="warm-up")
-    tracemalloc.start()
-    try:
-        parse_text_dump(lines, path="memory")
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak <= 20 * size, peak / size
 
 
 @settings(max_examples=300)
