@@ -139,13 +139,24 @@ def _canonical_words(line: str) -> Iterator[str]:
     distinct lines: 0.3 MB/s against issue 11's 1 MB/s).
     """
     if _PLAIN_LINE.fullmatch(line):
-        return map(_GROUP, _BLANKS_APART.finditer(line.lower()))
+        return _plain_words(line)
     return map(_GROUP, _WORD.finditer(_words_text(line)))
+
+
+def _plain_words(line: str) -> Iterator[str]:
+    """The words of a plain line (`_PLAIN_LINE`): its pieces between blanks, lower-cased.
+    Split in C at once when the line is short; one at a time when it is long (a list of its
+    words would cost ~50 bytes a word)."""
+    if len(line) < _SPLIT_CHARS:
+        return iter(line.lower().split())
+    return map(_GROUP, _BLANKS_APART.finditer(line.lower()))
 
 
 _GROUP: Final = operator.methodcaller("group")
 # A plain line's words: what `str.split()` gives on a line whose only blanks are spaces and tabs.
 _BLANKS_APART: Final = re.compile(r"[^ \t]+")
+# A plain line shorter than this is split into a list of words at once (`_plain_words`).
+_SPLIT_CHARS: Final = 1 << 12
 
 
 # ASCII letters, digits, spaces and tabs (`_canonical_words`).
@@ -223,20 +234,16 @@ class _LineWords:
         self._memo: dict[str, array[int]] = {}
 
     def __call__(self, line: str) -> array[int]:
-        if len(line) < _SPLIT_CHARS and _PLAIN_LINE.fullmatch(line):
-            return array("q", map(hash, line.lower().split()))
+        if _PLAIN_LINE.fullmatch(line):
+            return array("q", map(hash, _plain_words(line)))
         found = self._memo.get(line)
         if found is None:
-            # (A long line's words one at a time: a list of them would cost ~50 bytes a word.)
             found = array("q", map(hash, _canonical_words(line)) if line.strip() else ())
             if len(self._memo) >= _MEMO_LINES:
                 self._memo.clear()
             self._memo[line] = found
         return found
 
-
-# A plain line shorter than this is split into a list of words at once.
-_SPLIT_CHARS: Final = 1 << 12
 
 # Distinct lines that are not plain whose word hashes `_LineWords` keeps at once.
 _MEMO_LINES: Final = 4096
