@@ -281,8 +281,7 @@ class _Attribution:
         index (`dated` is sorted by time then index: a run of one time is read forwards
         either way)."""
         dated = self.dated
-        runs: Iterable[range]
-        runs = self._runs_back(lo, hi) if backwards else (range(lo, hi),)
+        runs: Iterable[range] = self._runs_back(lo, hi) if backwards else (range(lo, hi),)
         for run in runs:
             for k in run:
                 c_time, j = dated[k]
