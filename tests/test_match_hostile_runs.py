@@ -12,7 +12,7 @@ import itertools
 import random
 
 import pytest
-from canonical_pieces import PIECES
+from canonical_pieces import PIECES, assert_blocks_give_the_whole_form
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -239,18 +239,7 @@ def test_repeated_blocks_with_links_give_the_whole_texts_form(
     # original text: a block holding one has a form that depends on where it is, so the same
     # block text elsewhere must not be given a copy of it.
     text = "\n".join(line for line, count in runs for _ in range(count))
-    whole = canonical(text)
-    saved = normalise._BLOCK_CHARS
-    normalise._BLOCK_CHARS = block
-    try:
-        parts = canonical(text)
-    finally:
-        normalise._BLOCK_CHARS = saved
-    assert parts.text == whole.text
-    assert list(parts.offsets) == list(whole.offsets)
-    for i in range(len(whole.text)):
-        assert parts.offsets.end_of(i) == whole.offsets.end_of(i)  # type: ignore[attr-defined]
-        assert parts.offsets.exact_at(i) == whole.offsets.exact_at(i)  # type: ignore[attr-defined]
+    assert_blocks_give_the_whole_form(text, block)
 
 
 @pytest.mark.parametrize(

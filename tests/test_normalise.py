@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from canonical_pieces import PIECES
+from canonical_pieces import PIECES, assert_blocks_give_the_whole_form
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -387,18 +387,7 @@ _BODIES = st.lists(st.lists(_LINE_PARTS, max_size=5).map("".join), max_size=30).
 def test_blocks_of_lines_give_the_whole_texts_form(text: str, block: int) -> None:
     # A long body is put into canonical form a block of lines at a time (bounded memory); the
     # result must be the one of the whole text at once, offsets and all.
-    whole = canonical(text)
-    saved = normalise._BLOCK_CHARS
-    normalise._BLOCK_CHARS = block
-    try:
-        parts = canonical(text)
-    finally:
-        normalise._BLOCK_CHARS = saved
-    assert parts.text == whole.text
-    assert list(parts.offsets) == list(whole.offsets)
-    for i in range(len(whole.text)):
-        assert parts.offsets.end_of(i) == whole.offsets.end_of(i)  # type: ignore[attr-defined]
-        assert parts.offsets.exact_at(i) == whole.offsets.exact_at(i)  # type: ignore[attr-defined]
+    assert_blocks_give_the_whole_form(text, block)
 
 
 _BULLET_BODIES = st.lists(
