@@ -295,3 +295,25 @@ def test_spans_are_sorted_disjoint_and_inside_the_text(text: str) -> None:
     assert all(0 <= a < b <= len(text) for a, b in spans)
     assert all(b1 < a2 for (_, b1), (a2, _) in itertools.pairwise(spans))
     assert footer_spans(text, learned) == spans
+
+
+def test_learning_holds_the_shared_endings_once() -> None:
+    # Thousands of bodies ending with one long footer: the learner's endings are the same
+    # words, which it must hold once (as separate strings they took 9x the bodies' text).
+    import tracemalloc
+
+    footer = (
+        "\n_______________\nWidgets mailing list\n"
+        + " ".join(f"word{i % 40}" for i in range(150))
+        + "\nhttps://example.org/listinfo/widgets"
+    )
+    bodies = [f"Message {i}: some words of its own.\n{footer}" for i in range(4000)]
+    text = sum(map(len, bodies))
+    tracemalloc.start()
+    try:
+        learned = learn_footers(bodies)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert learned and learned[0].startswith("_____ widgets mailing list")
+    assert peak < 3 * text
