@@ -12,6 +12,7 @@ import hashlib
 import logging
 import multiprocessing
 import os
+import pickle
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from functools import partial
@@ -359,13 +360,14 @@ def _analyse_in_workers(
     done = 0
     in_flight = min(workers * _AHEAD, _MAX_IN_FLIGHT)
     with ProcessPoolExecutor(max_workers=min(workers, in_flight), mp_context=context) as pool:
-        pending: list[Future[list[_Mapped]]] = []
+        pending: list[Future[bytes]] = []
         sent = 0
         for chunk in chunks:
             while sent < len(chunks) and len(pending) < in_flight:
                 pending.append(pool.submit(_analyse_chunk, chunks[sent], footers))
                 sent += 1
-            result = pending.pop(0).result()
+            # (This process runs with the collector paused: `build_archive`.)
+            result: list[_Mapped] = pickle.loads(pending.pop(0).result())
             done += len(result)
             stages.step(Stage.SEGMENTING, done)
             result.reverse()  # popped from the end: each item is freed once the join took it
@@ -378,8 +380,13 @@ def _analyse_in_workers(
                 )
 
 
-def _analyse_chunk(chunk: Sequence[ParsedMessage], footers: tuple[str, ...]) -> list[_Mapped]:
-    """A worker's part of `_analyse_in_workers` (module level, so a worker can import it)."""
+def _analyse_chunk(chunk: Sequence[ParsedMessage], footers: tuple[str, ...]) -> bytes:
+    """A worker's part of `_analyse_in_workers` (module level, so a worker can import it).
+
+    Returns the results pickled here, with the collector still paused: left to the pool, the
+    pickling ran with it on, and its passes over the chunk's new objects took more than half
+    of the pickling's time (151 against 66 µs a message on the 20k synthetic archive).
+    """
     out = []
     with collector_paused():
         for p in chunk:
@@ -395,7 +402,7 @@ def _analyse_chunk(chunk: Sequence[ParsedMessage], footers: tuple[str, ...]) -> 
                     origin=origin_of(m),
                 )
             )
-    return out
+        return pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def analyse_message(parsed: ParsedMessage, *, footers: Sequence[str] = ()) -> Message:
