@@ -33,6 +33,8 @@ from wsisdedup.match import (
     match_archive,
     tokenise,
 )
+from wsisdedup.match.fingerprints import _fingerprint, retokenise
+from wsisdedup.match.records import DEFAULT_SETTINGS
 from wsisdedup.model import Segment, SegmentKind
 from wsisdedup.segment import split_body
 
@@ -574,3 +576,25 @@ def test_tokens_from_the_map_phase_and_a_stream_of_docs_give_the_same_matches() 
         match_archive(docs, tokens=tokens[:3])  # one to one
     with pytest.raises(ValueError, match="tokenise with the join's settings"):
         match_archive(docs, IndexSettings(shingle_words=4), tokens=tokens)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.integers(min_value=0, max_value=10_000),
+    st.lists(st.tuples(st.integers(0, 2_000), st.integers(0, 400)), max_size=6),
+)
+def test_retokenising_new_own_spans_equals_tokenising_afresh(
+    seed: int, cuts: list[tuple[int, int]]
+) -> None:
+    # The join gives reclaimed quotes back to their author by re-deriving only the own views
+    # of the tokens it holds; they must be exactly what a fresh tokenising gives.
+    w = Words(seed)
+    text = w.paragraph(40) + "\n\n" + quoted(w.paragraph(60)) + "\n\n" + w.paragraph(20)
+    first = IndexDoc(id="x", text=text, own=(Span(start=0, end=len(text) // 3),))
+    grown = attrs.evolve(
+        first, own=(*first.own, *(Span(start=a, end=min(len(text), a + n)) for a, n in cuts))
+    )
+    again = retokenise(tokenise(first), grown)
+    assert again == tokenise(grown)
+    assert _fingerprint("x", again, DEFAULT_SETTINGS) == fingerprint(grown)
+    assert retokenise(tokenise(first), first) == tokenise(first)

@@ -21,7 +21,7 @@ import attrs
 from wsisdedup.match.records import DEFAULT_SETTINGS, Fingerprint, IndexDoc, IndexSettings, Span
 from wsisdedup.text.normalise import Canonical, OffsetMap, canonical
 
-__all__ = ["Tokens", "fingerprint", "tokenise"]
+__all__ = ["Tokens", "fingerprint", "retokenise", "tokenise"]
 
 # Canonical text has single spaces between words (`wsisdedup.text.normalise`), so `str.split(" ")`
 # tokenises it at C speed, 3-4x faster than a regex. Punctuation at the ends of a word is not part
@@ -226,8 +226,31 @@ def _tokenise(doc: IndexDoc, k: int) -> Tokens:
             starts = list(compress(starts, keep))
         ids.fromlist(hashes)  # `fromlist`: twice as fast as `extend` from a list
         cstarts.fromlist(starts)
+    return _with_own(doc, canon, ids, cstarts, _shingles(ids, k), k)
+
+
+def retokenise(tokens: Tokens, doc: IndexDoc) -> Tokens:
+    """`_tokenise(doc, k)` for a doc whose text is the tokens' and only its own spans changed
+    (`_Join._reclaim` gives an unmarked quote back to its author): the canonical form, word
+    hashes and shingles depend on the text alone, so only the own-content views are made
+    again."""
+    return _with_own(
+        doc, tokens.canon, tokens.ids, tokens.starts, tokens.shingles, tokens.shingle_words
+    )
+
+
+def _with_own(
+    doc: IndexDoc,
+    canon: Canonical,
+    ids: array[int],
+    cstarts: array[int],
+    shingles: array[int],
+    k: int,
+) -> Tokens:
+    """The tokens of a body from its text's canonical form, word hashes, token starts and
+    shingles, with the own-content views of `doc.own`."""
+    offset_type = cstarts.typecode
     own = _own_tokens(canon, cstarts, _own_bounds(doc.text, doc.own))
-    shingles = _shingles(ids, k)
     own_index: Sequence[int]
     if len(own) == 2 and own[0] == 0 and own[1] == len(ids):
         # All of the body is its own (no quote): the own views are the body's arrays, not

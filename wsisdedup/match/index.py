@@ -28,7 +28,13 @@ import attrs
 
 from wsisdedup.match.align import _align, _Pair, _without_overlaps
 from wsisdedup.match.copies import _Copy, _copy_score, copy_keys, copy_reason
-from wsisdedup.match.fingerprints import _SAMPLE_SHIFT, Tokens, _fingerprint, _tokenise
+from wsisdedup.match.fingerprints import (
+    _SAMPLE_SHIFT,
+    Tokens,
+    _fingerprint,
+    _tokenise,
+    retokenise,
+)
 from wsisdedup.match.reclaim import reclaimed_spans
 from wsisdedup.match.records import (
     DEFAULT_SETTINGS,
@@ -291,7 +297,8 @@ class _Join:
         self.reclaimed[doc.id] = spans
         doc = attrs.evolve(doc, own=(*doc.own, *spans))
         self.docs[i] = doc
-        tokens = _tokenise(doc, self.settings.shingle_words)
+        # The text is unchanged: its canonical form and words are reused (`retokenise`).
+        tokens = retokenise(self.cache.get(i), doc)
         self.cache.put(i, tokens)
         fp = _fingerprint(doc.id, tokens, self.settings)
         self.own_words[i] = fp.own_words
