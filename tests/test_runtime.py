@@ -79,3 +79,30 @@ def test_a_read_releases_free_memory_once_between_reading_and_segmenting(
     assert Stage.FOOTERS in at_release[0]
     assert Stage.SEGMENTING not in at_release[0]
     assert Stage.SEGMENTING in stages
+
+
+def test_reading_runs_with_the_collector_paused(tmp_path: pathlib.Path) -> None:
+    # Its passes over the growing list of messages cost a quarter of reading a 20k mbox; the
+    # reader makes next to no cyclic garbage, so nothing waits long for it.
+    path = tmp_path / "two.mbox"
+    path.write_text(
+        "".join(
+            f"From a@b Thu Jun  5 10:2{i}:00 2025\nFrom: Ann <ann@example.org>\n"
+            f"Subject: hello\nMessage-ID: <m{i}@example.org>\n\nHi all {i}\n\n"
+            for i in range(2)
+        ),
+        encoding="utf-8",
+    )
+    from wsisdedup.model import Stage, StageProgress
+
+    seen: list[bool] = []
+
+    def watch(event: StageProgress) -> None:
+        if event.stage is Stage.READING and event.done:
+            seen.append(gc.isenabled())
+
+    assert gc.isenabled()
+    archive = wsisdedup.read(path, on_progress=watch)
+    assert seen and not any(seen)
+    assert len(archive.messages) == 2
+    assert gc.isenabled()

@@ -122,18 +122,24 @@ def read_many(
     parsed: list[ParsedMessage] = []
     problems: list[Problem] = []
     reading = _ReadingProgress(sources, on_progress)
-    for source in sources:
-        for item in read_messages(source, format=format, limits=limits, follow_links=follow_links):
-            if isinstance(item, Problem):
-                problems.append(item)
-                continue
-            parsed.append(item)
-            problems.extend(item.problems)
-            reading.message(item, len(parsed))
-            if progress is not None:
-                progress(len(parsed))
-        reading.source_done()
-    reading.finish(len(parsed))
+    # Reading makes no cyclic garbage to speak of (145 objects in 20,000 mbox messages), and
+    # the collector's passes over the growing list of messages cost a quarter of it (2.0 s
+    # against 1.5 s of CPU on the 20k synthetic archive): paused, as the later stages are.
+    with collector_paused():
+        for source in sources:
+            for item in read_messages(
+                source, format=format, limits=limits, follow_links=follow_links
+            ):
+                if isinstance(item, Problem):
+                    problems.append(item)
+                    continue
+                parsed.append(item)
+                problems.extend(item.problems)
+                reading.message(item, len(parsed))
+                if progress is not None:
+                    progress(len(parsed))
+            reading.source_done()
+        reading.finish(len(parsed))
     return build_archive(parsed, problems, on_progress=on_progress, workers=workers)
 
 
