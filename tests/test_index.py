@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 import textwrap
+from array import array
 from pathlib import Path
 
 import attrs
@@ -33,7 +34,13 @@ from wsisdedup.match import (
     match_archive,
     tokenise,
 )
-from wsisdedup.match.fingerprints import _fingerprint, retokenise
+from wsisdedup.match.fingerprints import (
+    _SAMPLE_SHIFT,
+    _fingerprint,
+    _sampled,
+    _shingles,
+    retokenise,
+)
 from wsisdedup.match.records import DEFAULT_SETTINGS
 from wsisdedup.model import Segment, SegmentKind
 from wsisdedup.segment import split_body
@@ -598,3 +605,32 @@ def test_retokenising_new_own_spans_equals_tokenising_afresh(
     assert again == tokenise(grown)
     assert _fingerprint("x", again, DEFAULT_SETTINGS) == fingerprint(grown)
     assert retokenise(tokenise(first), first) == tokenise(first)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.integers(min_value=1, max_value=2**57 - 1), max_size=300),
+    st.integers(min_value=1, max_value=8),
+    st.sampled_from([1, 2, 4, 16]),
+)
+def test_shingles_and_samples_are_the_plain_sums_and_tests(
+    ids: list[int], k: int, sample: int
+) -> None:
+    # Shingles and sampling run in numpy with 64-bit prefix sums that wrap on a long body;
+    # each must still be the exact sum of its k word hashes, and the sample exactly those
+    # whose sampling bits are zero.
+    shingles = _shingles(array("q", ids), k)
+    assert shingles.typecode == "q"
+    assert list(shingles) == [sum(ids[i : i + k]) for i in range(len(ids) - k + 1)]
+    hashes, where = _sampled(shingles, sample - 1)
+    kept = [i for i, h in enumerate(shingles) if not (h >> _SAMPLE_SHIFT) & (sample - 1)]
+    assert list(where) == kept
+    assert list(hashes) == [shingles[i] for i in kept]
+
+
+def test_shingles_stay_exact_where_the_prefix_sums_wrap() -> None:
+    # 2**20 words of the largest hash: the running sum passes 2**63 after 64 words.
+    ids = array("q", [2**57 - 1]) * (1 << 20)
+    shingles = _shingles(ids, 5)
+    assert len(shingles) == len(ids) - 4
+    assert set(shingles) == {5 * (2**57 - 1)}

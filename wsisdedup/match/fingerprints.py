@@ -14,7 +14,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
 from itertools import accumulate, compress, repeat
-from operator import attrgetter, sub
+from operator import attrgetter
 
 import attrs
 
@@ -174,20 +174,19 @@ def _own_tokens(canon: Canonical, starts: array[int], bounds: array[int]) -> arr
 
 
 def _shingles(ids: array[int], k: int) -> array[int]:
-    """The sum of each `k` consecutive word hashes: two C passes (prefix sums, differences),
-    a chunk of `_CHUNK_WORDS` words at a time so the prefix sums (Python ints, which grow past
-    64 bits on a long body) stay a small list."""
-    out = array("q")
-    n = len(ids) - k + 1
-    for a in range(0, max(n, 0), _CHUNK_WORDS):
-        prefix = list(accumulate(ids[a : min(a + _CHUNK_WORDS, n) + k - 1], initial=0))
-        out.fromlist(list(map(sub, prefix[k:], prefix)))
-    return out
+    """The sum of each `k` consecutive word hashes: differences of the prefix sums, in numpy
+    (three times the speed of the same two passes over Python ints, which were also bounded
+    to a chunk at a time). The prefix sums wrap around 64 bits on a long body, but each
+    shingle's sum is under 2**60 (`_WORD_BITS`), so the wrapped differences are exact."""
+    import numpy as np
+
+    if len(ids) < k:
+        return array("q")
+    prefix = np.zeros(len(ids) + 1, dtype=np.int64)
+    np.cumsum(np.frombuffer(ids, dtype=np.int64), out=prefix[1:])
+    return array("q", (prefix[k:] - prefix[:-k]).tobytes())
 
 
-_CHUNK_WORDS = 1 << 13
-"""Words (shingles) summed or sampled at a time as plain Python lists: fast to go through one
-by one, bounded in memory on a body of millions of words."""
 _SPLIT_CHARS = 1 << 14
 """Characters of canonical text split into words at a time: the list of a chunk's word
 strings is all that is held besides the arrays."""
@@ -325,16 +324,7 @@ def _fingerprint(doc_id: str, tokens: Tokens, settings: IndexSettings) -> Finger
 def _compute_fingerprint(doc_id: str, tokens: Tokens, settings: IndexSettings) -> Fingerprint:
     k = settings.shingle_words
     shingles = tokens.shingles
-    mask = settings.sample - 1
-    # The sampled shingles and where they start, tested a chunk at a time as plain lists (fast
-    # to test one by one) and kept in arrays: a repetitive body may sample half its shingles.
-    hashes = array("q")
-    where = array("q")
-    for a in range(0, len(shingles), _CHUNK_WORDS):
-        chunk = shingles[a : a + _CHUNK_WORDS].tolist()
-        keep = [not (h >> _SAMPLE_SHIFT) & mask for h in chunk]
-        hashes.fromlist(list(compress(chunk, keep)))
-        where.fromlist(list(compress(range(a, a + len(chunk)), keep)))
+    hashes, where = _sampled(shingles, settings.sample - 1)
     own_hashes: dict[int, None] = {}
     for a, b in _own_pairs(tokens):
         # Shingles starting in [a, b - k] lie wholly inside the own range.
@@ -354,6 +344,19 @@ def _compute_fingerprint(doc_id: str, tokens: Tokens, settings: IndexSettings) -
             ctext, ((starts[a], _token_end(tokens, b - 1)) for a, b in _own_pairs(tokens)), "\n"
         ),
     )
+
+
+def _sampled(shingles: array[int], mask: int) -> tuple[array[int], array[int]]:
+    """The shingles whose bits `_SAMPLE_SHIFT` on, under `mask`, are all zero, and where they
+    start: one numpy pass (a third of the time of testing them one by one as Python ints).
+    Shingle hashes are sums of positive hashes, never negative, so the shift is a plain one."""
+    import numpy as np
+
+    if not shingles:
+        return array("q"), array("q")
+    values = np.frombuffer(shingles, dtype=np.int64)
+    at = np.flatnonzero(((values >> _SAMPLE_SHIFT) & mask) == 0)
+    return array("q", values[at].tobytes()), array("q", at.astype(np.int64).tobytes())
 
 
 def tokenise(doc: IndexDoc, settings: IndexSettings = DEFAULT_SETTINGS) -> Tokens:
