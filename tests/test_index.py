@@ -634,3 +634,39 @@ def test_shingles_stay_exact_where_the_prefix_sums_wrap() -> None:
     shingles = _shingles(ids, 5)
     assert len(shingles) == len(ids) - 4
     assert set(shingles) == {5 * (2**57 - 1)}
+    # And across the blocks numpy works in: sums and sample as the plain definitions say.
+    rng = random.Random(5)
+    ids = array("q", (rng.randrange(1, 2**57) for _ in range(200_003)))
+    shingles = _shingles(ids, 5)
+    assert shingles == array("q", (sum(ids[i : i + 5]) for i in range(len(ids) - 4)))
+    hashes, where = _sampled(shingles, 3)
+    kept = [i for i, h in enumerate(shingles) if not (h >> _SAMPLE_SHIFT) & 3]
+    assert list(where) == kept and list(hashes) == [shingles[i] for i in kept]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(min_value=0, max_value=10_000), st.booleans())
+def test_tokens_survive_the_trip_between_processes(seed: int, whole: bool) -> None:
+    # Workers pickle each body's tokens (arrays packed into one string of bytes) for the join:
+    # what arrives must be equal, keep the fingerprint computed in the worker, and keep the
+    # own views of a body that is all its own as its arrays (not copies).
+    import pickle
+
+    w = Words(seed)
+    text = w.paragraph(30) + "\n\n" + quoted(w.paragraph(40)) + "\n\nhttps://a.example/x?y=1 *b*"
+    doc = (
+        IndexDoc.whole("x", text)
+        if whole
+        else IndexDoc(id="x", text=text, own=(Span(start=0, end=len(text) // 2),))
+    )
+    tokens = tokenise(doc)
+    back = pickle.loads(pickle.dumps(tokens, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back == tokens
+    assert back.canon == tokens.canon
+    assert list(back.canon.offsets) == list(tokens.canon.offsets)
+    assert [back.canon.offsets.end_of(i) for i in range(len(tokens.canon.text))] == [
+        tokens.canon.offsets.end_of(i) for i in range(len(tokens.canon.text))
+    ]
+    assert back._prints == tokens._prints and back._prints
+    assert (back.own_ids is back.ids) is (tokens.own_ids is tokens.ids)
+    assert list(back.own_index) == list(tokens.own_index)

@@ -407,3 +407,26 @@ def test_a_bullet_alone_on_its_line_is_a_blank_line(text: str) -> None:
     got, want = canonical(text), canonical(blanked)
     assert got.text == want.text
     assert list(got.offsets) == list(want.offsets)
+
+
+def test_offset_maps_survive_pickling_whatever_mapping_holds_their_pieces() -> None:
+    # Workers send every body's map to the join with its arrays packed in one string of
+    # bytes; a map built with a plain dict of pieces comes back equal too.
+    import pickle
+
+    import attrs
+
+    from wsisdedup.text.normalise import canonical
+
+    text = "Hi *all*,\n\n> see <https://a.example/x?y=1>  and\u00a0[cid:img.png] here\n-- \nAnn"
+    offsets = canonical(text).offsets
+    back = pickle.loads(pickle.dumps(offsets, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back == offsets and list(back) == list(offsets)
+    assert [back.end_of(i) for i in range(len(back) - 1)] == [
+        offsets.end_of(i) for i in range(len(offsets) - 1)
+    ]
+    assert len(offsets.pieces) > 0  # something to carry
+    plain = attrs.evolve(offsets, pieces=dict(offsets.pieces.items()))
+    again = pickle.loads(pickle.dumps(plain))
+    assert list(again) == list(offsets)
+    assert dict(again.pieces.items()) == dict(offsets.pieces.items())

@@ -106,3 +106,18 @@ def test_reading_runs_with_the_collector_paused(tmp_path: pathlib.Path) -> None:
     assert seen and not any(seen)
     assert len(archive.messages) == 2
     assert gc.isenabled()
+
+
+def test_packed_arrays_come_back_as_they_were() -> None:
+    from array import array
+
+    from wsisdedup.runtime import pack_arrays, unpack_arrays
+
+    arrays = [array("q", [1, -2, 2**62]), array("i"), array("i", [7, 8]), array("B", b"\x00\xff")]
+    data, codes, lengths = pack_arrays(arrays)
+    assert (codes, lengths) == ("qiiB", (3, 0, 2, 2))
+    back = unpack_arrays(data, codes, lengths)
+    assert back == arrays
+    assert [a.typecode for a in back] == [a.typecode for a in arrays]
+    with pytest.raises(ValueError, match="hold"):
+        unpack_arrays(data + b"\x00", codes, lengths)

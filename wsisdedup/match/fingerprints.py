@@ -15,10 +15,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
 from itertools import accumulate, compress, repeat
 from operator import attrgetter
+from typing import Any
 
 import attrs
 
 from wsisdedup.match.records import DEFAULT_SETTINGS, Fingerprint, IndexDoc, IndexSettings, Span
+from wsisdedup.runtime import pack_arrays, unpack_arrays
 from wsisdedup.text.normalise import Canonical, OffsetMap, canonical
 
 __all__ = ["Tokens", "fingerprint", "retokenise", "tokenise"]
@@ -101,6 +103,21 @@ class Tokens:
     """The fingerprint under each settings, once computed (`tokenise` computes it in the map
     phase, so the join only looks it up)."""
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with all its arrays in one string of bytes (`runtime.pack_arrays`): the
+        workers send every body's tokens back to the join. The own views of a body that is
+        all its own are its arrays (`_with_own`), and stay so; the memo of `own_where` is
+        left behind, the fingerprints are kept."""
+        whole = self.own_ids is self.ids
+        arrays = [self.ids, self.starts, self.shingles, self.own, self.own_breaks]
+        if not whole:
+            own_index = self.own_index
+            if not isinstance(own_index, array):
+                own_index = array("q", own_index)
+            arrays += [self.own_ids, own_index, self.own_shingles]
+        prints = tuple(self._prints.items())
+        return _unpickled_tokens, (pack_arrays(arrays), self.canon, self.shingle_words, prints)
+
     def own_where(self) -> dict[int, int]:
         """Shingle hash -> position in `own_ids` of its first own occurrence.
 
@@ -115,6 +132,35 @@ class Tokens:
             where.pop(-1, None)
             self._where[""] = where
         return where
+
+
+def _unpickled_tokens(
+    packed: tuple[bytes, str, tuple[int, ...]],
+    canon: Canonical,
+    k: int,
+    prints: tuple[tuple[IndexSettings, Fingerprint], ...],
+) -> Tokens:
+    """The tokens `Tokens.__reduce__` pickled."""
+    ids, starts, shingles, own, breaks, *views = unpack_arrays(*packed)
+    own_index: Sequence[int]
+    if views:
+        own_ids, own_index, own_shingles = views
+    else:
+        own_ids, own_index, own_shingles = ids, range(len(ids)), shingles
+    tokens = Tokens(
+        ids=ids,
+        canon=canon,
+        starts=starts,
+        shingles=shingles,
+        own=own,
+        own_ids=own_ids,
+        own_index=own_index,
+        own_breaks=breaks,
+        own_shingles=own_shingles,
+        shingle_words=k,
+    )
+    tokens._prints.update(prints)
+    return tokens
 
 
 def _own_pairs(tokens: Tokens) -> Iterator[tuple[int, int]]:
@@ -175,19 +221,30 @@ def _own_tokens(canon: Canonical, starts: array[int], bounds: array[int]) -> arr
 
 def _shingles(ids: array[int], k: int) -> array[int]:
     """The sum of each `k` consecutive word hashes: differences of the prefix sums, in numpy
-    (three times the speed of the same two passes over Python ints, which were also bounded
-    to a chunk at a time). The prefix sums wrap around 64 bits on a long body, but each
+    (three times the speed of the same two passes over Python ints), written straight into
+    the array returned, `_BLOCK` words at a time so the working arrays stay small on a body of
+    millions of words. The prefix sums wrap around 64 bits on a long block, but each
     shingle's sum is under 2**60 (`_WORD_BITS`), so the wrapped differences are exact."""
     import numpy as np
 
-    if len(ids) < k:
+    n = len(ids) - k + 1
+    if n <= 0:
         return array("q")
-    # (`np.add.accumulate`, not `np.cumsum`: the ufunc skips a Python-level wrapper, which
-    # costs as much as the sums on a short body.)
-    prefix = np.add.accumulate(np.frombuffer(ids, dtype=np.int64))
-    sums = prefix[k - 1 :].copy()
-    sums[1:] -= prefix[: len(prefix) - k]
-    return array("q", sums.tobytes())
+    out = array("q", [0]) * n
+    sums = np.frombuffer(out, dtype=np.int64)  # a view: writing it fills `out`
+    words = np.frombuffer(ids, dtype=np.int64)
+    for a in range(0, n, _BLOCK):
+        b = min(n, a + _BLOCK)
+        # (`np.add.accumulate`, not `np.cumsum`: the ufunc skips a Python-level wrapper,
+        # which costs as much as the sums on a short body.)
+        prefix = np.add.accumulate(words[a : b + k - 1])
+        sums[a] = prefix[k - 1]
+        np.subtract(prefix[k:], prefix[: b - a - 1], out=sums[a + 1 : b])
+    return out
+
+
+_BLOCK = 1 << 16
+"""Words (shingles) that numpy sums or samples at a time: half a megabyte a working array."""
 
 
 _SPLIT_CHARS = 1 << 14
@@ -351,15 +408,20 @@ def _compute_fingerprint(doc_id: str, tokens: Tokens, settings: IndexSettings) -
 
 def _sampled(shingles: array[int], mask: int) -> tuple[array[int], array[int]]:
     """The shingles whose bits `_SAMPLE_SHIFT` on, under `mask`, are all zero, and where they
-    start: one numpy pass (a third of the time of testing them one by one as Python ints).
-    Shingle hashes are sums of positive hashes, never negative, so the shift is a plain one."""
+    start: numpy passes of `_BLOCK` shingles (a third of the time of testing them one by one
+    as Python ints). Shingle hashes are sums of positive hashes, never negative, so the shift
+    is a plain one."""
     import numpy as np
 
-    if not shingles:
-        return array("q"), array("q")
+    hashes, where = array("q"), array("q")
     values = np.frombuffer(shingles, dtype=np.int64)
-    at = (((values >> _SAMPLE_SHIFT) & mask) == 0).nonzero()[0].astype(np.int64, copy=False)
-    return array("q", values[at].tobytes()), array("q", at.tobytes())
+    for a in range(0, len(values), _BLOCK):
+        block = values[a : a + _BLOCK]
+        at = (((block >> _SAMPLE_SHIFT) & mask) == 0).nonzero()[0].astype(np.int64, copy=False)
+        hashes.frombytes(block[at].tobytes())
+        at += a
+        where.frombytes(at.tobytes())
+    return hashes, where
 
 
 def tokenise(doc: IndexDoc, settings: IndexSettings = DEFAULT_SETTINGS) -> Tokens:

@@ -15,6 +15,8 @@ from typing import Any, overload
 
 import attrs
 
+from wsisdedup.runtime import pack_arrays, unpack_arrays
+
 __all__ = ["OffsetMap", "Pieces", "offset_type"]
 
 
@@ -71,6 +73,17 @@ class Pieces(Mapping[int, tuple[int, int]]):
     def __iter__(self) -> Iterator[int]:
         return iter(self._lines)
 
+    def arrays(self) -> tuple[array[int], array[int], array[int]]:
+        """Its three arrays (lines, first pieces, ends), for `OffsetMap`'s pickling."""
+        return self._lines, self._los, self._his
+
+    @classmethod
+    def from_arrays(cls, lines: array[int], los: array[int], his: array[int]) -> Pieces:
+        """The pieces whose `arrays()` these are."""
+        pieces = cls(lines.typecode)
+        pieces._lines, pieces._los, pieces._his = lines, los, his
+        return pieces
+
 
 @attrs.frozen(kw_only=True)
 class OffsetMap(Sequence[int]):
@@ -106,6 +119,27 @@ class OffsetMap(Sequence[int]):
 
     def __len__(self) -> int:
         return self.length + 1
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with all its arrays in one string of bytes (`runtime.pack_arrays`): the
+        workers send every body's map back to the join."""
+        pieces = self.pieces
+        if not isinstance(pieces, Pieces):  # any other mapping of line -> piece range
+            pieces = Pieces(self.line_cstarts.typecode)
+            for line, (lo, hi) in self.pieces.items():
+                pieces.add(line, lo, hi)
+        packed = pack_arrays(
+            [
+                self.line_cstarts,
+                self.line_ostarts,
+                self.line_lengths,
+                self.piece_cstarts,
+                self.piece_ostarts,
+                self.piece_oends,
+                *pieces.arrays(),
+            ]
+        )
+        return _unpickled_offset_map, (packed, self.piece_exact, self.length, self.source_length)
 
     @overload
     def __getitem__(self, index: int) -> int: ...
@@ -185,3 +219,22 @@ class OffsetMap(Sequence[int]):
             o = self.piece_ostarts[k] + (rel - self.piece_cstarts[k])
             return o, o + 1, True
         return self.piece_ostarts[k], self.piece_oends[k], False
+
+
+def _unpickled_offset_map(
+    packed: tuple[bytes, str, tuple[int, ...]], piece_exact: bytes, length: int, source_length: int
+) -> OffsetMap:
+    """The map `OffsetMap.__reduce__` pickled."""
+    cstarts, ostarts, lengths, pcstarts, postarts, poends, *pieces = unpack_arrays(*packed)
+    return OffsetMap(
+        line_cstarts=cstarts,
+        line_ostarts=ostarts,
+        line_lengths=lengths,
+        pieces=Pieces.from_arrays(*pieces),
+        piece_cstarts=pcstarts,
+        piece_ostarts=postarts,
+        piece_oends=poends,
+        piece_exact=piece_exact,
+        length=length,
+        source_length=source_length,
+    )
