@@ -26,6 +26,17 @@ generated once per size into the temp directory. Each size runs in a fresh proce
 
 CPU time (`time.process_time`) is what counts on a shared machine: other processes do not
 inflate it, and ratios within one run compare like with like.
+
+On a machine shared with others, one run's figures still move by 10-20% from run to run:
+
+    .venv/bin/python benchmarks/bench_read_scale.py 20000 --workers 1,2 --repeat 3 \
+        --code /tmp/before,.
+
+runs each size and worker count three times in each checkout given (`--code`, comma
+-separated; `git worktree add /tmp/before <commit>` makes one), interleaved so that both
+meet the same load, prints every run (`code` is the checkout's commit, `run` the round),
+then one `min` row per checkout: each time column's least value over the rounds, and the
+ratio of the least read to the least standard-library parse.
 """
 
 from __future__ import annotations
@@ -168,6 +179,8 @@ def one(n: int, workers: int = 1) -> dict[str, float]:
 
 
 COLUMNS = (
+    ("code", "code", "s"),
+    ("run", "run", "s"),
     ("messages", "messages", "d"),
     ("workers", "workers", "d"),
     ("text_MB", "text_mb", ".1f"),
@@ -195,20 +208,82 @@ def main() -> None:
     parser.add_argument(
         "--workers", default="1", help="comma-separated worker counts to run each size with"
     )
+    parser.add_argument("--repeat", type=int, default=1, help="rounds of every measurement")
+    parser.add_argument(
+        "--code",
+        default=str(ROOT),
+        help="comma-separated checkouts whose wsisdedup to measure, in turn (default: this one)",
+    )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     counts = [int(w) for w in args.workers.split(",")]
+    codes = [Path(c).resolve() for c in args.code.split(",")]
     if args.one:
+        # Before anything imports wsisdedup: the checkout asked for comes first (worker
+        # processes inherit the path).
+        sys.path.insert(0, str(codes[0]))
         print(json.dumps(one(args.one, counts[0])))
         return
+    labels = [_label(code) for code in codes]
     print(" | ".join(f"{title:>10}" for title, _, _ in COLUMNS))
     for n in args.sizes:
         archive(n)  # generated outside the measured process
         for w in counts:
-            cmd = [sys.executable, __file__, "--one", str(n), "--workers", str(w)]
-            out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=os.environ)
-            r = json.loads(out.stdout.strip().splitlines()[-1])
-            print(" | ".join(f"{r[key]:>10{fmt}}" for _, key, fmt in COLUMNS), flush=True)
+            runs: dict[str, list[dict[str, Any]]] = {label: [] for label in labels}
+            for round_ in range(1, args.repeat + 1):
+                for code, label in zip(codes, labels, strict=True):
+                    cmd = [sys.executable, __file__, "--one", str(n), "--workers", str(w)]
+                    cmd += ["--code", str(code)]
+                    out = subprocess.run(
+                        cmd, check=True, capture_output=True, text=True, env=os.environ
+                    )
+                    r = json.loads(out.stdout.strip().splitlines()[-1])
+                    r.update(code=label, run=str(round_))
+                    runs[label].append(r)
+                    _print_row(r)
+            if args.repeat > 1:
+                for label in labels:
+                    _print_row(_least(runs[label]) | {"code": label, "run": "min"})
+
+
+def _print_row(r: dict[str, Any]) -> None:
+    print(" | ".join(f"{r[key]:>10{fmt}}" for _, key, fmt in COLUMNS), flush=True)
+
+
+_TIMES = ("stdlib_s", "read_s", "wall_s", "other", *(SHORT.get(s, s) for s in STAGES))
+
+
+def _least(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One row for several runs of one measurement: the least of each time (the run least
+    slowed by others), the rest from the first run."""
+    row = dict(runs[0])
+    for key in _TIMES:
+        row[key] = min(r[key] for r in runs)
+    for key in ("peak_mb", "peak_text", "drift"):
+        row[key] = min(r[key] for r in runs)
+    row["ratio"] = row["read_s"] / row["stdlib_s"]
+    row["msg_s"] = row["messages"] / row["read_s"]
+    return row
+
+
+def _label(code: Path) -> str:
+    """A checkout's short commit, with `+` when it has uncommitted changes; else its name."""
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(code), "rev-parse", "--short", "HEAD"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(code), "status", "--porcelain", "--untracked-files=no"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return code.name[:10]
+    return head + ("+" if dirty else "")
 
 
 if __name__ == "__main__":
