@@ -126,7 +126,7 @@ class OffsetMap(Sequence[int]):
         pieces = self.pieces
         if not isinstance(pieces, Pieces):  # any other mapping of line -> piece range
             pieces = Pieces(self.line_cstarts.typecode)
-            for line, (lo, hi) in self.pieces.items():
+            for line, (lo, hi) in sorted(self.pieces.items()):
                 pieces.add(line, lo, hi)
         packed = pack_arrays(
             [
