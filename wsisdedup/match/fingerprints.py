@@ -142,23 +142,8 @@ def _unpickled_tokens(
 ) -> Tokens:
     """The tokens `Tokens.__reduce__` pickled."""
     ids, starts, shingles, own, breaks, *views = unpack_arrays(*packed)
-    own_index: Sequence[int]
-    if views:
-        own_ids, own_index, own_shingles = views
-    else:
-        own_ids, own_index, own_shingles = ids, range(len(ids)), shingles
-    tokens = Tokens(
-        ids=ids,
-        canon=canon,
-        starts=starts,
-        shingles=shingles,
-        own=own,
-        own_ids=own_ids,
-        own_index=own_index,
-        own_breaks=breaks,
-        own_shingles=own_shingles,
-        shingle_words=k,
-    )
+    own_views = (views[0], views[1], views[2]) if views else None
+    tokens = _assembled(canon, ids, starts, shingles, own, breaks, own_views, k)
     tokens._prints.update(prints)
     return tokens
 
@@ -310,12 +295,8 @@ def _with_own(
     shingles, with the own-content views of `doc.own`."""
     offset_type = cstarts.typecode
     own = _own_tokens(canon, cstarts, _own_bounds(doc.text, doc.own))
-    own_index: Sequence[int]
-    if len(own) == 2 and own[0] == 0 and own[1] == len(ids):
-        # All of the body is its own (no quote): the own views are the body's arrays, not
-        # copies. `own_shingles` then lacks the trailing -1s, which mean "none" as its end
-        # does.
-        own_ids, own_index, own_shingles = ids, range(len(ids)), shingles
+    own_views: tuple[array[int], array[int], array[int]] | None = None
+    if len(own) == 2 and own[0] == 0 and own[1] == len(ids):  # all its own: no views to copy
         breaks = array(offset_type, [0])
     else:
         own_ids, own_index, own_shingles = array("q"), array(offset_type), array("q")
@@ -327,10 +308,33 @@ def _with_own(
             count = max(0, b - a - k + 1)
             own_shingles += shingles[a : a + count]
             own_shingles.extend(repeat(-1, b - a - count))
+        own_views = (own_ids, own_index, own_shingles)
+    return _assembled(canon, ids, cstarts, shingles, own, breaks, own_views, k)
+
+
+def _assembled(
+    canon: Canonical,
+    ids: array[int],
+    starts: array[int],
+    shingles: array[int],
+    own: array[int],
+    breaks: array[int],
+    own_views: tuple[array[int], array[int], array[int]] | None,
+    k: int,
+) -> Tokens:
+    """Tokens from their arrays (`_with_own`, and unpickling). `own_views` are `own_ids`,
+    `own_index` and `own_shingles`; None when all of the body is its own: the own views are
+    then the body's arrays, not copies (`own_shingles` then lacks the trailing -1s, which
+    mean "none" as its end does)."""
+    own_index: Sequence[int]
+    if own_views is None:
+        own_ids, own_index, own_shingles = ids, range(len(ids)), shingles
+    else:
+        own_ids, own_index, own_shingles = own_views
     return Tokens(
         ids=ids,
         canon=canon,
-        starts=cstarts,
+        starts=starts,
         shingles=shingles,
         own=own,
         own_ids=own_ids,
