@@ -269,21 +269,17 @@ def _least(runs: list[dict[str, Any]]) -> dict[str, Any]:
 def _label(code: Path) -> str:
     """A checkout's short commit, with `+` when it has uncommitted changes; else its name."""
     try:
-        head = subprocess.run(
-            ["git", "-C", str(code), "rev-parse", "--short", "HEAD"],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(code), "status", "--porcelain", "--untracked-files=no"],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
+        head = _git(code, "rev-parse", "--short", "HEAD")
+        dirty = _git(code, "status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.CalledProcessError):
         return code.name[:10]
     return head + ("+" if dirty else "")
+
+
+def _git(code: Path, *args: str) -> str:
+    """What `git -C code args...` prints, stripped."""
+    cmd = ["git", "-C", str(code), *args]
+    return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip()
 
 
 if __name__ == "__main__":
