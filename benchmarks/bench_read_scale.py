@@ -42,6 +42,7 @@ ratio of the least read to the least standard-library parse.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import subprocess
@@ -219,10 +220,16 @@ def main() -> None:
     counts = [int(w) for w in args.workers.split(",")]
     codes = [Path(c).resolve() for c in args.code.split(",")]
     if args.one:
-        # Before anything imports wsisdedup: the checkout asked for comes first (worker
-        # processes inherit the path).
+        # The checkout asked for comes first, its wsisdedup imported before `bench_read` puts
+        # this script's checkout first and imports it too (submodules then come from the
+        # package already imported); then it is put first again, for the worker processes,
+        # which inherit the path. `main` checks that its wsisdedup is the one measured.
         sys.path.insert(0, str(codes[0]))
-        print(json.dumps(one(args.one, counts[0])))
+        wsisdedup = importlib.import_module("wsisdedup")
+        importlib.import_module("bench_read")
+        sys.path.insert(0, str(codes[0]))
+        row = one(args.one, counts[0])
+        print(json.dumps(row | {"module": wsisdedup.__file__}))
         return
     labels = [_label(code) for code in codes]
     print(" | ".join(f"{title:>10}" for title, _, _ in COLUMNS))
@@ -238,6 +245,8 @@ def main() -> None:
                         cmd, check=True, capture_output=True, text=True, env=os.environ
                     )
                     r = json.loads(out.stdout.strip().splitlines()[-1])
+                    if not Path(r.pop("module")).is_relative_to(code):
+                        raise SystemExit(f"{code}: the run imported another wsisdedup")
                     r.update(code=label, run=str(round_))
                     runs[label].append(r)
                     _print_row(r)
