@@ -102,3 +102,59 @@ def test_new_text_restores_rewritten_links() -> None:
     m = Message(id="1", source=SRC, body=body, segments=segs, links=links)
     assert m.new_text == "see https://a.org/x now"
     assert "".join(s.text for s in m.segments) == body  # the body itself is untouched
+
+
+def test_a_segment_of_the_body_equals_one_of_its_text() -> None:
+    body = "Hello there.\n> quoted\n"
+    held = Segment(kind=SegmentKind.QUOTE, within=body, start=13, end=len(body), depth=1)
+    given = Segment(kind=SegmentKind.QUOTE, text="> quoted\n", start=13, end=22, depth=1)
+    assert held.text == given.text == "> quoted\n"
+    assert held == given
+    assert hash(held) == hash(given)
+    assert repr(held) == repr(given)
+    assert "text='> quoted\\n'" in repr(held)
+    # Any field, the text included, tells two segments apart.
+    assert held != attrs.evolve(held, depth=2)
+    other = Segment(kind=SegmentKind.QUOTE, text="> quotes\n", start=13, end=22, depth=1)
+    assert held != other
+    whole = Segment(kind=SegmentKind.NEW, within=body, start=0, end=len(body))
+    assert whole.text is body
+
+
+def test_evolving_a_segment_of_the_body_slices_the_new_span() -> None:
+    body = "Hello there.\n> quoted\n"
+    seg = Segment(kind=SegmentKind.NEW, within=body, start=0, end=len(body))
+    head = attrs.evolve(seg, end=13)
+    assert head.text == "Hello there.\n"
+    quote = attrs.evolve(seg, kind=SegmentKind.QUOTE, start=13)
+    assert quote.text == "> quoted\n"
+    # A text given outright wins over the body the segment was in.
+    assert attrs.evolve(seg, text="Hi", start=0, end=2).text == "Hi"
+
+
+def test_a_segment_must_fit_what_it_is_given() -> None:
+    with pytest.raises(ValueError, match="3 characters"):
+        Segment(kind=SegmentKind.NEW, text="four", start=0, end=3)
+    with pytest.raises(ValueError, match="outside"):
+        Segment(kind=SegmentKind.NEW, within="abc", start=1, end=4)
+    with pytest.raises(TypeError, match="within="):
+        Segment(kind=SegmentKind.NEW, start=0, end=1)
+    # A segment made from its text alone cannot be moved outside that text.
+    with pytest.raises(ValueError, match="outside"):
+        attrs.evolve(Segment(kind=SegmentKind.NEW, text="ab", start=5, end=7), start=4)
+
+
+def test_detached_segments_are_made_again_over_another_copy_of_the_body() -> None:
+    body = "Hello there.\n> quoted\n"
+    seg = Segment(kind=SegmentKind.QUOTE, within=body, start=13, end=22, depth=1, source_id="a")
+    copy = "".join(list(body))
+    assert copy is not body
+    fields = seg.detached(body)
+    assert fields is not None
+    again = Segment.attached(copy, fields)
+    assert again == seg
+    assert again.detached(copy) == fields
+    # Not detached from a body it does not hold (a copy, or its text alone).
+    assert seg.detached(copy) is None
+    alone = Segment(kind=SegmentKind.QUOTE, text="> quoted\n", start=13, end=22)
+    assert alone.detached(body) is None

@@ -13,6 +13,7 @@ long before a timing would.
 
 from __future__ import annotations
 
+import tracemalloc
 from typing import Any
 
 import pytest
@@ -170,3 +171,21 @@ def test_units_of_one_text_line_share_its_text() -> None:
     texts = [u.strip for u in units if u.strip in ("text", "Hash: SHA1")]
     assert len(texts) == 200
     assert len({id(s) for s in texts}) == 2
+
+
+def test_segments_hold_the_body_not_copies_of_their_text() -> None:
+    # Lines of alternating quote depth: a segment a line, every line's text different. Each
+    # segment held a copy of its text, as many characters as the body all told.
+    words = " and then some more words of a long quoted exchange" * 4
+    body = "".join(f"{'>' * (1 + n % 2)} line {n}{words}\n" for n in range(4000))
+    tracemalloc.start()
+    try:
+        segments = split_body(body).segments
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(segments) == 4000
+    assert "".join(s.text for s in segments) == body
+    # The segments themselves (some 150 bytes each, two thirds of a line) and nothing the
+    # size of the text (it held 1.86 times the body).
+    assert held < len(body) * 0.8

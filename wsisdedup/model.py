@@ -19,6 +19,7 @@ __all__ = [
     "Body",
     "Copy",
     "CopyReason",
+    "Detached",
     "Evidence",
     "ForwardInfo",
     "Limits",
@@ -226,20 +227,128 @@ class ForwardInfo:
     subject: str = ""
 
 
-@attrs.frozen(kw_only=True)
+Detached = tuple[SegmentKind, int, int, int, str | None, ForwardInfo | None]
+"""A segment's fields without its body (`Segment.detached`)."""
+
+
+@attrs.frozen(init=False, eq=False, repr=False)
 class Segment:
-    """A typed stretch of a body: `body[start:end] == text`."""
+    """A typed stretch of a body: `body[start:end] == text`.
+
+    A segment holds the body it is a stretch of, not a copy of its text, and slices the text
+    when asked (`text`): the segments of one body share it. Copies of every stretch made the
+    segments of an archive hold as many characters as its bodies (docs/performance.md#memory).
+
+    Built from the body (`within=body`, what the segmenter does) or, as before, from its text
+    alone (`text=...`): the two compare equal when their text and fields are the same.
+    """
 
     kind: SegmentKind
-    text: str
     start: int
     end: int
-    depth: int = 0
+    depth: int
     """Quote depth (number of `>` levels) for QUOTE; 0 otherwise."""
-    source_id: str | None = None
+    source_id: str | None
     """For QUOTE: the id of the message the text comes from, where known."""
-    forward: ForwardInfo | None = None
+    forward: ForwardInfo | None
     """For FORWARD_HEADER: the forwarded message's headers."""
+    _within: str
+    """The text the span is in: the body, or the segment's own text given alone."""
+    _base: int
+    """Where `_within` starts in the body (0 for the body itself)."""
+
+    def __init__(
+        self,
+        *,
+        kind: SegmentKind,
+        start: int,
+        end: int,
+        text: str | None = None,
+        within: str | None = None,
+        base: int = 0,
+        depth: int = 0,
+        source_id: str | None = None,
+        forward: ForwardInfo | None = None,
+    ) -> None:
+        if text is not None:
+            if len(text) != end - start:
+                raise ValueError(
+                    f"a segment of {end - start} characters ({start}-{end}) given a text of "
+                    f"{len(text)}"
+                )
+            within, base = text, start
+        elif within is None:
+            raise TypeError("a Segment needs its text or the body it is in (within=)")
+        elif not base <= start <= end <= base + len(within):
+            raise ValueError(
+                f"a segment {start}-{end} outside the {len(within)} characters it is in"
+            )
+        # (Frozen: attributes are set past attrs' guard, as its own __init__ does.)
+        put = object.__setattr__
+        put(self, "kind", kind)
+        put(self, "start", start)
+        put(self, "end", end)
+        put(self, "depth", depth)
+        put(self, "source_id", source_id)
+        put(self, "forward", forward)
+        put(self, "_within", within)
+        put(self, "_base", base)
+
+    @property
+    def text(self) -> str:
+        """The segment's characters (a new string at each call, but the whole body itself when
+        the segment covers all of it)."""
+        base = self._base
+        return self._within[self.start - base : self.end - base]
+
+    def detached(self, body: str) -> Detached | None:
+        """Its fields without the body, for `attached` to rebuild over a copy of `body` held
+        elsewhere (the map phase's workers send segments back without the body); None if the
+        segment does not hold `body` itself."""
+        if self._within is not body or self._base:
+            return None
+        return (self.kind, self.start, self.end, self.depth, self.source_id, self.forward)
+
+    @classmethod
+    def attached(cls, body: str, fields: Detached) -> Segment:
+        """The segment of `body` that `detached` gave `fields` of."""
+        kind, start, end, depth, source_id, forward = fields
+        return cls(
+            kind=kind,
+            start=start,
+            end=end,
+            within=body,
+            depth=depth,
+            source_id=source_id,
+            forward=forward,
+        )
+
+    def _key(self) -> tuple[Any, ...]:
+        return (
+            self.kind,
+            self.text,
+            self.start,
+            self.end,
+            self.depth,
+            self.source_id,
+            self.forward,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Segment)
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"Segment(kind={self.kind!r}, text={self.text!r}, start={self.start!r}, "
+            f"end={self.end!r}, depth={self.depth!r}, source_id={self.source_id!r}, "
+            f"forward={self.forward!r})"
+        )
 
 
 @attrs.frozen(kw_only=True)

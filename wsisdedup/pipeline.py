@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from functools import partial
 from itertools import tee
-from typing import BinaryIO, TypeVar
+from typing import BinaryIO, TypeVar, cast
 
 import attrs
 
@@ -34,6 +34,7 @@ from wsisdedup.match.direct import header_quote_matches
 from wsisdedup.match.records import OWN_KINDS, Match, Origin, Span
 from wsisdedup.model import (
     Archive,
+    Detached,
     Limits,
     Message,
     ParsedMessage,
@@ -266,6 +267,9 @@ class _Mapped:
     """What its attributions name (`attribution_refs`)."""
     origin: Origin | None = None
     """`origin_of` the message."""
+    detached: tuple[Detached, ...] | None = None
+    """Its segments without the body (`Segment.detached`), when `message` came back from a
+    worker without its body and segments (`_analyse_chunk`)."""
 
 
 def _join(
@@ -379,8 +383,14 @@ def _analyse_in_workers(
             result.reverse()  # popped from the end: each item is freed once the join took it
             for p in chunk:
                 item = result.pop()
-                # The body comes back empty (`_analyse_chunk`): this process holds it already.
-                message = attrs.evolve(item.message, body=p.body)
+                # The body comes back empty (`_analyse_chunk`): this process holds it already,
+                # and the segments are made again over it.
+                message = item.message
+                if item.detached is None:
+                    message = attrs.evolve(message, body=p.body)
+                else:
+                    segments = tuple(Segment.attached(p.body, f) for f in item.detached)
+                    message = attrs.evolve(message, body=p.body, segments=segments)
                 yield _Mapped(
                     message=message, tokens=item.tokens, refs=item.refs, origin=item.origin
                 )
@@ -398,14 +408,18 @@ def _analyse_chunk(chunk: Sequence[ParsedMessage], footers: tuple[str, ...]) -> 
         for p in chunk:
             m = analyse_message(p, footers=footers)
             doc = IndexDoc.from_segments(m.id, m.body, m.segments)
+            detached = tuple(s.detached(m.body) for s in m.segments)
+            whole = None not in detached
             out.append(
                 _Mapped(
-                    # Without its body, which the parent holds: sending it back would cost
-                    # time, and a second copy of every body in the parent's memory.
-                    message=attrs.evolve(m, body=""),
+                    # Without its body, which the parent holds, nor the segments that hold it:
+                    # sending it back would cost time, and a second copy of every body in the
+                    # parent's memory.
+                    message=attrs.evolve(m, body="", segments=() if whole else m.segments),
                     tokens=tokenise(doc),
                     refs=_attributions_of(m),
                     origin=origin_of(m),
+                    detached=cast("tuple[Detached, ...]", detached) if whole else None,
                 )
             )
         return pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)

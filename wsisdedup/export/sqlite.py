@@ -468,7 +468,7 @@ def _message_of(r: sqlite3.Row, parts: dict[str, dict[str, list[sqlite3.Row]]]) 
         date=datetime.fromisoformat(r["date"]) if r["date"] else None,
         subject=r["subject"],
         body=r["body"],
-        segments=tuple(_segment_of(s) for s in parts["segments"].get(mid, [])),
+        segments=tuple(_segment_of(s, r["body"]) for s in parts["segments"].get(mid, [])),
         links=tuple(_link_of(lk) for lk in parts["links"].get(mid, [])),
         parent_id=r["parent_id"],
         parent_evidence=Evidence(r["parent_evidence"]) if r["parent_evidence"] else None,
@@ -491,12 +491,16 @@ def _message_of(r: sqlite3.Row, parts: dict[str, dict[str, list[sqlite3.Row]]]) 
     )
 
 
-def _segment_of(s: sqlite3.Row) -> Segment:
+def _segment_of(s: sqlite3.Row, body: str) -> Segment:
+    """A stored segment, holding its message's body (not a copy of its text) where the text
+    stored is the body's at its span, as the library always writes it."""
+    start, end, text = s["span_start"], s["span_end"], s["text"]
     return Segment(
         kind=SegmentKind(s["kind"]),
-        text=s["text"],
-        start=s["span_start"],
-        end=s["span_end"],
+        start=start,
+        end=end,
+        text=None if body[start:end] == text else text,
+        within=body,
         depth=s["depth"],
         source_id=s["source_id"],
         forward=forward_of(_column(s, "forward")),

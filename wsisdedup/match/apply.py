@@ -74,15 +74,8 @@ def _split_segment(seg: Segment, matches: list[Match]) -> list[Segment]:
         return [seg]
 
     def piece(kind: SegmentKind, a: int, b: int, source: str | None) -> Segment:
-        return attrs.evolve(
-            seg,
-            kind=kind,
-            text=seg.text[a - seg.start : b - seg.start],
-            start=a,
-            end=b,
-            depth=seg.depth,
-            source_id=source,
-        )
+        # (The piece holds what `seg` holds, the body: not a copy of its text.)
+        return attrs.evolve(seg, kind=kind, start=a, end=b, source_id=source)
 
     out: list[Segment] = []
     pos = seg.start

@@ -127,12 +127,12 @@ def _finish(text: str, spans: list[_Span]) -> tuple[Segment, ...]:
     neighbours of one kind and depth merged. Empties `spans`.
 
     A span is dropped as soon as it is read and a segment made as soon as no later span can
-    join it, and segments of the same short text share one string (`_piece`): on a body of
-    short lines of one kind and varying depth (a segment a line) the spans, the merged spans
-    and the segments' copies of their text together made `split_body` hold 17 times the body.
+    join it, and segments hold the body rather than copies of their text (`Segment`): on a
+    body of short lines of one kind and varying depth (a segment a line) the spans, the merged
+    spans and the segments' copies of their text together made `split_body` hold 17 times the
+    body.
     """
     segments: list[Segment] = []
-    pieces: dict[str, str] = {}
     prev: _Span | None = None  # the last merged span: the only one a later span may change
     pending_start: int | None = None
     spans.reverse()
@@ -169,40 +169,30 @@ def _finish(text: str, spans: list[_Span]) -> tuple[Segment, ...]:
             prev.end = sp.end
             continue
         if prev is not None:
-            segments.append(_segment(text, prev, pieces))
+            segments.append(_segment(text, prev))
         prev = _Span(sp.start, sp.end, sp.kind, sp.depth, sp.forward)
     if prev is not None:
-        segments.append(_segment(text, prev, pieces))
+        segments.append(_segment(text, prev))
     elif pending_start is not None:  # the whole body is blank
-        segments.append(_segment(text, _Span(pending_start, len(text), K.NEW), pieces))
+        segments.append(_segment(text, _Span(pending_start, len(text), K.NEW)))
     return tuple(segments)
 
 
-def _segment(text: str, sp: _Span, pieces: dict[str, str]) -> Segment:
-    """The segment of a merged span; its text is the one in `pieces` when a segment before
-    had the same short text (and is put there when there is room)."""
+def _segment(text: str, sp: _Span) -> Segment:
+    """The segment of a merged span: a stretch of `text`, which it holds (not a copy)."""
     kind = sp.kind if sp.kind is not None else K.NEW
-    piece = text[sp.start : sp.end]
-    if len(piece) <= _SHARED_PIECE_CHARS:
-        shared = pieces.get(piece)
-        if shared is not None:
-            piece = shared
-        elif len(pieces) < _SHARED_PIECES:
-            pieces[piece] = piece
     forward = None
     if kind is K.FORWARD_HEADER:
-        forward = sp.forward if sp.forward not in (None, _FORWARD_PENDING) else _forward_info(piece)
+        forward = (
+            sp.forward
+            if sp.forward not in (None, _FORWARD_PENDING)
+            else _forward_info(text[sp.start : sp.end])
+        )
     return Segment(
         kind=kind,
-        text=piece,
+        within=text,
         start=sp.start,
         end=sp.end,
         depth=sp.depth if kind is K.QUOTE else 0,
         forward=forward,
     )
-
-
-# Segments whose text `_finish` shares with an earlier segment's: texts up to this long (past
-# it the string's own header is a small part of what it holds), and this many texts a body.
-_SHARED_PIECE_CHARS = 256
-_SHARED_PIECES = 4096

@@ -225,7 +225,8 @@ def mark_own_text(
 
 
 def _piece(seg: Segment, a: int, b: int, kind: SegmentKind) -> Segment:
-    text = seg.text[a - seg.start : b - seg.start]
+    """The stretch `a`-`b` of `seg` as a segment of `kind` (holding what `seg` holds, the
+    body); a new kind keeps none of the old one's fields."""
     if kind is seg.kind:
-        return attrs.evolve(seg, text=text, start=a, end=b)
-    return Segment(kind=kind, text=text, start=a, end=b)
+        return attrs.evolve(seg, start=a, end=b)
+    return attrs.evolve(seg, kind=kind, start=a, end=b, depth=0, source_id=None, forward=None)
