@@ -670,3 +670,33 @@ def test_tokens_survive_the_trip_between_processes(seed: int, whole: bool) -> No
     assert back._prints == tokens._prints and back._prints
     assert (back.own_ids is back.ids) is (tokens.own_ids is tokens.ids)
     assert list(back.own_index) == list(tokens.own_index)
+
+
+def test_copy_tables_hold_one_number_a_key_and_still_find_each_copy() -> None:
+    # Every message's text is remembered under each of its copy keys (id, address, name):
+    # keyed by (digest, key) tuples, each entry held a tuple and a key string, some 130 bytes.
+    from wsisdedup.match.index import _Join
+    from wsisdedup.match.records import Origin
+
+    w = Words(17)
+    texts = [w.paragraph(30) for _ in range(40)]
+    join = _Join(DEFAULT_SETTINGS, None, repeats=True, duplicates=True)
+    for n, text in enumerate(texts):
+        origin = Origin(message_id=f"m{n}", address=f"p{n % 7}@x.org", name=f"p {n % 7}")
+        join.add(
+            IndexDoc(id=f"m{n}", text=text, own=(Span(start=0, end=len(text)),), origin=origin)
+        )
+    # The same text again under the same id (a second copy of the month): a copy of each.
+    for n, text in enumerate(texts):
+        origin = Origin(message_id=f"m{n}", address=f"p{n % 7}@x.org", name=f"p {n % 7}")
+        join.add(
+            IndexDoc(id=f"m{n}#2", text=text, own=(Span(start=0, end=len(text)),), origin=origin)
+        )
+    groups = join.duplicate_groups()
+    assert sorted((g.kept_id, g.copy_ids) for g in groups) == sorted(
+        (f"m{n}", (f"m{n}#2",)) for n in range(40)
+    )
+    tables = [join.by_body, join.by_own]
+    assert sum(map(len, tables)) == 40 * 3 * 2
+    assert all(type(key) is int for table in tables for key in table)
+    assert max(sys.getsizeof(key) for table in tables for key in table) <= 48

@@ -19,6 +19,7 @@ text.
 
 from __future__ import annotations
 
+import hashlib
 from array import array
 from collections import Counter, OrderedDict, deque
 from collections.abc import Iterable, Mapping, Sequence
@@ -151,10 +152,11 @@ class _Join:
         self.find_duplicates = duplicates
         self.index = _ShingleIndex(settings)
         self.cache = _TokenCache(self.docs, settings)
-        # Digest -> the latest message with that text under each copy key (its id, its
-        # author's address and name: `copies.copy_keys`), and the first message of all.
-        self.by_body: dict[tuple[bytes, str], int] = {}
-        self.by_own: dict[tuple[bytes, str], int] = {}
+        # Digest and copy key (its id, its author's address and name: `copies.copy_keys`),
+        # as one number (`_slot`) -> the latest message with that text under that key; and
+        # digest -> the first message of all.
+        self.by_body: dict[int, int] = {}
+        self.by_own: dict[int, int] = {}
         self.first_body: dict[bytes, int] = {}
         self.first_own: dict[bytes, int] = {}
         self.own_words = array("l")
@@ -206,11 +208,12 @@ class _Join:
         fp = self._fingerprint(i)
         self.own_words.append(fp.own_words)
         if duplicates:
-            copy = self._copy_of(fp, i)
+            slots = self._slots(fp, i)
+            copy = self._copy_of(fp, i, slots)
             if copy is not None:
                 self.copies[i] = copy
                 return
-            self._remember_text(fp, i)
+            self._remember_text(fp, i, slots)
         if repeats:
             found = self._repeats(i, fp)
             if found:
@@ -219,7 +222,21 @@ class _Join:
                 fp = self._reclaim(i, fp, found)
         self.index.add(i, fp.own_hashes)
 
-    def _copy_of(self, fp: Fingerprint, i: int) -> _Copy | None:
+    def _slots(self, fp: Fingerprint, i: int) -> list[tuple[int | None, int | None]]:
+        """For each copy key of message `i`, the `_slot` of its body's text and of its own
+        text under it (None: the body has no words, or too few own words to compare)."""
+        own = fp.own_words >= self.settings.min_words
+        return [
+            (
+                _slot(fp.body_digest, key) if fp.words else None,
+                _slot(fp.own_digest, key) if own else None,
+            )
+            for key in copy_keys(self.docs[i].origin)
+        ]
+
+    def _copy_of(
+        self, fp: Fingerprint, i: int, slots: list[tuple[int | None, int | None]]
+    ) -> _Copy | None:
         """The earlier message this one is a copy of (`copies.copy_reason`), if any.
 
         A message with the same words by someone else is not a copy: it is remembered in
@@ -227,10 +244,10 @@ class _Join:
         """
         origin = self.docs[i].origin
         own = fp.own_words >= self.settings.min_words
-        for key in copy_keys(origin):
+        for body_slot, own_slot in slots:
             for kept in (
-                self.by_body.get((fp.body_digest, key)) if fp.words else None,
-                self.by_own.get((fp.own_digest, key)) if own else None,
+                None if body_slot is None else self.by_body.get(body_slot),
+                None if own_slot is None else self.by_own.get(own_slot),
             ):
                 if kept is None:
                     continue
@@ -273,16 +290,18 @@ class _Join:
             self.repeat_of.setdefault(i, src)
         return None
 
-    def _remember_text(self, fp: Fingerprint, i: int) -> None:
-        keys = copy_keys(self.docs[i].origin)
+    def _remember_text(
+        self, fp: Fingerprint, i: int, slots: list[tuple[int | None, int | None]]
+    ) -> None:
         if fp.words:
             self.first_body.setdefault(fp.body_digest, i)
-            for key in keys:
-                self.by_body[fp.body_digest, key] = i
         if fp.own_words >= self.settings.min_words:
             self.first_own.setdefault(fp.own_digest, i)
-            for key in keys:
-                self.by_own[fp.own_digest, key] = i
+        for body_slot, own_slot in slots:
+            if body_slot is not None:
+                self.by_body[body_slot] = i
+            if own_slot is not None:
+                self.by_own[own_slot] = i
 
     def _reclaim(self, i: int, fp: Fingerprint, found: tuple[Match, ...]) -> Fingerprint:
         """Give the paragraphs of unmarked quotes that repeat nothing back to the author, and
@@ -358,6 +377,16 @@ class _Join:
     def repeats_of(self) -> dict[str, str]:
         """Message id -> the earlier message by another author with the same words."""
         return {self.docs[i].id: self.docs[kept].id for i, kept in self.repeat_of.items()}
+
+
+def _slot(digest: bytes, key: str) -> int:
+    """A text's digest under a copy key, as one 128-bit number (a hash of both, as sure not
+    to collide as the digest itself): kept for every message, a dict keyed by these holds an
+    int (44 bytes) a key where one keyed by (digest, key) held a tuple and a key string (some
+    130: a tenth of the join's memory a message)."""
+    h = hashlib.blake2b(digest, digest_size=16)
+    h.update(key.encode("utf-8", "surrogatepass"))
+    return int.from_bytes(h.digest(), "big")
 
 
 def match_archive(
