@@ -296,6 +296,9 @@ def _join(
     # copies included, so that the join need not wait for the last message to start.
     messages = _complete_links(unique, matched.messages)
     hints = _reader_quote_hints(parsed, unique)
+    # The messages as they were before matching, each a second Message (and, where matches
+    # split them, a second set of segments) beside the matched one: not needed past here.
+    unique.clear()
     # What a reader knew (text dumps) outranks what the index guesses from quoted text; a hint
     # that names a collapsed copy names the copy that was kept.
     kept = matched.kept_for
@@ -338,8 +341,16 @@ def _analyse_all(
             m = analyse_message(p, footers=footers)
             # What its attributions name, while the segmenter's parse of them is memoised.
             out.append(_Mapped(message=m, refs=_attributions_of(m)))
-        return out
+        return _handed_on(out)
     return _analyse_in_workers(parsed, footers, stages, workers)
+
+
+def _handed_on(items: list[T]) -> Iterator[T]:
+    """The items of a list, in order, each dropped from it as it is taken: the list no longer
+    holds what its taker has done with."""
+    items.reverse()
+    while items:
+        yield items.pop()
 
 
 MIN_PARALLEL = 4000
