@@ -55,8 +55,12 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+CODE_ENV = "WSISDEDUP_BENCH_CODE"
+"""The checkout a `--code` run measures, set by `main` for the run: read here at import, since
+a worker process of the run imports this module again (as the main module of the process
+pool's server), and must find the same wsisdedup."""
 sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, os.environ.get(CODE_ENV, str(ROOT)))
 
 SIZES = (1_000, 10_000, 100_000)
 STAGES = ("reading", "learning footers", "segmenting", "matching", "threading")
@@ -220,14 +224,15 @@ def main() -> None:
     counts = [int(w) for w in args.workers.split(",")]
     codes = [Path(c).resolve() for c in args.code.split(",")]
     if args.one:
-        # The checkout asked for comes first, its wsisdedup imported before `bench_read` puts
-        # this script's checkout first and imports it too (submodules then come from the
-        # package already imported); then it is put first again, for the worker processes,
-        # which inherit the path. `main` checks that its wsisdedup is the one measured.
-        sys.path.insert(0, str(codes[0]))
+        # The checkout measured comes first on the path (`CODE_ENV`, set by `main`), and its
+        # wsisdedup is imported before `bench_read` puts this script's checkout first and
+        # imports it too (submodules then come from the package already imported); then it
+        # is put first again. `main` checks that its wsisdedup is the one measured.
+        code = os.environ.get(CODE_ENV, str(codes[0]))
+        sys.path.insert(0, code)
         wsisdedup = importlib.import_module("wsisdedup")
         importlib.import_module("bench_read")
-        sys.path.insert(0, str(codes[0]))
+        sys.path.insert(0, code)
         row = one(args.one, counts[0])
         print(json.dumps(row | {"module": wsisdedup.__file__}))
         return
@@ -241,9 +246,8 @@ def main() -> None:
                 for code, label in zip(codes, labels, strict=True):
                     cmd = [sys.executable, __file__, "--one", str(n), "--workers", str(w)]
                     cmd += ["--code", str(code)]
-                    out = subprocess.run(
-                        cmd, check=True, capture_output=True, text=True, env=os.environ
-                    )
+                    env = os.environ | {CODE_ENV: str(code)}
+                    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env)
                     r = json.loads(out.stdout.strip().splitlines()[-1])
                     if not Path(r.pop("module")).is_relative_to(code):
                         raise SystemExit(f"{code}: the run imported another wsisdedup")
