@@ -201,3 +201,24 @@ def test_workers_give_the_same_archive(
         order = [(e.stage, e.done) for e in events]
         first_matched = next(i for i, (st, d) in enumerate(order) if st is Stage.MATCHING and d)
         assert first_matched < order.index((Stage.SEGMENTING, segmenting[-1]))
+
+
+def test_a_worker_sends_back_only_what_the_parent_lacks() -> None:
+    # What a worker returns for a message holds neither its body nor the headers as read: the
+    # parent makes the message again over what it read, so it holds one copy of each.
+    import pickle
+
+    from wsisdedup.pipeline import _Analysed, analyse_message
+    from wsisdedup.readers import read_messages
+
+    read = [p for p in read_messages(FEDORA) if isinstance(p, ParsedMessage)][:60]
+    for p in read:
+        sent = pickle.dumps(_Analysed.of(p, ()), protocol=pickle.HIGHEST_PROTOCOL)
+        if len(p.body) >= 100:
+            assert p.body[:100].encode() not in sent
+        made = pickle.loads(sent).mapped(p).message
+        assert made == analyse_message(p)
+        assert made.body is p.body
+        assert made.author is p.author and made.references is p.references
+        assert made.source is p.source and made.subject is p.subject
+        assert all(s.detached(p.body) is not None for s in made.segments)

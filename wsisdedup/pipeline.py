@@ -13,6 +13,7 @@ import logging
 import multiprocessing
 import os
 import pickle
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from functools import partial
@@ -36,6 +37,7 @@ from wsisdedup.model import (
     Archive,
     Detached,
     Limits,
+    Link,
     Message,
     ParsedMessage,
     Person,
@@ -267,9 +269,6 @@ class _Mapped:
     """What its attributions name (`attribution_refs`)."""
     origin: Origin | None = None
     """`origin_of` the message."""
-    detached: tuple[Detached, ...] | None = None
-    """Its segments without the body (`Segment.detached`), when `message` came back from a
-    worker without its body and segments (`_analyse_chunk`)."""
 
 
 def _join(
@@ -388,23 +387,55 @@ def _analyse_in_workers(
                 pending.append(pool.submit(_analyse_chunk, chunks[sent], footers))
                 sent += 1
             # (This process runs with the collector paused: `build_archive`.)
-            result: list[_Mapped] = pickle.loads(pending.pop(0).result())
+            result: list[_Analysed] = pickle.loads(pending.pop(0).result())
             done += len(result)
             stages.step(Stage.SEGMENTING, done)
             result.reverse()  # popped from the end: each item is freed once the join took it
             for p in chunk:
-                item = result.pop()
-                # The body comes back empty (`_analyse_chunk`): this process holds it already,
-                # and the segments are made again over it.
-                message = item.message
-                if item.detached is None:
-                    message = attrs.evolve(message, body=p.body)
-                else:
-                    segments = tuple(Segment.attached(p.body, f) for f in item.detached)
-                    message = attrs.evolve(message, body=p.body, segments=segments)
-                yield _Mapped(
-                    message=message, tokens=item.tokens, refs=item.refs, origin=item.origin
-                )
+                yield result.pop().mapped(p)
+
+
+@attrs.frozen
+class _Analysed:
+    """What a worker sends back for one message (`_analyse_chunk`): only what the parent does
+    not hold. The parent holds the message as read (body, headers, source): sending those
+    back cost time, and a second copy of each in the parent's memory, since the copies that
+    came back were the ones the Archive kept."""
+
+    id: str | None
+    """The message's id when it is not its Message-ID (`derived_id`)."""
+    segments: tuple[Segment, ...] | tuple[Detached, ...]
+    """`Segment.detached` where every segment holds the body (they always do), else the
+    segments themselves."""
+    links: tuple[Link, ...]
+    tokens: Tokens
+    refs: tuple[AttributionRef, ...]
+    origin: Origin
+
+    @classmethod
+    def of(cls, parsed: ParsedMessage, footers: tuple[str, ...]) -> _Analysed:
+        m = analyse_message(parsed, footers=footers)
+        doc = IndexDoc.from_segments(m.id, m.body, m.segments)
+        detached = tuple(s.detached(m.body) for s in m.segments)
+        return cls(
+            id=None if m.id == parsed.message_id else m.id,
+            segments=m.segments if None in detached else cast("tuple[Detached, ...]", detached),
+            links=m.links,
+            tokens=tokenise(doc),
+            refs=_attributions_of(m),
+            origin=origin_of(m),
+        )
+
+    def mapped(self, parsed: ParsedMessage) -> _Mapped:
+        """The message, made again over what the parent read (`parsed`)."""
+        body = parsed.body
+        segments = tuple(
+            s if isinstance(s, Segment) else Segment.attached(body, s) for s in self.segments
+        )
+        message_id = parsed.message_id if self.id is None else self.id
+        assert message_id is not None
+        message = _message_of(parsed, message_id, segments, self.links)
+        return _Mapped(message=message, tokens=self.tokens, refs=self.refs, origin=self.origin)
 
 
 def _analyse_chunk(chunk: Sequence[ParsedMessage], footers: tuple[str, ...]) -> bytes:
@@ -414,41 +445,36 @@ def _analyse_chunk(chunk: Sequence[ParsedMessage], footers: tuple[str, ...]) -> 
     pickling ran with it on, and its passes over the chunk's new objects took more than half
     of the pickling's time (151 against 66 µs a message on the 20k synthetic archive).
     """
-    out = []
     with collector_paused():
-        for p in chunk:
-            m = analyse_message(p, footers=footers)
-            doc = IndexDoc.from_segments(m.id, m.body, m.segments)
-            detached = tuple(s.detached(m.body) for s in m.segments)
-            whole = None not in detached
-            out.append(
-                _Mapped(
-                    # Without its body, which the parent holds, nor the segments that hold it:
-                    # sending it back would cost time, and a second copy of every body in the
-                    # parent's memory.
-                    message=attrs.evolve(m, body="", segments=() if whole else m.segments),
-                    tokens=tokenise(doc),
-                    refs=_attributions_of(m),
-                    origin=origin_of(m),
-                    detached=cast("tuple[Detached, ...]", detached) if whole else None,
-                )
-            )
+        out = [_Analysed.of(p, footers) for p in chunk]
         return pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def analyse_message(parsed: ParsedMessage, *, footers: Sequence[str] = ()) -> Message:
     """The per-message map phase: segments and links of one message."""
     body = split_body(parsed.body, footers=footers)
+    return _message_of(
+        parsed,
+        parsed.message_id or derived_id(parsed),
+        # What the reader knows is the author's (text dumps) outranks the segmenter's quote.
+        mark_own_text(body.segments, parsed.own_spans),
+        find_links(parsed.body),
+    )
+
+
+def _message_of(
+    parsed: ParsedMessage, id: str, segments: tuple[Segment, ...], links: tuple[Link, ...]
+) -> Message:
+    """The message read as `parsed`, with its id, segments and links."""
     return Message(
-        id=parsed.message_id or derived_id(parsed),
+        id=id,
         source=parsed.source,
         author=parsed.author,
         date=parsed.date,
         subject=parsed.subject,
         body=parsed.body,
-        # What the reader knows is the author's (text dumps) outranks the segmenter's quote.
-        segments=mark_own_text(body.segments, parsed.own_spans),
-        links=find_links(parsed.body),
+        segments=segments,
+        links=links,
         in_reply_to=parsed.in_reply_to,
         references=parsed.references,
     )
@@ -590,15 +616,22 @@ def _source_short_quotes(messages: list[Message], kept_for: Mapping[str, str]) -
 def origin_of(m: Message) -> Origin:
     """Who wrote a message, when and where it was read (what decides copies)."""
     known_zone = m.date is not None and m.date.utcoffset() is not None
+    # Interned: the join keeps every message's origin, and one author's (or one thread's)
+    # messages then share one string where each held its own copy.
     return Origin(
         message_id=m.id,
-        address=m.author.address.casefold(),
-        name=name_key(m.author.name),
+        address=_shared(m.author.address.casefold()),
+        name=_shared(name_key(m.author.name)),
         time=m.date.timestamp() if m.date is not None and known_zone else None,
-        archive=m.source.path,
-        subject=split_subject(m.subject).base.casefold(),
+        archive=_shared(m.source.path),
+        subject=_shared(split_subject(m.subject).base.casefold()),
         reply_to=m.in_reply_to[-1] if m.in_reply_to else "",
     )
+
+
+def _shared(text: str) -> str:
+    """`text` interned (a subclass of str cannot be: it is kept as it is)."""
+    return sys.intern(text) if type(text) is str else text
 
 
 def _unmarked_quotes(m: Message) -> tuple[Span, ...]:
