@@ -160,7 +160,7 @@ def reclaimed_spans(
         # The first paragraph is what the attribution introduces (or the end of a reply header
         # wrapped onto the next line): always quoted.
         for a, b in paragraphs[1:]:
-            chars = sum(1 for c in text[a:b] if not c.isspace())
+            chars = len("".join(text[a:b].split()))  # its characters but blank space
             if _MATCHED_SHARE * _matched_chars(a, b, inside, ends) >= chars:
                 continue
             if quoted.holds(text[a:b]):
