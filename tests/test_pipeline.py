@@ -12,8 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import wsisdedup
+from wsisdedup.analyse import derived_id
 from wsisdedup.model import Archive, Message, ParsedMessage, Source
-from wsisdedup.pipeline import build_archive, derived_id
+from wsisdedup.pipeline import build_archive
 
 
 @pytest.fixture(scope="module", params=CORPUS, ids=lambda p: p.name)
@@ -182,12 +183,12 @@ def test_workers_give_the_same_archive(
     name: str, synthetic_mbox: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Small archives stay in one process by default; lowered here so the pool really runs.
-    import wsisdedup.pipeline as pipeline
+    import wsisdedup.analyse as analyse
     from wsisdedup.model import Stage, StageProgress
 
     path = synthetic_mbox if name == "synthetic" else next(p for p in CORPUS if p.name == name)
     alone = wsisdedup.read(path)
-    monkeypatch.setattr(pipeline, "MIN_PARALLEL", 0)
+    monkeypatch.setattr(analyse, "MIN_PARALLEL", 0)
     events: list[StageProgress] = []
     pooled = wsisdedup.read(path, workers=2, on_progress=events.append)
     assert pooled.messages == alone.messages  # segments, sources, copies, links, parents
@@ -208,7 +209,7 @@ def test_a_worker_sends_back_only_what_the_parent_lacks() -> None:
     # parent makes the message again over what it read, so it holds one copy of each.
     import pickle
 
-    from wsisdedup.pipeline import _Analysed, analyse_message
+    from wsisdedup.analyse import _Analysed, analyse_message
     from wsisdedup.readers import read_messages
 
     read = [p for p in read_messages(FEDORA) if isinstance(p, ParsedMessage)][:60]

@@ -2,26 +2,27 @@
 
 Each stage is a pure function of the previous stage's frozen values; this module only wires them
 together and counts. It is split in the two phases of docs/architecture.md: a per-message map
-(`analyse_message`: parse, segment, find links) that needs nothing but the message, then archive
--wide joins (footers, repeated text, duplicates, threads) that need all messages.
+(`wsisdedup.analyse`: parse, segment, find links) that needs nothing but the message, then
+archive-wide joins (footers, repeated text, duplicates, threads) that need all messages.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import multiprocessing
 import os
-import pickle
-import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from functools import partial
 from itertools import tee
-from typing import BinaryIO, TypeVar, cast
+from typing import BinaryIO, TypeVar
 
 import attrs
 
+from wsisdedup.analyse import (
+    Mapped,
+    analyse_all,
+    attributions_of,
+    origin_of,
+)
 from wsisdedup.export.sqlite import is_sqlite, read_sqlite
 from wsisdedup.match import (
     IndexDoc,
@@ -29,15 +30,12 @@ from wsisdedup.match import (
     apply_matches,
     collapse_copies,
     match_archive,
-    tokenise,
 )
 from wsisdedup.match.direct import header_quote_matches
 from wsisdedup.match.records import OWN_KINDS, Match, Origin, Span
 from wsisdedup.model import (
     Archive,
-    Detached,
     Limits,
-    Link,
     Message,
     ParsedMessage,
     Person,
@@ -49,15 +47,12 @@ from wsisdedup.model import (
     Stats,
 )
 from wsisdedup.readers import read_messages
-from wsisdedup.readers.textdump import mark_own_text
 from wsisdedup.runtime import collector_paused, release_free_memory
-from wsisdedup.segment import parse_attribution, split_body
 from wsisdedup.segment.footers import learn_footers
 from wsisdedup.segment.reclaim import reclaim_own
-from wsisdedup.text.links import complete_truncated, find_links
-from wsisdedup.text.subject import is_reply_subject, split_subject
+from wsisdedup.text.links import complete_truncated
+from wsisdedup.text.subject import is_reply_subject
 from wsisdedup.thread import AttributionRef, names_author, thread_messages
-from wsisdedup.thread.people import name_key
 
 __all__ = ["OnProgress", "Progress", "build_archive", "join_archive", "read", "read_many"]
 
@@ -235,7 +230,7 @@ def _build_archive(
     # What reading freed goes back to the system before the map phase builds its own peak
     # (`release_free_memory`).
     release_free_memory()
-    analysed = _analyse_all(parsed, tuple(footers), stages, workers)
+    analysed = analyse_all(parsed, tuple(footers), workers, partial(stages.step, Stage.SEGMENTING))
     return _join(parsed, analysed, problems, stages)
 
 
@@ -253,27 +248,13 @@ def join_archive(
     after the map phase ran in Spark tasks, so both engines share one code path.
     """
     with collector_paused():
-        mapped = [_Mapped(message=m) for m in analysed]
+        mapped = [Mapped(message=m) for m in analysed]
         return _join(parsed, mapped, problems, _Stages(on_progress, len(parsed)))
-
-
-@attrs.frozen
-class _Mapped:
-    """One message out of the map phase, with what the join would otherwise work out for it
-    alone (None: not done yet, the join does it)."""
-
-    message: Message
-    tokens: Tokens | None = None
-    """`match.tokenise` of its body and own segments: the join's costliest per-message part."""
-    refs: tuple[AttributionRef, ...] | None = None
-    """What its attributions name (`attribution_refs`)."""
-    origin: Origin | None = None
-    """`origin_of` the message."""
 
 
 def _join(
     parsed: Sequence[ParsedMessage],
-    analysed: Iterable[_Mapped],
+    analysed: Iterable[Mapped],
     problems: Iterable[Problem],
     stages: _Stages,
 ) -> Archive:
@@ -282,7 +263,7 @@ def _join(
     seen: dict[str, int] = {}
     unique: list[Message] = []
 
-    def numbered() -> Iterator[tuple[_Mapped, Origin]]:
+    def numbered() -> Iterator[tuple[Mapped, Origin]]:
         for item in analysed:
             # Before ids are made unique.
             origin = origin_of(item.message) if item.origin is None else item.origin
@@ -323,177 +304,6 @@ def _join(
     )
 
 
-def _analyse_all(
-    parsed: Sequence[ParsedMessage], footers: tuple[str, ...], stages: _Stages, workers: int
-) -> Iterable[_Mapped]:
-    """The map phase (`analyse_message`) over all messages, in `workers` processes if asked.
-
-    In one process, every message is segmented before matching starts (the join computes the
-    tokens). With workers, the map phase also tokenises, and the messages are handed on as
-    they come back, in order, so the join in this process runs alongside the workers. Not in a
-    daemon process (a worker of someone else's pool may have no children of its own), and not
-    for small archives (`MIN_PARALLEL`).
-    """
-    if workers <= 1 or len(parsed) < MIN_PARALLEL or multiprocessing.current_process().daemon:
-        out = []
-        for p in stages.counted(Stage.SEGMENTING, parsed):
-            m = analyse_message(p, footers=footers)
-            # What its attributions name, while the segmenter's parse of them is memoised.
-            out.append(_Mapped(message=m, refs=_attributions_of(m)))
-        return _handed_on(out)
-    return _analyse_in_workers(parsed, footers, stages, workers)
-
-
-def _handed_on(items: list[T]) -> Iterator[T]:
-    """The items of a list, in order, each dropped from it as it is taken: the list no longer
-    holds what its taker has done with."""
-    items.reverse()
-    while items:
-        yield items.pop()
-
-
-MIN_PARALLEL = 4000
-"""Messages below which `workers` is ignored: starting processes and sending the messages
-costs more than segmenting a smaller archive in one."""
-_CHUNK = 500
-"""Messages sent to a worker at a time: enough to make the sending cheap, few enough to keep
-both workers busy to the end and the progress bar moving."""
-_AHEAD = 2
-"""Chunks per worker sent ahead of the join: enough that a worker never waits for the join to
-take a result, few enough that memory holds only a few chunks' tokens."""
-_MAX_IN_FLIGHT = 8
-"""Chunks out at once whatever the workers: the join takes about one worker's output, so more
-would only wait in memory (tokens of 500 messages are some 5 MB)."""
-
-
-def _analyse_in_workers(
-    parsed: Sequence[ParsedMessage], footers: tuple[str, ...], stages: _Stages, workers: int
-) -> Iterator[_Mapped]:
-    """`_analyse_all` in a process pool: chunks go out at most `_AHEAD` per worker (and
-    `_MAX_IN_FLIGHT` in all) ahead of the one the join is taking, and come back in order."""
-    chunks = [parsed[i : i + _CHUNK] for i in range(0, len(parsed), _CHUNK)]
-    # forkserver (not fork): the parent may run threads (a progress bar's monitor), and forking
-    # a threaded process can deadlock a child.
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    stages.step(Stage.SEGMENTING, 0)
-    done = 0
-    in_flight = min(workers * _AHEAD, _MAX_IN_FLIGHT)
-    with ProcessPoolExecutor(max_workers=min(workers, in_flight), mp_context=context) as pool:
-        pending: list[Future[bytes]] = []
-        sent = 0
-        for chunk in chunks:
-            while sent < len(chunks) and len(pending) < in_flight:
-                pending.append(pool.submit(_analyse_chunk, chunks[sent], footers))
-                sent += 1
-            # (This process runs with the collector paused: `build_archive`.)
-            result: list[_Analysed] = pickle.loads(pending.pop(0).result())
-            done += len(result)
-            stages.step(Stage.SEGMENTING, done)
-            result.reverse()  # popped from the end: each item is freed once the join took it
-            for p in chunk:
-                yield result.pop().mapped(p)
-
-
-@attrs.frozen
-class _Analysed:
-    """What a worker sends back for one message (`_analyse_chunk`): only what the parent does
-    not hold. The parent holds the message as read (body, headers, source): sending those
-    back cost time, and a second copy of each in the parent's memory, since the copies that
-    came back were the ones the Archive kept."""
-
-    id: str | None
-    """The message's id when it is not its Message-ID (`derived_id`)."""
-    segments: tuple[Segment, ...] | tuple[Detached, ...]
-    """`Segment.detached` where every segment holds the body (they always do), else the
-    segments themselves."""
-    links: tuple[Link, ...]
-    tokens: Tokens
-    refs: tuple[AttributionRef, ...]
-    origin: Origin
-
-    @classmethod
-    def of(cls, parsed: ParsedMessage, footers: tuple[str, ...]) -> _Analysed:
-        m = analyse_message(parsed, footers=footers)
-        doc = IndexDoc.from_segments(m.id, m.body, m.segments)
-        detached = tuple(s.detached(m.body) for s in m.segments)
-        return cls(
-            id=None if m.id == parsed.message_id else m.id,
-            segments=m.segments if None in detached else cast("tuple[Detached, ...]", detached),
-            links=m.links,
-            tokens=tokenise(doc),
-            refs=_attributions_of(m),
-            origin=origin_of(m),
-        )
-
-    def mapped(self, parsed: ParsedMessage) -> _Mapped:
-        """The message, made again over what the parent read (`parsed`)."""
-        body = parsed.body
-        segments = tuple(
-            s if isinstance(s, Segment) else Segment.attached(body, s) for s in self.segments
-        )
-        message_id = parsed.message_id if self.id is None else self.id
-        assert message_id is not None
-        message = _message_of(parsed, message_id, segments, self.links)
-        return _Mapped(message=message, tokens=self.tokens, refs=self.refs, origin=self.origin)
-
-
-def _analyse_chunk(chunk: Sequence[ParsedMessage], footers: tuple[str, ...]) -> bytes:
-    """A worker's part of `_analyse_in_workers` (module level, so a worker can import it).
-
-    Returns the results pickled here, with the collector still paused: left to the pool, the
-    pickling ran with it on, and its passes over the chunk's new objects took more than half
-    of the pickling's time (151 against 66 µs a message on the 20k synthetic archive).
-    """
-    with collector_paused():
-        out = [_Analysed.of(p, footers) for p in chunk]
-        return pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def analyse_message(parsed: ParsedMessage, *, footers: Sequence[str] = ()) -> Message:
-    """The per-message map phase: segments and links of one message."""
-    body = split_body(parsed.body, footers=footers)
-    return _message_of(
-        parsed,
-        parsed.message_id or derived_id(parsed),
-        # What the reader knows is the author's (text dumps) outranks the segmenter's quote.
-        mark_own_text(body.segments, parsed.own_spans),
-        find_links(parsed.body),
-    )
-
-
-def _message_of(
-    parsed: ParsedMessage, id: str, segments: tuple[Segment, ...], links: tuple[Link, ...]
-) -> Message:
-    """The message read as `parsed`, with its id, segments and links."""
-    return Message(
-        id=id,
-        source=parsed.source,
-        author=parsed.author,
-        date=parsed.date,
-        subject=parsed.subject,
-        body=parsed.body,
-        segments=segments,
-        links=links,
-        in_reply_to=parsed.in_reply_to,
-        references=parsed.references,
-    )
-
-
-def derived_id(parsed: ParsedMessage) -> str:
-    """A stable id for a message without a Message-ID: a hash of what identifies it.
-
-    The same message read twice (from two copies of a month) gets the same id, so later stages
-    see it as one message; the file position is deliberately not part of it.
-    """
-    h = hashlib.blake2b(digest_size=12)
-    date = parsed.date.isoformat() if parsed.date else ""
-    for part in (parsed.author.address, parsed.author.name, date, parsed.subject, parsed.body):
-        h.update(part.encode("utf-8", "surrogatepass"))
-        h.update(b"\x00")
-    return f"{h.hexdigest()}@wsisdedup.invalid"
-
-
 @attrs.frozen(kw_only=True)
 class Matched:
     """Messages after the matching stage, and which message each one quotes (its likely parent)."""
@@ -521,13 +331,13 @@ def match_messages(
     Unmarked quotes end where the quoted text ends: the paragraphs after it are the author's
     (`match.reclaim`).
     """
-    mapped = (_Mapped(message=m) for m in messages)
+    mapped = (Mapped(message=m) for m in messages)
     items = zip(mapped, origins or _no_origins(messages), strict=True)
     return _match_mapped(items, len(messages), _Stages(on_progress, len(messages)))
 
 
 def _match_mapped(
-    items: Iterable[tuple[_Mapped, Origin | None]], total: int, stages: _Stages
+    items: Iterable[tuple[Mapped, Origin | None]], total: int, stages: _Stages
 ) -> Matched:
     """`match_messages` over messages as they come out of the map phase (`_join`)."""
     messages: list[Message] = []
@@ -537,7 +347,7 @@ def _match_mapped(
         for item, origin in items:
             m = item.message
             messages.append(m)
-            found = _attributions_of(m) if item.refs is None else item.refs
+            found = attributions_of(m) if item.refs is None else item.refs
             if found:
                 refs[m.id] = found
             doc = IndexDoc.from_segments(
@@ -611,27 +421,6 @@ def _source_short_quotes(messages: list[Message], kept_for: Mapping[str, str]) -
         attrs.evolve(m, segments=apply_matches(m.segments, found[m.id])) if m.id in found else m
         for m in messages
     ]
-
-
-def origin_of(m: Message) -> Origin:
-    """Who wrote a message, when and where it was read (what decides copies)."""
-    known_zone = m.date is not None and m.date.utcoffset() is not None
-    # Interned: the join keeps every message's origin, and one author's (or one thread's)
-    # messages then share one string where each held its own copy.
-    return Origin(
-        message_id=m.id,
-        address=_shared(m.author.address.casefold()),
-        name=_shared(name_key(m.author.name)),
-        time=m.date.timestamp() if m.date is not None and known_zone else None,
-        archive=_shared(m.source.path),
-        subject=_shared(split_subject(m.subject).base.casefold()),
-        reply_to=m.in_reply_to[-1] if m.in_reply_to else "",
-    )
-
-
-def _shared(text: str) -> str:
-    """`text` interned (a subclass of str cannot be: it is kept as it is)."""
-    return sys.intern(text) if type(text) is str else text
 
 
 def _unmarked_quotes(m: Message) -> tuple[Span, ...]:
@@ -711,22 +500,10 @@ def attribution_refs(messages: Sequence[Message]) -> dict[str, tuple[Attribution
     """
     refs: dict[str, tuple[AttributionRef, ...]] = {}
     for m in messages:
-        found = _attributions_of(m)
+        found = attributions_of(m)
         if found:
             refs[m.id] = found
     return refs
-
-
-def _attributions_of(m: Message) -> tuple[AttributionRef, ...]:
-    """`attribution_refs` of one message (the map phase can work it out)."""
-    found = []
-    for seg in m.segments:
-        if seg.kind is not SegmentKind.ATTRIBUTION:
-            continue
-        att = parse_attribution(seg.text)
-        if att is not None and (att.name or att.address):
-            found.append(AttributionRef(name=att.name, address=att.address, date=att.date))
-    return tuple(found)
 
 
 def _reader_quote_hints(

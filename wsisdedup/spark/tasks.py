@@ -2,7 +2,7 @@
 
 Nothing here implements a stage. Each function takes and returns pandas DataFrames (or Arrow
 record batches) and calls the function the local pipeline calls at that point:
-`readers.read_messages`, `segment.footers.learn_footers`, `pipeline.analyse_message`,
+`readers.read_messages`, `segment.footers.learn_footers`, `analyse.analyse_message`,
 `pipeline.join_archive` and `export.parquet.parquet_row`. Values that have no Spark type
 (a `ParsedMessage`, a `Message`, a tuple of footers) travel between stages as pickled binary
 columns: they are frozen attrs classes, and pickle keeps every field exactly.
@@ -18,9 +18,10 @@ import pickle
 from collections.abc import Iterator
 from typing import Any
 
+from wsisdedup.analyse import analyse_message
 from wsisdedup.export.parquet import parquet_row, parquet_schema
 from wsisdedup.model import Limits, Message, ParsedMessage, Problem
-from wsisdedup.pipeline import analyse_message, join_archive
+from wsisdedup.pipeline import join_archive
 from wsisdedup.readers import read_messages
 from wsisdedup.segment.footers import learn_footers
 
