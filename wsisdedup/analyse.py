@@ -94,7 +94,7 @@ class Mapped:
     tokens: Tokens | None = None
     """`match.tokenise` of its body and own segments: the join's costliest per-message part."""
     refs: tuple[AttributionRef, ...] | None = None
-    """What its attributions name (`attribution_refs`)."""
+    """What its attributions name (`attributions_of`; `pipeline.attribution_refs` for many)."""
     origin: Origin | None = None
     """`origin_of` the message."""
 

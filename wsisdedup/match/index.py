@@ -381,9 +381,9 @@ class _Join:
 
 def _slot(digest: bytes, key: str) -> int:
     """A text's digest under a copy key, as one 128-bit number (a hash of both, as sure not
-    to collide as the digest itself): kept for every message, a dict keyed by these holds an
-    int (44 bytes) a key where one keyed by (digest, key) held a tuple and a key string (some
-    130: a tenth of the join's memory a message)."""
+    to collide as the digest itself): kept for every message, six a message, a dict keyed by
+    these holds an int (44 bytes) a key where one keyed by (digest, key) held a tuple and a
+    key string (some 130)."""
     h = hashlib.blake2b(digest, digest_size=16)
     h.update(key.encode("utf-8", "surrogatepass"))
     return int.from_bytes(h.digest(), "big")
