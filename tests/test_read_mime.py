@@ -222,3 +222,38 @@ def test_simple_from_fast_path_reads_as_parseaddr(value: str) -> None:
 
     assert _SIMPLE_FROM.fullmatch(value) is not None
     assert _parse_address(value) == parseaddr(value)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        None,
+        "text/plain",
+        'text/plain; charset="us-ascii"',
+        "TEXT/PLAIN; CHARSET=ISO-8859-1; format=flowed",
+        'multipart/alternative; boundary="----=_Part_1_2.3"',
+        "multipart/mixed;\n boundary=xyz",
+        "message/rfc822",
+        "text/html; charset=",
+        "garbage",
+        "",
+    ],
+)
+def test_content_type_parts_are_compat32s(raw: str | None) -> None:
+    # The reader memoises what it reads of a Content-Type: the same values compat32 gives.
+    from email.message import Message as EmailMessage
+
+    from wsisdedup.readers.mime import _content_type
+
+    msg = EmailMessage()
+    if raw is not None:
+        msg["content-type"] = raw
+    parts = _content_type(raw)
+    assert parts.type == msg.get_content_type()
+    assert (parts.maintype, parts.subtype) == (
+        msg.get_content_maintype(),
+        msg.get_content_subtype(),
+    )
+    assert parts.charset == msg.get_content_charset()
+    assert parts.boundary == msg.get_boundary()
+    assert _content_type(raw) is parts  # memoised

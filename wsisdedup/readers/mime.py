@@ -19,6 +19,7 @@ multipart whose boundary cannot be found is shown as plain text, as compat32 doe
 from __future__ import annotations
 
 import binascii
+import functools
 import logging
 from email.message import Message as EmailMessage
 
@@ -137,12 +138,32 @@ def parse_headers(data: bytes) -> Headers | None:
     return Headers(fields={k: "".join(v) for k, v in fields.items()}, body_start=body)
 
 
-def _content_type(raw: str | None) -> EmailMessage:
-    """A message holding only the Content-Type, to use compat32's parameter parsing."""
+@attrs.frozen
+class _ContentType:
+    """What the reader uses of a Content-Type value, as compat32's parameter parsing reads
+    it (`email.message.Message.get_content_type` and the rest)."""
+
+    type: str
+    maintype: str
+    subtype: str
+    charset: str | None
+    boundary: str | None
+
+
+@functools.lru_cache(maxsize=1 << 10)
+def _content_type(raw: str | None) -> _ContentType:
+    """The parts of a Content-Type value (memoised: an archive's messages and parts repeat a
+    few values, and compat32's parsing of one took a tenth of reading a message)."""
     msg = EmailMessage()
     if raw is not None:
         msg["content-type"] = raw
-    return msg
+    return _ContentType(
+        type=msg.get_content_type(),
+        maintype=msg.get_content_maintype(),
+        subtype=msg.get_content_subtype(),
+        charset=msg.get_content_charset(),
+        boundary=msg.get_boundary(),
+    )
 
 
 def parse_message(
@@ -298,13 +319,13 @@ def _render(
     """The text of a message or MIME part, or None if it has none to show."""
     raw_type = headers.get("content-type")
     ctype = _content_type(raw_type)
-    maintype, subtype = ctype.get_content_maintype(), ctype.get_content_subtype()
+    maintype, subtype = ctype.maintype, ctype.subtype
     start = headers.body_start
     if depth >= _MAX_DEPTH and maintype in ("multipart", "message"):
         notes.append(f"MIME parts nested more than {_MAX_DEPTH} deep are not shown")
         return None
     if maintype == "multipart" and depth < _MAX_DEPTH:
-        boundary = ctype.get_boundary()
+        boundary = ctype.boundary
         parts = split_multipart(data, start, boundary) if boundary else None
         if parts is not None:
             children = [(part, _part_headers(part)) for part in parts]
@@ -314,15 +335,15 @@ def _render(
             texts = [t for t in texts if t.strip()] or texts
             return "\n\n".join(t.rstrip("\n") for t in texts) if texts else None
         subtype = "plain"  # no usable boundary: the raw body is all there is to show
-    elif ctype.get_content_type() == "message/rfc822" and depth < _MAX_DEPTH:
+    elif ctype.type == "message/rfc822" and depth < _MAX_DEPTH:
         return _render_forward(data[start:], notes, depth)
     elif (not top and _is_attachment(headers)) or (raw_type is not None and not _is_text(ctype)):
-        notes.left_out.append(ctype.get_content_type())
+        notes.left_out.append(ctype.type)
         return None
     return _leaf_body(
         data,
         start,
-        charset=ctype.get_content_charset(),
+        charset=ctype.charset,
         cte=headers.get("content-transfer-encoding") or "",
         subtype=subtype,
         notes=notes,
@@ -378,8 +399,8 @@ def split_multipart(data: bytes, start: int, boundary: str) -> list[bytes] | Non
     return parts
 
 
-def _is_text(ctype: EmailMessage) -> bool:
-    return ctype.get_content_type() in ("text/plain", "text/html")
+def _is_text(ctype: _ContentType) -> bool:
+    return ctype.type in ("text/plain", "text/html")
 
 
 def _is_attachment(headers: Headers) -> bool:
@@ -392,11 +413,11 @@ def _render_alternative(
 ) -> str | None:
     def rank(child: tuple[bytes, Headers]) -> int:
         ctype = _content_type(child[1].get("content-type"))
-        if ctype.get_content_type() == "text/plain":
+        if ctype.type == "text/plain":
             return 0
-        if ctype.get_content_maintype() == "multipart":
+        if ctype.maintype == "multipart":
             return 1
-        return 2 if ctype.get_content_type() == "text/html" else 3
+        return 2 if ctype.type == "text/html" else 3
 
     for part, headers in sorted(children, key=rank):
         text = _render(part, headers, notes, depth=depth + 1)
