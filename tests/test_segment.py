@@ -524,3 +524,23 @@ def test_footer_precheck_on_real_archives(name: str) -> None:
         assert skipped > len(bodies)
     else:
         assert found > len(bodies)
+
+
+_FIELD = st.tuples(
+    st.sampled_from(["", "*", "**", "_", " ", ">", "--", "\n"]),
+    st.sampled_from([*Q.FIELD_ROLES, *(k.upper() for k in Q.FIELD_ROLES), "wrote", "1", "日"]),
+    st.sampled_from(["", "*", "**", "_", "*_"]),
+    st.sampled_from(["", " ", "\u00a0"]),
+    st.sampled_from([":", "：", "", " "]),
+    st.sampled_from(["", " ", " Ann <a@b.org>", "1:00 PM", "x:"]),
+).map("".join)
+
+
+@given(st.lists(_FIELD, max_size=6).map("".join))
+@settings(max_examples=500, deadline=None)
+def test_label_colons_count_at_least_the_field_labels(text: str) -> None:
+    # `_parse_fields` skips its scan for labels where LABEL_COLON finds fewer than two colons
+    # after a word: that must never hide two labels that FIELD_LABEL would find.
+    labels = list(Q.FIELD_LABEL.finditer(text))
+    colons = Q.LABEL_COLON.findall(text)
+    assert len(colons) >= min(len(labels), 2)

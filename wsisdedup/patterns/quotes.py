@@ -42,6 +42,7 @@ __all__ = [
     "INLINE_MOBILE_SIGNATURE",
     "INLINE_SIGNOFF",
     "INLINE_SIGNOFF_WEAK",
+    "LABEL_COLON",
     "LOTUS_DATE_LINE",
     "LOTUS_NAME_DATE_LINE",
     "MAILMAN_FOOTER_NAME",
@@ -522,6 +523,12 @@ FIELD_LABEL = regex.compile(
     r"(?:(?<=^|[\s>]|--)[*_]{0,2})(?P<label>" + _LABELS + r")[*_]{0,2}[ \u00a0]?[:：][*_]{0,2}\s?",
     regex.IGNORECASE,
 )
+
+# A colon after a word, as every FIELD_LABEL match ends (each label ends in a letter): where
+# this finds fewer than two, FIELD_LABEL finds fewer than two labels too, and a text of one
+# attribution line ("On ..., Bob wrote:") is settled without FIELD_LABEL's scan, which tries
+# its alternation of labels at every position.
+LABEL_COLON = regex.compile(r"[^\W\d][*_]{0,2}[ \u00a0]?[:：]")
 
 # Lines that open a reply header block, or stand for one on their own.
 REPLY_SEPARATOR = regex.compile(

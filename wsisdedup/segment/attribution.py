@@ -146,6 +146,9 @@ def _open_address(line: str) -> bool:
 
 def _parse_fields(flat: str) -> dict[str, str] | None:
     """Header fields of a (flattened) reply header or forward block, by role."""
+    # Two labels need two colons after a word (`Q.LABEL_COLON`): most attributions have one.
+    if len(Q.LABEL_COLON.findall(flat)) < 2:
+        return None
     labels = [
         (m.start(), m.end(), Q.FIELD_ROLES.get(m.group("label").lower(), "other"))
         for m in Q.FIELD_LABEL.finditer(flat)
