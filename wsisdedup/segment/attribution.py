@@ -251,7 +251,10 @@ _YEAR = regex.compile(r"(?<!\d)\d{4}(?!\d)")
 _GLUE = frozenset(w for w in Q.DATE_WORDS if w not in ("am", "pm", "a.m.", "p.m."))
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def _date_token(tok: str) -> bool:
+    """Whether one word of an attribution can be part of its date (memoised: attributions
+    repeat their weekdays, months, years, times and names)."""
     t = tok.strip(",;").rstrip(".")
     if not t:
         return True
