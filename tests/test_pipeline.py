@@ -223,3 +223,34 @@ def test_a_worker_sends_back_only_what_the_parent_lacks() -> None:
         assert made.author is p.author and made.references is p.references
         assert made.source is p.source and made.subject is p.subject
         assert all(s.detached(p.body) is not None for s in made.segments)
+
+
+def test_a_worker_sends_segments_whole_when_they_do_not_hold_the_body(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Segments made from their text alone (not `within=` the body) cannot be rebuilt over the
+    # parent's copy of the body: they travel as they are, and the message is the same.
+    import pickle
+
+    import wsisdedup.analyse as analyse
+    from wsisdedup.model import Segment, SegmentKind
+
+    body = "Hello there.\n> quoted\n"
+    parsed = ParsedMessage(source=Source(path="x", format="mbox"), message_id="a@b", body=body)
+    real = analyse.analyse_message
+
+    def from_text(p: ParsedMessage, *, footers: tuple[str, ...] = ()) -> Message:
+        m = real(p, footers=footers)
+        alone = tuple(
+            Segment(kind=s.kind, text=s.text, start=s.start, end=s.end, depth=s.depth)
+            for s in m.segments
+        )
+        return attrs.evolve(m, segments=alone)
+
+    monkeypatch.setattr(analyse, "analyse_message", from_text)
+    record = pickle.loads(pickle.dumps(analyse._Analysed.of(parsed, ())))
+    assert all(isinstance(s, Segment) for s in record.segments)
+    made = record.mapped(parsed).message
+    assert made == from_text(parsed)
+    assert [s.kind for s in made.segments] == [SegmentKind.NEW, SegmentKind.QUOTE]
+    assert made.id == "a@b" and record.id is None
