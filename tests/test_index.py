@@ -700,3 +700,34 @@ def test_copy_tables_hold_one_number_a_key_and_still_find_each_copy() -> None:
     assert sum(map(len, tables)) == 40 * 3 * 2
     assert all(type(key) is int for table in tables for key in table)
     assert max(sys.getsizeof(key) for table in tables for key in table) <= 48
+
+
+def test_apply_matches_slices_a_segment_once_however_many_matches(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # `Segment.text` slices the body at each call: read once a match, a segment of many
+    # matches cost its length times their number (2 s for 20,000 matches in 2 MB).
+    para = "some words of a quoted line here\n"
+    body = "x\n" + para * 300
+    seg = Segment(kind=SegmentKind.NEW, within=body, start=2, end=len(body))
+    step = 3 * len(para)
+    matches = [
+        Match(
+            start=a,
+            end=a + len(para),
+            source_id="s",
+            source_start=0,
+            source_end=len(para),
+            score=1.0,
+        )
+        for a in range(2, len(body) - step, step)
+    ]
+    reads = []
+    sliced = Segment.text.fget
+    assert sliced is not None
+    monkeypatch.setattr(Segment, "text", property(lambda s: reads.append(s) or sliced(s)))
+    out = apply_matches((seg,), matches)
+    assert len(matches) == 99 and len(out) == 2 * len(matches)
+    assert len(reads) == 1
+    monkeypatch.undo()
+    assert "".join(s.text for s in out) == body[2:]

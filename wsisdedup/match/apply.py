@@ -55,6 +55,9 @@ def apply_matches(segments: tuple[Segment, ...], matches: Iterable[Match]) -> tu
 
 
 def _split_segment(seg: Segment, matches: list[Match]) -> list[Segment]:
+    # The segment's text, sliced from its body once (`Segment.text` makes a new string each
+    # time: read in the loops below, it made a body of many matches quadratic).
+    text = seg.text
     # Cut points: (start, end, source) inside the segment, in order, without overlaps.
     cuts: list[tuple[int, int, str]] = []
     for m in matches:
@@ -67,7 +70,7 @@ def _split_segment(seg: Segment, matches: list[Match]) -> list[Segment]:
             a = max(a, cuts[-1][1])
         if b <= a:
             continue
-        span = _tidy(seg.text, seg.start, a, b)
+        span = _tidy(text, seg.start, a, b)
         a = max(span.start, cuts[-1][1]) if cuts else span.start
         cuts.append((a, span.end, m.source_id))
     if not cuts:
@@ -81,7 +84,7 @@ def _split_segment(seg: Segment, matches: list[Match]) -> list[Segment]:
     pos = seg.start
     for a, b, source in cuts:
         if a > pos:
-            gap = seg.text[pos - seg.start : a - seg.start]
+            gap = text[pos - seg.start : a - seg.start]
             if (
                 out
                 and out[-1].kind is SegmentKind.QUOTE
