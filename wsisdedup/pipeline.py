@@ -554,6 +554,7 @@ def _stats(
     problems: Sequence[Problem],
 ) -> Stats:
     quotes = [s for m in messages for s in m.segments if s.kind is SegmentKind.QUOTE]
+    marked = sum(1 for s in quotes if _is_marked(s.text))  # (each text sliced once)
     return Stats(
         messages_read=len(parsed),
         messages=len(messages),
@@ -563,7 +564,7 @@ def _stats(
         body_chars=sum(len(m.body) for m in messages),
         new_chars=sum(len(m.new_text) for m in messages),
         duplicates_collapsed=len(parsed) - len(messages),
-        quotes_marked=sum(1 for s in quotes if _is_marked(s.text)),
-        quotes_unmarked=sum(1 for s in quotes if not _is_marked(s.text)),
+        quotes_marked=marked,
+        quotes_unmarked=len(quotes) - marked,
         links_restored=sum(1 for m in messages for ln in m.links if ln.original != ln.written),
     )
