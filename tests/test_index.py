@@ -731,3 +731,31 @@ def test_apply_matches_slices_a_segment_once_however_many_matches(
     assert len(reads) == 1
     monkeypatch.undo()
     assert "".join(s.text for s in out) == body[2:]
+
+
+def test_a_copy_shares_the_tokens_of_a_cached_message_with_its_text_and_own_spans() -> None:
+    # Tokens depend on the text and the own spans alone: an exact copy (same text, same own
+    # spans) reuses those of the cached message; the same text with other own spans does not.
+    from wsisdedup.match.index import _TokenCache
+
+    text = "Some words of a message that a list member sent twice to the list.\n" * 3
+    whole = (Span(start=0, end=len(text)),)
+    part = (Span(start=0, end=40),)
+    docs = [
+        IndexDoc(id="a", text=text, own=whole),
+        IndexDoc(id="b", text="".join(list(text)), own=whole),
+        IndexDoc(id="c", text=text, own=part),
+        IndexDoc(id="d", text="Other words entirely, in a message of its own.", own=whole),
+    ]
+    cache = _TokenCache(docs, DEFAULT_SETTINGS)
+    first = cache.get(0)
+    assert cache.get(1) is first
+    assert cache.get(2) is not first
+    assert cache.get(2) == tokenise(docs[2])
+    assert cache.get(3) == tokenise(docs[3])
+    # Dropped from the cache, a message is no longer shared.
+    small = _TokenCache(docs, attrs.evolve(DEFAULT_SETTINGS, cache_docs=1))
+    kept = small.get(0)
+    small.get(3)
+    assert small.get(1) is not kept
+    assert small.get(1) == kept

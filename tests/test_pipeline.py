@@ -209,12 +209,12 @@ def test_a_worker_sends_back_only_what_the_parent_lacks() -> None:
     # parent makes the message again over what it read, so it holds one copy of each.
     import pickle
 
-    from wsisdedup.analyse import _Analysed, analyse_message
+    from wsisdedup.analyse import _Analysed, _RecentBodies, analyse_message
     from wsisdedup.readers import read_messages
 
     read = [p for p in read_messages(FEDORA) if isinstance(p, ParsedMessage)][:60]
     for p in read:
-        sent = pickle.dumps(_Analysed.of(p, ()), protocol=pickle.HIGHEST_PROTOCOL)
+        sent = pickle.dumps(_Analysed.of(p, (), _RecentBodies()), protocol=pickle.HIGHEST_PROTOCOL)
         if len(p.body) >= 100:
             assert p.body[:100].encode() not in sent
         made = pickle.loads(sent).mapped(p).message
@@ -248,9 +248,56 @@ def test_a_worker_sends_segments_whole_when_they_do_not_hold_the_body(
         return attrs.evolve(m, segments=alone)
 
     monkeypatch.setattr(analyse, "analyse_message", from_text)
-    record = pickle.loads(pickle.dumps(analyse._Analysed.of(parsed, ())))
+    record = pickle.loads(pickle.dumps(analyse._Analysed.of(parsed, (), analyse._RecentBodies())))
     assert all(isinstance(s, Segment) for s in record.segments)
     made = record.mapped(parsed).message
     assert made == from_text(parsed)
     assert [s.kind for s in made.segments] == [SegmentKind.NEW, SegmentKind.QUOTE]
     assert made.id == "a@b" and record.id is None
+
+
+def _copy_of(p: ParsedMessage, message_id: str) -> ParsedMessage:
+    # The same words in a new string: a copy read from another place in the archive.
+    return attrs.evolve(p, message_id=message_id, body="".join(list(p.body)))
+
+
+def test_a_copy_of_a_recent_body_is_analysed_as_its_first_was() -> None:
+    # The map phase reuses its work on a body seen a few messages before: the copy's message
+    # is what analysing it alone gives, its segments hold its own body, its refs are found.
+    from wsisdedup.analyse import analyse_all, analyse_message, attributions_of
+    from wsisdedup.readers import read_messages
+
+    read = [p for p in read_messages(FEDORA) if isinstance(p, ParsedMessage)][:40]
+    copies = [_copy_of(p, f"copy-{n}@x") for n, p in enumerate(read)]
+    mapped = list(analyse_all([*read, *copies], (), 1, lambda n: None))
+    for copy, item, first in zip(copies, mapped[len(read) :], mapped[: len(read)], strict=True):
+        assert item.message.links is first.message.links  # the work was reused
+        assert item.message == analyse_message(copy)
+        assert item.message.id == copy.message_id
+        assert all(s.detached(copy.body) is not None for s in item.message.segments)
+        assert item.refs == attributions_of(item.message)
+
+
+def test_a_worker_sends_a_copys_tokens_once() -> None:
+    # In a worker, a copy of a body analysed before in the chunk shares its tokens: pickled,
+    # the chunk holds them once, and they are what tokenising the copy gives.
+    import pickle
+
+    from wsisdedup.analyse import _Analysed, _RecentBodies
+    from wsisdedup.match import IndexDoc, tokenise
+    from wsisdedup.readers import read_messages
+
+    p = max(
+        (p for p in read_messages(FEDORA) if isinstance(p, ParsedMessage)),
+        key=lambda p: len(p.body),
+    )
+    copy = _copy_of(p, "copy@x")
+    recent = _RecentBodies()
+    first, second = _Analysed.of(p, (), recent), _Analysed.of(copy, (), recent)
+    assert second.tokens is first.tokens
+    made = second.mapped(copy).message
+    doc = IndexDoc.from_segments(made.id, made.body, made.segments)
+    assert second.tokens == tokenise(doc)
+    alone = len(pickle.dumps([first], protocol=pickle.HIGHEST_PROTOCOL))
+    both = len(pickle.dumps([first, second], protocol=pickle.HIGHEST_PROTOCOL))
+    assert both - alone < len(p.body) / 2

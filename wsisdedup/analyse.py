@@ -12,6 +12,7 @@ import hashlib
 import multiprocessing
 import pickle
 import sys
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TypeVar, cast
@@ -116,14 +117,84 @@ def analyse_all(
     """
     if workers <= 1 or len(parsed) < MIN_PARALLEL or multiprocessing.current_process().daemon:
         out = []
+        recent = _RecentBodies()
         progress(0)
         for p in parsed:
-            m = analyse_message(p, footers=footers)
-            # What its attributions name, while the segmenter's parse of them is memoised.
-            out.append(Mapped(message=m, refs=attributions_of(m)))
+            m, work = _analysed(p, footers, recent, tokens=False)
+            out.append(Mapped(message=m, refs=work.refs))
             progress(len(out))
         return _handed_on(out)
     return _analyse_in_workers(parsed, footers, workers, progress)
+
+
+@attrs.frozen
+class _BodyWork:
+    """What the map phase works out from a message's body alone (given the archive's footers
+    and the spans its reader marked as the author's): the same for every copy of the body."""
+
+    segments: tuple[Detached, ...] | None
+    """`Segment.detached` of each segment; None where one does not hold the body itself."""
+    links: tuple[Link, ...]
+    refs: tuple[AttributionRef, ...]
+    """What its attributions name (`attributions_of`), while the segmenter's parse of them is
+    memoised."""
+    tokens: Tokens | None
+    """`tokenise` of the body and its own segments, where the map phase tokenises (workers)."""
+
+
+class _RecentBodies:
+    """The map phase's work on the last `_RECENT_BODIES` distinct bodies, by body.
+
+    An archive holds exact copies of messages: resent, crossposted, kept in two exports that
+    were read together (a sixth of the synthetic archive's messages, half of one corpus
+    file's). They lie a few messages apart (half of the synthetic archive's within 4), so a
+    short memory finds most of them, and each copy costs a dict lookup instead of segmenting
+    and tokenising.
+    """
+
+    def __init__(self) -> None:
+        # Keyed by the body and what its reader marked as the author's.
+        self._items: OrderedDict[tuple[str, tuple[tuple[int, int], ...]], _BodyWork]
+        self._items = OrderedDict()
+
+    def get(self, parsed: ParsedMessage) -> _BodyWork | None:
+        work = self._items.get((parsed.body, parsed.own_spans))
+        if work is not None:
+            self._items.move_to_end((parsed.body, parsed.own_spans))
+        return work
+
+    def put(self, parsed: ParsedMessage, work: _BodyWork) -> None:
+        self._items[parsed.body, parsed.own_spans] = work
+        if len(self._items) > _RECENT_BODIES:
+            self._items.popitem(last=False)
+
+
+_RECENT_BODIES = 256
+"""Distinct bodies `_RecentBodies` remembers: with their tokens, about a megabyte."""
+
+
+def _analysed(
+    parsed: ParsedMessage, footers: tuple[str, ...], recent: _RecentBodies, *, tokens: bool
+) -> tuple[Message, _BodyWork]:
+    """`analyse_message`, and what else depends on its body alone (with `tokens`, its tokens
+    too), taken from `recent` where a copy of the body was analysed a few messages before."""
+    work = recent.get(parsed)
+    if work is not None and work.segments is not None and (work.tokens is not None or not tokens):
+        body = parsed.body
+        segments = tuple(Segment.attached(body, fields) for fields in work.segments)
+        message_id = parsed.message_id or derived_id(parsed)
+        return _message_of(parsed, message_id, segments, work.links), work
+    m = analyse_message(parsed, footers=footers)
+    detached = tuple(s.detached(m.body) for s in m.segments)
+    work = _BodyWork(
+        segments=None if None in detached else cast("tuple[Detached, ...]", detached),
+        links=m.links,
+        refs=attributions_of(m),
+        tokens=tokenise(IndexDoc.from_segments(m.id, m.body, m.segments)) if tokens else None,
+    )
+    if work.segments is not None:
+        recent.put(parsed, work)
+    return m, work
 
 
 def _handed_on(items: list[T]) -> Iterator[T]:
@@ -198,16 +269,19 @@ class _Analysed:
     origin: Origin
 
     @classmethod
-    def of(cls, parsed: ParsedMessage, footers: tuple[str, ...]) -> _Analysed:
-        m = analyse_message(parsed, footers=footers)
-        doc = IndexDoc.from_segments(m.id, m.body, m.segments)
-        detached = tuple(s.detached(m.body) for s in m.segments)
+    def of(
+        cls, parsed: ParsedMessage, footers: tuple[str, ...], recent: _RecentBodies
+    ) -> _Analysed:
+        m, work = _analysed(parsed, footers, recent, tokens=True)
+        assert work.tokens is not None
         return cls(
             id=None if m.id == parsed.message_id else m.id,
-            segments=m.segments if None in detached else cast("tuple[Detached, ...]", detached),
-            links=m.links,
-            tokens=tokenise(doc),
-            refs=attributions_of(m),
+            segments=m.segments if work.segments is None else work.segments,
+            links=work.links,
+            # (A copy's tokens are the object sent for the body before it in the chunk, so
+            # the pickle holds them once.)
+            tokens=work.tokens,
+            refs=work.refs,
             origin=origin_of(m),
         )
 
@@ -231,7 +305,8 @@ def _analyse_chunk(chunk: Sequence[ParsedMessage], footers: tuple[str, ...]) -> 
     of the pickling's time (151 against 66 µs a message on the 20k synthetic archive).
     """
     with collector_paused():
-        out = [_Analysed.of(p, footers) for p in chunk]
+        recent = _RecentBodies()
+        out = [_Analysed.of(p, footers, recent) for p in chunk]
         return pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)
 
 

@@ -99,31 +99,53 @@ class _ShingleIndex:
 
 
 class _TokenCache:
-    """Tokenised messages by number, least recently used dropped first."""
+    """Tokenised messages by number, least recently used dropped first.
+
+    A message with the text and own spans of one still cached (an exact copy: resent,
+    crossposted) shares its tokens: they depend on nothing else, and copies lie a few
+    messages apart.
+    """
 
     def __init__(self, docs: Sequence[IndexDoc], settings: IndexSettings) -> None:
         self._docs = docs
         self._k = settings.shingle_words
         self._size = max(1, settings.cache_docs)
         self._items: OrderedDict[int, Tokens] = OrderedDict()
+        self._by_text: dict[str, int] = {}
+        """Body text -> the last cached message with that text."""
 
     def put(self, doc: int, tokens: Tokens) -> None:
         """Replace a message's tokens (its own content grew: `_Join._reclaim`)."""
         self._items[doc] = tokens
         self._items.move_to_end(doc)
-        if len(self._items) > self._size:
-            self._items.popitem(last=False)
+        self._by_text[self._docs[doc].text] = doc
+        self._trim()
 
     def get(self, doc: int) -> Tokens:
         tokens = self._items.get(doc)
         if tokens is None:
-            tokens = _tokenise(self._docs[doc], self._k)
+            tokens = self._copy(doc) or _tokenise(self._docs[doc], self._k)
             self._items[doc] = tokens
-            if len(self._items) > self._size:
-                self._items.popitem(last=False)
+            self._by_text[self._docs[doc].text] = doc
+            self._trim()
         else:
             self._items.move_to_end(doc)
         return tokens
+
+    def _copy(self, doc: int) -> Tokens | None:
+        """The cached tokens of an earlier message with this one's text and own spans."""
+        d = self._docs[doc]
+        other = self._by_text.get(d.text)
+        if other is None or self._docs[other].own != d.own:
+            return None
+        return self._items.get(other)
+
+    def _trim(self) -> None:
+        if len(self._items) > self._size:
+            gone, _ = self._items.popitem(last=False)
+            text = self._docs[gone].text
+            if self._by_text.get(text) == gone:
+                del self._by_text[text]
 
 
 class _Join:
