@@ -672,9 +672,10 @@ def test_tokens_survive_the_trip_between_processes(seed: int, whole: bool) -> No
     assert list(back.own_index) == list(tokens.own_index)
 
 
-def test_copy_tables_hold_one_number_a_key_and_still_find_each_copy() -> None:
-    # Every message's text is remembered under each of its copy keys (id, address, name):
-    # keyed by (digest, key) tuples, each entry held a tuple and a key string, some 130 bytes.
+def test_copy_tables_hold_one_entry_a_text_and_still_find_each_copy() -> None:
+    # Every message's text is remembered for copies under each of its copy keys (id, address,
+    # name): keyed by (digest, key), that was three entries a text and table, some 270 bytes.
+    # A text most messages alone hold is one entry, its digest -> the message.
     from wsisdedup.match.index import _Join
     from wsisdedup.match.records import Origin
 
@@ -697,9 +698,29 @@ def test_copy_tables_hold_one_number_a_key_and_still_find_each_copy() -> None:
         (f"m{n}", (f"m{n}#2",)) for n in range(40)
     )
     tables = [join.by_body, join.by_own]
-    assert sum(map(len, tables)) == 40 * 3 * 2
-    assert all(type(key) is int for table in tables for key in table)
-    assert max(sys.getsizeof(key) for table in tables for key in table) <= 48
+    assert sum(map(len, tables)) == 40 * 2
+    assert all(type(v) is int for table in tables for v in table.values())
+
+
+def test_a_text_two_people_sent_finds_each_ones_copy() -> None:
+    # Ann and Bob send the same words (Bob's is a message of his own, a repeat of Ann's); each
+    # resends it: each resend is a copy of its own author's message, not of the last one.
+    from wsisdedup.match.index import _Join
+    from wsisdedup.match.records import Origin
+
+    text = Words(5).paragraph(40)
+    own = (Span(start=0, end=len(text)),)
+    join = _Join(DEFAULT_SETTINGS, None, repeats=True, duplicates=True)
+    people = {"ann": "ann@x.org", "bob": "bob@y.org"}
+    for n, who in enumerate(["ann", "bob", "ann", "bob"]):
+        origin = Origin(message_id=f"{who}{n}", address=people[who], time=60.0 * n, subject="s")
+        join.add(IndexDoc(id=f"{who}{n}", text=text, own=own, origin=origin))
+    assert join.repeats_of() == {"bob1": "ann0"}
+    assert sorted((g.kept_id, g.copy_ids) for g in join.duplicate_groups()) == [
+        ("ann0", ("ann2",)),
+        ("bob1", ("bob3",)),
+    ]
+    assert all(isinstance(v, dict) for v in join.by_body.values())
 
 
 def test_apply_matches_slices_a_segment_once_however_many_matches(

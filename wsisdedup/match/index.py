@@ -19,7 +19,6 @@ text.
 
 from __future__ import annotations
 
-import hashlib
 from array import array
 from collections import Counter, OrderedDict, deque
 from collections.abc import Iterable, Mapping, Sequence
@@ -55,6 +54,12 @@ __all__ = [
     "find_repeats",
     "match_archive",
 ]
+
+
+_Latest = int | dict[str, int]
+"""A copy table's entry (`_Join.by_body`): the one message remembered with a text, or copy key
+-> the last message under it. A table keyed by (digest, key) held an entry and a key a message
+for each of its three keys, some 270 bytes: a text is most often one message's."""
 
 
 class _ShingleIndex:
@@ -174,11 +179,12 @@ class _Join:
         self.find_duplicates = duplicates
         self.index = _ShingleIndex(settings)
         self.cache = _TokenCache(self.docs, settings)
-        # Digest and copy key (its id, its author's address and name: `copies.copy_keys`),
-        # as one number (`_slot`) -> the latest message with that text under that key; and
+        # Digest -> the last message remembered with that text, for copies: that message
+        # (most texts are one message's) or, once a second comes, each copy key (its id, its
+        # author's address and name: `copies.copy_keys`) -> the last message under it. And
         # digest -> the first message of all.
-        self.by_body: dict[int, int] = {}
-        self.by_own: dict[int, int] = {}
+        self.by_body: dict[bytes, _Latest] = {}
+        self.by_own: dict[bytes, _Latest] = {}
         self.first_body: dict[bytes, int] = {}
         self.first_own: dict[bytes, int] = {}
         self.own_words = array("l")
@@ -230,12 +236,12 @@ class _Join:
         fp = self._fingerprint(i)
         self.own_words.append(fp.own_words)
         if duplicates:
-            slots = self._slots(fp, i)
-            copy = self._copy_of(fp, i, slots)
+            keys = copy_keys(self.docs[i].origin)
+            copy = self._copy_of(fp, i, keys)
             if copy is not None:
                 self.copies[i] = copy
                 return
-            self._remember_text(fp, i, slots)
+            self._remember_text(fp, i, keys)
         if repeats:
             found = self._repeats(i, fp)
             if found:
@@ -244,38 +250,42 @@ class _Join:
                 fp = self._reclaim(i, fp, found)
         self.index.add(i, fp.own_hashes)
 
-    def _slots(self, fp: Fingerprint, i: int) -> list[tuple[int | None, int | None]]:
-        """For each copy key of message `i`, the `_slot` of its body's text and of its own
-        text under it (None: the body has no words, or too few own words to compare)."""
-        own = fp.own_words >= self.settings.min_words
-        return [
-            (
-                _slot(fp.body_digest, key) if fp.words else None,
-                _slot(fp.own_digest, key) if own else None,
-            )
-            for key in copy_keys(self.docs[i].origin)
-        ]
+    def _texts(self, fp: Fingerprint) -> list[tuple[dict[bytes, _Latest], bytes]]:
+        """The copy tables message `fp` is looked up and remembered in, with its digest in
+        each: its body's text (unless it has no words) and its own text (unless it has too
+        few own words to compare)."""
+        texts = []
+        if fp.words:
+            texts.append((self.by_body, fp.body_digest))
+        if fp.own_words >= self.settings.min_words:
+            texts.append((self.by_own, fp.own_digest))
+        return texts
 
-    def _copy_of(
-        self, fp: Fingerprint, i: int, slots: list[tuple[int | None, int | None]]
-    ) -> _Copy | None:
-        """The earlier message this one is a copy of (`copies.copy_reason`), if any.
+    def _latest(self, table: dict[bytes, _Latest], digest: bytes, key: str) -> int | None:
+        """The last message remembered with this text under this copy key."""
+        latest = table.get(digest)
+        if latest is None or isinstance(latest, dict):
+            return None if latest is None else latest.get(key)
+        return latest if key in copy_keys(self.docs[latest].origin) else None
+
+    def _copy_of(self, fp: Fingerprint, i: int, keys: tuple[str, ...]) -> _Copy | None:
+        """The earlier message this one is a copy of (`copies.copy_reason`), if any: the last
+        one with its body's or own text under one of its copy keys, in the order of the keys.
 
         A message with the same words by someone else is not a copy: it is remembered in
         `repeat_of` and kept.
         """
         origin = self.docs[i].origin
-        own = fp.own_words >= self.settings.min_words
-        for body_slot, own_slot in slots:
-            for kept in (
-                None if body_slot is None else self.by_body.get(body_slot),
-                None if own_slot is None else self.by_own.get(own_slot),
-            ):
+        texts = self._texts(fp)
+        for key in keys:
+            for table, digest in texts:
+                kept = self._latest(table, digest, key)
                 if kept is None:
                     continue
                 reason = copy_reason(self.docs[kept].origin, origin, self.settings)
                 if reason is not None:
                     return _Copy(kept=kept, score=1.0, reason=reason)
+        own = fp.own_words >= self.settings.min_words
         same = self.first_body.get(fp.body_digest) if fp.words else None
         if same is None and own:
             same = self.first_own.get(fp.own_digest)
@@ -312,18 +322,19 @@ class _Join:
             self.repeat_of.setdefault(i, src)
         return None
 
-    def _remember_text(
-        self, fp: Fingerprint, i: int, slots: list[tuple[int | None, int | None]]
-    ) -> None:
+    def _remember_text(self, fp: Fingerprint, i: int, keys: tuple[str, ...]) -> None:
         if fp.words:
             self.first_body.setdefault(fp.body_digest, i)
         if fp.own_words >= self.settings.min_words:
             self.first_own.setdefault(fp.own_digest, i)
-        for body_slot, own_slot in slots:
-            if body_slot is not None:
-                self.by_body[body_slot] = i
-            if own_slot is not None:
-                self.by_own[own_slot] = i
+        for table, digest in self._texts(fp):
+            latest = table.get(digest)
+            if latest is None:
+                table[digest] = i
+                continue
+            if not isinstance(latest, dict):
+                latest = table[digest] = dict.fromkeys(copy_keys(self.docs[latest].origin), latest)
+            latest.update(dict.fromkeys(keys, i))
 
     def _reclaim(self, i: int, fp: Fingerprint, found: tuple[Match, ...]) -> Fingerprint:
         """Give the paragraphs of unmarked quotes that repeat nothing back to the author, and
@@ -399,16 +410,6 @@ class _Join:
     def repeats_of(self) -> dict[str, str]:
         """Message id -> the earlier message by another author with the same words."""
         return {self.docs[i].id: self.docs[kept].id for i, kept in self.repeat_of.items()}
-
-
-def _slot(digest: bytes, key: str) -> int:
-    """A text's digest under a copy key, as one 128-bit number (a hash of both, as sure not
-    to collide as the digest itself): kept for every message, six a message, a dict keyed by
-    these holds an int (44 bytes) a key where one keyed by (digest, key) held a tuple and a
-    key string (some 130)."""
-    h = hashlib.blake2b(digest, digest_size=16)
-    h.update(key.encode("utf-8", "surrogatepass"))
-    return int.from_bytes(h.digest(), "big")
 
 
 def match_archive(
