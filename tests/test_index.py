@@ -26,6 +26,7 @@ from wsisdedup.match import (
     IndexSettings,
     Match,
     Span,
+    Tokens,
     apply_matches,
     dominant_source,
     find_duplicates,
@@ -780,3 +781,62 @@ def test_a_copy_shares_the_tokens_of_a_cached_message_with_its_text_and_own_span
     small.get(3)
     assert small.get(1) is not kept
     assert small.get(1) == kept
+
+
+def _seed_blocks_one_shingle_at_a_time(
+    body: Tokens, source: Tokens, k: int
+) -> list[tuple[int, int, int]]:
+    # The loop `_seed_blocks` replaced (a Python step a body shingle), kept as its reference.
+    from itertools import compress, repeat
+    from operator import is_not
+
+    shingles = body.shingles
+    hits = list(map(source.own_where().get, shingles))
+    own_shingles = source.own_shingles
+    blocks = []
+    start = last = -2
+    start_b = last_b = 0
+    for i in compress(range(len(hits)), map(is_not, hits, repeat(None))):
+        nxt = last_b + 1
+        if i == last + 1 and nxt < len(own_shingles) and own_shingles[nxt] == shingles[i]:
+            last, last_b = i, nxt
+            continue
+        j = hits[i]
+        if body.ids[i : i + k] != source.own_ids[j : j + k]:
+            continue
+        if start >= 0:
+            blocks.append((start, start_b, last - start + k))
+        start, start_b, last, last_b = i, j, i, j
+    if start >= 0:
+        blocks.append((start, start_b, last - start + k))
+    out = []
+    end = 0
+    for a, b, size in blocks:
+        if a < end:
+            cut = end - a
+            if cut >= size:
+                continue
+            a, b, size = a + cut, b + cut, size - cut
+        out.append((a, b, size))
+        end = a + size
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    body=st.lists(st.sampled_from("ab cd ef gh ij kl mn".split()), max_size=120),
+    source=st.lists(st.sampled_from("ab cd ef gh ij kl mn".split()), max_size=120),
+    cut=st.integers(min_value=0, max_value=400),
+)
+def test_seed_blocks_follow_each_diagonal_as_one_shingle_at_a_time_did(
+    body: list[str], source: list[str], cut: int
+) -> None:
+    # Few words, so shingles repeat and runs break and restart often; the source's own
+    # content may stop short of its end (a cut), where its own shingles are -1.
+    from wsisdedup.match.align import _seed_blocks
+
+    k = DEFAULT_SETTINGS.shingle_words
+    btext, stext = " ".join(body), " ".join(source)
+    b = tokenise(IndexDoc.whole("b", btext))
+    s = tokenise(IndexDoc(id="s", text=stext, own=(Span(start=0, end=min(cut, len(stext))),)))
+    assert _seed_blocks(b, s, k) == _seed_blocks_one_shingle_at_a_time(b, s, k)

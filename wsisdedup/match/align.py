@@ -11,6 +11,7 @@ it.
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left, bisect_right
 from itertools import compress, repeat
 from operator import is_not
@@ -47,28 +48,25 @@ def _seed_blocks(body: Tokens, source: Tokens, k: int) -> list[_Block]:
     """
     shingles = body.shingles
     hits = list(map(source.own_where().get, shingles))
+    at = list(compress(range(len(hits)), map(is_not, hits, repeat(None))))
     own_shingles = source.own_shingles
     blocks: list[_Block] = []
-    start = last = -2
-    start_b = last_b = 0
-    for i in compress(range(len(hits)), map(is_not, hits, repeat(None))):
+    p = 0
+    while p < len(at):
+        i = at[p]
+        j = hits[i]
+        assert j is not None
+        if body.ids[i : i + k] != source.own_ids[j : j + k]:
+            p += 1
+            continue
         # Follow the diagonal while the source's next shingle is ours: the lookup gives only a
         # shingle's first occurrence, and a shingle hash is a sum, the same for "a b c d e" and
         # "b c d e a" (a word repeated k words later). Along a diagonal whose first shingle was
         # checked word by word, equal sums do mean equal words.
-        nxt = last_b + 1
-        if i == last + 1 and nxt < len(own_shingles) and own_shingles[nxt] == shingles[i]:
-            last, last_b = i, nxt
-            continue
-        j = hits[i]
-        assert j is not None
-        if body.ids[i : i + k] != source.own_ids[j : j + k]:
-            continue
-        if start >= 0:
-            blocks.append((start, start_b, last - start + k))
-        start, start_b, last, last_b = i, j, i, j
-    if start >= 0:
-        blocks.append((start, start_b, last - start + k))
+        run = _equal_run(shingles, i + 1, own_shingles, j + 1)
+        blocks.append((i, j, run + k))
+        # The next block starts at a shingle after this one's last.
+        p = bisect_right(at, i + run, p + 1)
     # A block that starts inside the previous one (the source repeats itself) keeps its tail.
     out: list[_Block] = []
     end = 0
@@ -81,6 +79,23 @@ def _seed_blocks(body: Tokens, source: Tokens, k: int) -> list[_Block]:
         out.append((a, b, size))
         end = a + size
     return out
+
+
+def _equal_run(a: array[int], i: int, b: array[int], j: int) -> int:
+    """How many items from `a[i]` on equal those from `b[j]` on, one by one: compared in
+    slices of growing size (a C comparison each), so a run costs a few calls, not a Python
+    step an item, and a short one never compares much past its end."""
+    n = min(len(a) - i, len(b) - j)
+    run, step = 0, 8
+    while run < n:
+        m = min(step, n - run)
+        if a[i + run : i + run + m] != b[j + run : j + run + m]:
+            while a[i + run] == b[j + run]:
+                run += 1
+            return run
+        run += m
+        step *= 2
+    return run
 
 
 def _unclaimed(block: _Block, claimed: bytearray) -> list[_Block]:
