@@ -301,3 +301,81 @@ def test_a_worker_sends_a_copys_tokens_once() -> None:
     alone = len(pickle.dumps([first], protocol=pickle.HIGHEST_PROTOCOL))
     both = len(pickle.dumps([first, second], protocol=pickle.HIGHEST_PROTOCOL))
     assert both - alone < len(p.body) / 2
+
+
+def test_a_large_archive_starts_its_workers_before_reading(
+    synthetic_mbox: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With workers and an input of known size that is large (lowered here), the pool starts
+    # before the first message is read, the map phase uses it, and it is shut down after.
+    from concurrent.futures import ProcessPoolExecutor
+
+    import wsisdedup.analyse as analyse
+    import wsisdedup.pipeline as pipeline
+    from wsisdedup.model import Stage, StageProgress
+
+    alone = wsisdedup.read(synthetic_mbox)
+    monkeypatch.setattr(analyse, "MIN_PARALLEL", 0)
+    monkeypatch.setattr(pipeline, "_EARLY_POOL_BYTES", 0)
+    order: list[object] = []
+    pools: list[ProcessPoolExecutor] = []
+    real_start, real_new = pipeline.start_pool, analyse._new_pool
+
+    def start(workers: int) -> ProcessPoolExecutor:
+        pools.append(real_start(workers))
+        order.append("start_pool")
+        return pools[-1]
+
+    def new(workers: int) -> ProcessPoolExecutor:
+        order.append("_new_pool")
+        return real_new(workers)
+
+    def event(e: StageProgress) -> None:
+        if e.stage is Stage.READING and e.done:
+            order.append(e.stage)
+
+    monkeypatch.setattr(pipeline, "start_pool", start)
+    monkeypatch.setattr(analyse, "_new_pool", new)
+    pooled = wsisdedup.read(synthetic_mbox, workers=2, on_progress=event)
+    assert pooled.messages == alone.messages and pooled.threads == alone.threads
+    # `start_pool` makes its pool with `_new_pool`; the map phase made none of its own.
+    assert order[:2] == ["_new_pool", "start_pool"]
+    assert order.count("_new_pool") == 1
+    assert Stage.READING in order[2:]
+    with pytest.raises(RuntimeError):
+        pools[0].submit(int)  # shut down
+
+
+def test_workers_started_before_reading_are_shut_down_when_reading_fails(
+    synthetic_mbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
+    import wsisdedup.pipeline as pipeline
+    from wsisdedup.errors import ArchiveFormatError
+
+    monkeypatch.setattr(pipeline, "_EARLY_POOL_BYTES", 0)
+    pools: list[ProcessPoolExecutor] = []
+    real_start = pipeline.start_pool
+
+    def start(workers: int) -> ProcessPoolExecutor:
+        pools.append(real_start(workers))
+        return pools[-1]
+
+    monkeypatch.setattr(pipeline, "start_pool", start)
+    garbage = tmp_path / "not-an-archive.bin"
+    garbage.write_bytes(b"\x00\x01\x02" * 1000)
+    with pytest.raises(ArchiveFormatError):
+        wsisdedup.read_many([synthetic_mbox, garbage], workers=2)
+    assert len(pools) == 1
+    with pytest.raises(RuntimeError):
+        pools[0].submit(int)
+
+
+def test_workers_start_before_reading_only_for_a_large_input_of_known_size() -> None:
+    from wsisdedup.pipeline import _EARLY_POOL_BYTES, _early_pool
+
+    assert _early_pool(_EARLY_POOL_BYTES, 2)
+    assert not _early_pool(_EARLY_POOL_BYTES, 1)
+    assert not _early_pool(_EARLY_POOL_BYTES - 1, 2)
+    assert not _early_pool(None, 4)  # a stream or a compressed file: its size is not known

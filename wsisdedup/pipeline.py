@@ -9,8 +9,11 @@ archive-wide joins (footers, repeated text, duplicates, threads) that need all m
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from functools import partial
 from itertools import tee
 from typing import BinaryIO, TypeVar
@@ -18,10 +21,12 @@ from typing import BinaryIO, TypeVar
 import attrs
 
 from wsisdedup.analyse import (
+    MIN_PARALLEL,
     Mapped,
     analyse_all,
     attributions_of,
     origin_of,
+    start_pool,
 )
 from wsisdedup.export.sqlite import is_sqlite, read_sqlite
 from wsisdedup.match import (
@@ -123,7 +128,11 @@ def read_many(
     # Reading makes no cyclic garbage to speak of (145 objects in 20,000 mbox messages), and
     # the collector's passes over the growing list of messages cost a quarter of it (2.0 s
     # against 1.5 s of CPU on the 20k synthetic archive): paused, as the later stages are.
-    with collector_paused():
+    with ExitStack() as stack, collector_paused():
+        pool = None
+        if _early_pool(reading.total, workers):
+            pool = start_pool(workers)
+            stack.callback(pool.shutdown, cancel_futures=True)
         for source in sources:
             for item in read_messages(
                 source, format=format, limits=limits, follow_links=follow_links
@@ -138,7 +147,25 @@ def read_many(
                     progress(len(parsed))
             reading.source_done()
         reading.finish(len(parsed))
-    return build_archive(parsed, problems, on_progress=on_progress, workers=workers)
+        return _build_archive(parsed, problems, _Stages(on_progress, len(parsed)), workers, pool)
+
+
+_EARLY_POOL_BYTES = MIN_PARALLEL * 1000
+"""Input (known sizes, in bytes) from which `read_many` starts the workers before reading:
+an archive of fewer messages than `MIN_PARALLEL` is segmented in one process, and its pool
+would have started for nothing (the synthetic archive's messages are 1.3 KB, real lists'
+several)."""
+
+
+def _early_pool(size: int | None, workers: int) -> bool:
+    """Whether to start the map phase's workers before reading (`analyse.start_pool`): they
+    start (and import the package) while the archive is read."""
+    return (
+        workers > 1
+        and size is not None
+        and size >= _EARLY_POOL_BYTES
+        and not multiprocessing.current_process().daemon
+    )
 
 
 class _ReadingProgress:
@@ -224,13 +251,18 @@ class _Stages:
 
 
 def _build_archive(
-    parsed: Sequence[ParsedMessage], problems: Iterable[Problem], stages: _Stages, workers: int
+    parsed: Sequence[ParsedMessage],
+    problems: Iterable[Problem],
+    stages: _Stages,
+    workers: int,
+    pool: ProcessPoolExecutor | None = None,
 ) -> Archive:
     footers = learn_footers(p.body for p in stages.counted(Stage.FOOTERS, parsed))
     # What reading freed goes back to the system before the map phase builds its own peak
     # (`release_free_memory`).
     release_free_memory()
-    analysed = analyse_all(parsed, tuple(footers), workers, partial(stages.step, Stage.SEGMENTING))
+    progress = partial(stages.step, Stage.SEGMENTING)
+    analysed = analyse_all(parsed, tuple(footers), workers, progress, pool)
     return _join(parsed, analysed, problems, stages)
 
 
