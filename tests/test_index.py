@@ -840,3 +840,41 @@ def test_seed_blocks_follow_each_diagonal_as_one_shingle_at_a_time_did(
     b = tokenise(IndexDoc.whole("b", btext))
     s = tokenise(IndexDoc(id="s", text=stext, own=(Span(start=0, end=min(cut, len(stext))),)))
     assert _seed_blocks(b, s, k) == _seed_blocks_one_shingle_at_a_time(b, s, k)
+
+
+def test_the_join_keeps_a_slim_record_of_each_message_and_aligns_against_it() -> None:
+    # Once joined, a message is kept as its id, text, own spans (flat ints) and origin; a
+    # later quote of it is found the same whether its tokens are still cached or are made
+    # again from that record (a cache of one message drops them at once).
+    from wsisdedup.match.index import _Join, _Joined
+
+    w = Words(11)
+    first, second = w.paragraph(40), w.paragraph(40)
+    reply = "I agree.\n\n" + "\n".join("> " + line for line in first.splitlines()) + "\n"
+    docs = [
+        IndexDoc(id="a", text=first + "\n\n-- \nAnn\n", own=(Span(start=0, end=len(first)),)),
+        IndexDoc.whole("b", second),
+        IndexDoc(
+            id="c",
+            text=reply,
+            own=(Span(start=0, end=8),),
+            unmarked=(Span(start=10, end=len(reply)),),
+            named=("a",),
+        ),
+    ]
+    results = []
+    for cache_docs in (1, 256):
+        join = _Join(
+            attrs.evolve(DEFAULT_SETTINGS, cache_docs=cache_docs),
+            None,
+            repeats=True,
+            duplicates=True,
+        )
+        for d in docs:
+            join.add(d)
+        assert all(isinstance(d, _Joined) for d in join.docs)
+        assert join.docs[0] == _Joined("a", docs[0].text, (0, len(first)), None)
+        assert join.docs[0].doc() == attrs.evolve(docs[0], unmarked=(), named=())
+        results.append(join.repeats)
+    assert results[0] == results[1]
+    assert [m.source_id for m in results[0]["c"]] == ["a"]

@@ -15,6 +15,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from itertools import compress, repeat
 from operator import is_not
+from typing import Protocol
 
 import attrs
 from rapidfuzz.distance import LCSseq
@@ -186,13 +187,24 @@ def _punctuation_edges(text: str, start: int, end: int, src: str, s_start: int, 
     return Span(start=start, end=end)
 
 
+class _Source(Protocol):
+    """What alignment reads of a source document: an `IndexDoc`, or what the join keeps of one
+    it has taken (`index._Joined`)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
+
+
 @attrs.frozen(kw_only=True)
 class _Pair:
     """One body and one candidate source under alignment."""
 
     body_doc: IndexDoc
     body: Tokens
-    source_doc: IndexDoc
+    source_doc: _Source
     source: Tokens
 
 

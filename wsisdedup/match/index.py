@@ -44,6 +44,7 @@ from wsisdedup.match.records import (
     IndexDoc,
     IndexSettings,
     Match,
+    Origin,
     Progress,
     Span,
 )
@@ -103,6 +104,38 @@ class _ShingleIndex:
         return max(1, min(min_hits, self.held[doc]))
 
 
+@attrs.frozen
+class _Joined:
+    """What the join keeps of a message once it has joined it: what later messages ask of it
+    (its id and text, to align and reclaim against; its own spans, to tokenise it again once
+    dropped from the cache; its origin, for copies). The IndexDoc's own spans as Span objects,
+    its unmarked quotes and the ids its headers name were some 200 bytes a message at 100,000
+    messages; its own spans are kept flat here (`a0, b0, a1, b1, ...`)."""
+
+    id: str
+    text: str
+    own_flat: tuple[int, ...]
+    origin: Origin | None
+
+    @classmethod
+    def of(cls, doc: IndexDoc) -> _Joined:
+        return cls(doc.id, doc.text, _flat(doc.own), doc.origin)
+
+    def doc(self) -> IndexDoc:
+        """The document again, with its own spans (what tokenising it needs)."""
+        flat = self.own_flat
+        own = tuple(Span(start=a, end=b) for a, b in zip(flat[::2], flat[1::2], strict=True))
+        return IndexDoc(id=self.id, text=self.text, own=own, origin=self.origin)
+
+
+def _flat(spans: Iterable[Span]) -> tuple[int, ...]:
+    return tuple(x for sp in spans for x in (sp.start, sp.end))
+
+
+def _own_flat(doc: IndexDoc | _Joined) -> tuple[int, ...]:
+    return doc.own_flat if isinstance(doc, _Joined) else _flat(doc.own)
+
+
 class _TokenCache:
     """Tokenised messages by number, least recently used dropped first.
 
@@ -111,7 +144,7 @@ class _TokenCache:
     messages apart.
     """
 
-    def __init__(self, docs: Sequence[IndexDoc], settings: IndexSettings) -> None:
+    def __init__(self, docs: Sequence[IndexDoc | _Joined], settings: IndexSettings) -> None:
         self._docs = docs
         self._k = settings.shingle_words
         self._size = max(1, settings.cache_docs)
@@ -129,7 +162,8 @@ class _TokenCache:
     def get(self, doc: int) -> Tokens:
         tokens = self._items.get(doc)
         if tokens is None:
-            tokens = self._copy(doc) or _tokenise(self._docs[doc], self._k)
+            d = self._docs[doc]
+            tokens = self._copy(doc) or _tokenise(d.doc() if isinstance(d, _Joined) else d, self._k)
             self._items[doc] = tokens
             self._by_text[self._docs[doc].text] = doc
             self._trim()
@@ -141,7 +175,7 @@ class _TokenCache:
         """The cached tokens of an earlier message with this one's text and own spans."""
         d = self._docs[doc]
         other = self._by_text.get(d.text)
-        if other is None or self._docs[other].own != d.own:
+        if other is None or _own_flat(self._docs[other]) != _own_flat(d):
             return None
         return self._items.get(other)
 
@@ -172,7 +206,8 @@ class _Join:
         """id -> position; ids must be unique, or a match could not say which copy it means."""
         # A document whose unmarked quote is given back to its author is replaced by one with
         # more own content (`_reclaim`).
-        self.docs: list[IndexDoc] = []
+        self.docs: list[IndexDoc | _Joined] = []
+        """The message being joined, and what is kept of those joined before it."""
         self.settings = settings
         self.fingerprints = fingerprints
         self.find_repeats = repeats
@@ -224,6 +259,13 @@ class _Join:
                 )
             self.cache.put(i, tokens)
         self._one(i, repeats=self.find_repeats, duplicates=self.find_duplicates)
+        self.docs[i] = _Joined.of(self._current(i))
+
+    def _current(self, i: int) -> IndexDoc:
+        """The document being joined (`add`), whole."""
+        doc = self.docs[i]
+        assert isinstance(doc, IndexDoc), "only the message being joined is whole"
+        return doc
 
     def _fingerprint(self, i: int) -> Fingerprint:
         if self.fingerprints is not None:
@@ -246,7 +288,8 @@ class _Join:
             found = self._repeats(i, fp)
             if found:
                 self.repeats[self.docs[i].id] = found
-            if self.docs[i].unmarked and (found or self.docs[i].named):
+            doc = self._current(i)
+            if doc.unmarked and (found or doc.named):
                 fp = self._reclaim(i, fp, found)
         self.index.add(i, fp.own_hashes)
 
@@ -339,7 +382,7 @@ class _Join:
     def _reclaim(self, i: int, fp: Fingerprint, found: tuple[Match, ...]) -> Fingerprint:
         """Give the paragraphs of unmarked quotes that repeat nothing back to the author, and
         index them as its own: a later quote of them then points to this message."""
-        doc = self.docs[i]
+        doc = self._current(i)
         sources = {m.source_id: self.docs[self.number[m.source_id]].text for m in found}
         # Messages its headers name that came before it: the quote may be one of theirs.
         named = [self.docs[n].text for x in doc.named if (n := self.number.get(x, i)) < i]
@@ -381,7 +424,7 @@ class _Join:
         # claims the words.
         for src in sorted(chosen):
             pair = _Pair(
-                body_doc=self.docs[i],
+                body_doc=self._current(i),
                 body=body,
                 source_doc=self.docs[src],
                 source=self.cache.get(src),
