@@ -59,7 +59,8 @@ def _own_tokens(doc: IndexDoc) -> list[int]:
     # The own views, range by range as their docstrings say (they are built with iterators).
     k = tokens.shingle_words
     assert list(tokens.own_ids) == [tokens.ids[t] for a, b in pairs for t in range(a, b)]
-    assert list(tokens.own_index) == [t for a, b in pairs for t in range(a, b)]
+    own_index = [tokens.own_token(p) for p in range(len(tokens.own_ids))]
+    assert own_index == [t for a, b in pairs for t in range(a, b)]
     assert (
         list(tokens.own_shingles)
         == [tokens.shingles[t] if t + k <= b else -1 for a, b in pairs for t in range(a, b)][

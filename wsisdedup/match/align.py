@@ -226,7 +226,7 @@ def _align(pair: _Pair, claimed: bytearray, settings: IndexSettings) -> list[Mat
         if end - start < settings.min_chars:
             continue
         s_start, s_end = _body_span(
-            source, source.own_index[run.b], source.own_index[run.b_end - 1]
+            source, source.own_token(run.b), source.own_token(run.b_end - 1)
         )
         span = _punctuation_edges(text, start, end, src, s_start, s_end)
         s_span = _punctuation_edges(src, s_start, s_end, text, start, end)

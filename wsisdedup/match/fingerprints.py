@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
 from itertools import accumulate, compress, repeat
@@ -88,8 +88,8 @@ class Tokens:
     """Token index ranges `[a, b)` of the own content, flat: `a0, b0, a1, b1, ...` (a body of
     one-line segments has as many ranges as lines; `_own_pairs` pairs them)."""
     own_ids: array[int]
-    own_index: Sequence[int]
-    """Token index of each of `own_ids` (a `range` when all of the body is its own)."""
+    """The word hashes of the own content, range after range (`own_token` maps a position
+    back to its token)."""
     own_breaks: array[int]
     """Positions in `own_ids` where a new own range starts, ascending: a repeat must not span
     one, since the source text between two own ranges is not its own."""
@@ -111,12 +111,16 @@ class Tokens:
         whole = self.own_ids is self.ids
         arrays = [self.ids, self.starts, self.shingles, self.own, self.own_breaks]
         if not whole:
-            own_index = self.own_index
-            if not isinstance(own_index, array):
-                own_index = array("q", own_index)
-            arrays += [self.own_ids, own_index, self.own_shingles]
+            arrays += [self.own_ids, self.own_shingles]
         prints = tuple(self._prints.items())
         return _unpickled_tokens, (pack_arrays(arrays), self.canon, self.shingle_words, prints)
+
+    def own_token(self, p: int) -> int:
+        """The token index of `own_ids[p]`: as far into its own range (`own`) as `p` is past
+        the range's start in `own_ids` (`own_breaks`). A search, not a table of every own
+        token's index: alignment asks two a run, and the table was built for every body."""
+        r = bisect_right(self.own_breaks, p) - 1
+        return self.own[2 * r] + p - self.own_breaks[r]
 
     def own_where(self) -> dict[int, int]:
         """Shingle hash -> position in `own_ids` of its first own occurrence.
@@ -142,7 +146,7 @@ def _unpickled_tokens(
 ) -> Tokens:
     """The tokens `Tokens.__reduce__` pickled."""
     ids, starts, shingles, own, breaks, *views = unpack_arrays(*packed)
-    own_views = (views[0], views[1], views[2]) if views else None
+    own_views = (views[0], views[1]) if views else None
     tokens = _assembled(canon, ids, starts, shingles, own, breaks, own_views, k)
     tokens._prints.update(prints)
     return tokens
@@ -295,20 +299,19 @@ def _with_own(
     shingles, with the own-content views of `doc.own`."""
     offset_type = cstarts.typecode
     own = _own_tokens(canon, cstarts, _own_bounds(doc.text, doc.own))
-    own_views: tuple[array[int], array[int], array[int]] | None = None
+    own_views: tuple[array[int], array[int]] | None = None
     if len(own) == 2 and own[0] == 0 and own[1] == len(ids):  # all its own: no views to copy
         breaks = array(offset_type, [0])
     else:
-        own_ids, own_index, own_shingles = array("q"), array(offset_type), array("q")
+        own_ids, own_shingles = array("q"), array("q")
         breaks = array(offset_type)
         for a, b in zip(own[::2], own[1::2], strict=True):
             breaks.append(len(own_ids))
             own_ids += ids[a:b]
-            own_index.extend(range(a, b))
             count = max(0, b - a - k + 1)
             own_shingles += shingles[a : a + count]
             own_shingles.extend(repeat(-1, b - a - count))
-        own_views = (own_ids, own_index, own_shingles)
+        own_views = (own_ids, own_shingles)
     return _assembled(canon, ids, cstarts, shingles, own, breaks, own_views, k)
 
 
@@ -319,18 +322,17 @@ def _assembled(
     shingles: array[int],
     own: array[int],
     breaks: array[int],
-    own_views: tuple[array[int], array[int], array[int]] | None,
+    own_views: tuple[array[int], array[int]] | None,
     k: int,
 ) -> Tokens:
-    """Tokens from their arrays (`_with_own`, and unpickling). `own_views` are `own_ids`,
-    `own_index` and `own_shingles`; None when all of the body is its own: the own views are
-    then the body's arrays, not copies (`own_shingles` then lacks the trailing -1s, which
+    """Tokens from their arrays (`_with_own`, and unpickling). `own_views` are `own_ids` and
+    `own_shingles`; None when all of the body is its own: the own views are then the body's
+    arrays, not copies (`own_shingles` then lacks the trailing -1s, which
     mean "none" as its end does)."""
-    own_index: Sequence[int]
     if own_views is None:
-        own_ids, own_index, own_shingles = ids, range(len(ids)), shingles
+        own_ids, own_shingles = ids, shingles
     else:
-        own_ids, own_index, own_shingles = own_views
+        own_ids, own_shingles = own_views
     return Tokens(
         ids=ids,
         canon=canon,
@@ -338,7 +340,6 @@ def _assembled(
         shingles=shingles,
         own=own,
         own_ids=own_ids,
-        own_index=own_index,
         own_breaks=breaks,
         own_shingles=own_shingles,
         shingle_words=k,
