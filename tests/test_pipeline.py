@@ -333,6 +333,11 @@ def test_a_large_archive_starts_its_workers_before_reading(
     def event(e: StageProgress) -> None:
         if e.stage is Stage.READING and e.done:
             order.append(e.stage)
+        if e.stage is Stage.THREADING and "threading" not in order:
+            order.append("threading")
+            # The map phase is over: its workers are gone already.
+            with pytest.raises(RuntimeError):
+                pools[0].submit(int)
 
     monkeypatch.setattr(pipeline, "start_pool", start)
     monkeypatch.setattr(analyse, "_new_pool", new)
@@ -341,9 +346,7 @@ def test_a_large_archive_starts_its_workers_before_reading(
     # `start_pool` makes its pool with `_new_pool`; the map phase made none of its own.
     assert order[:2] == ["_new_pool", "start_pool"]
     assert order.count("_new_pool") == 1
-    assert Stage.READING in order[2:]
-    with pytest.raises(RuntimeError):
-        pools[0].submit(int)  # shut down
+    assert Stage.READING in order[2:] and "threading" in order
 
 
 def test_workers_started_before_reading_are_shut_down_when_reading_fails(

@@ -123,8 +123,8 @@ def analyse_all(
     they come back, in order, so the join in this process runs alongside the workers. Not in a
     daemon process (a worker of someone else's pool may have no children of its own), and not
     for small archives (`MIN_PARALLEL`). `progress` is called with the number of messages done,
-    0 first. `pool`, if given, is a pool `start_pool(workers)` started earlier; its owner shuts
-    it down.
+    0 first. `pool`, if given, is a pool `start_pool(workers)` started earlier: it is shut
+    down when the map phase is done with it.
     """
     if workers <= 1 or len(parsed) < MIN_PARALLEL or multiprocessing.current_process().daemon:
         out = []
@@ -234,7 +234,8 @@ def start_pool(workers: int) -> ProcessPoolExecutor:
     """The process pool of `analyse_all(..., workers)`, its processes started now: each
     imports this package as it starts, some half a second, which a pool started before
     reading does while the archive is read (the map phase's first results came 0.6 s after
-    it began on the 20k synthetic archive, 0.17 s of it the work). The caller shuts it down."""
+    it began on the 20k synthetic archive, 0.17 s of it the work). `analyse_all` shuts it
+    down when it has used it; the caller, where it is not used."""
     pool = _new_pool(workers)
     for _ in range(_pool_size(workers)):
         pool.submit(_started)  # a process is started for each task that finds none idle
@@ -274,9 +275,10 @@ def _analyse_in_workers(
     progress(0)
     done = 0
     in_flight = min(workers * _AHEAD, _MAX_IN_FLIGHT)
+    # Shut down when the map phase ends (a pool given too: its workers would otherwise sit
+    # idle, each holding its memory, through the rest of the read).
     with ExitStack() as owned:
-        if pool is None:
-            pool = owned.enter_context(_new_pool(workers))
+        pool = owned.enter_context(_new_pool(workers) if pool is None else pool)
         pending: list[Future[bytes]] = []
         sent = 0
         for chunk in chunks:
