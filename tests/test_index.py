@@ -792,6 +792,8 @@ def _seed_blocks_one_shingle_at_a_time(
     from itertools import compress, repeat
     from operator import is_not
 
+    from wsisdedup.match.align import _without_overlapped_starts
+
     shingles = body.shingles
     hits = list(map(source.own_where().get, shingles))
     own_shingles = source.own_shingles
@@ -811,17 +813,7 @@ def _seed_blocks_one_shingle_at_a_time(
         start, start_b, last, last_b = i, j, i, j
     if start >= 0:
         blocks.append((start, start_b, last - start + k))
-    out = []
-    end = 0
-    for a, b, size in blocks:
-        if a < end:
-            cut = end - a
-            if cut >= size:
-                continue
-            a, b, size = a + cut, b + cut, size - cut
-        out.append((a, b, size))
-        end = a + size
-    return out
+    return _without_overlapped_starts(blocks)  # unchanged by the rewrite: shared
 
 
 @settings(max_examples=300, deadline=None)

@@ -68,7 +68,12 @@ def _seed_blocks(body: Tokens, source: Tokens, k: int) -> list[_Block]:
         blocks.append((i, j, run + k))
         # The next block starts at a shingle after this one's last.
         p = bisect_right(at, i + run, p + 1)
-    # A block that starts inside the previous one (the source repeats itself) keeps its tail.
+    return _without_overlapped_starts(blocks)
+
+
+def _without_overlapped_starts(blocks: list[_Block]) -> list[_Block]:
+    """A block that starts inside the previous one (the source repeats itself) keeps its
+    tail; one wholly inside it goes."""
     out: list[_Block] = []
     end = 0
     for a, b, size in blocks:

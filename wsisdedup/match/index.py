@@ -154,22 +154,28 @@ class _TokenCache:
 
     def put(self, doc: int, tokens: Tokens) -> None:
         """Replace a message's tokens (its own content grew: `_Join._reclaim`)."""
-        self._items[doc] = tokens
-        self._items.move_to_end(doc)
-        self._by_text[self._docs[doc].text] = doc
-        self._trim()
+        self._keep(doc, tokens)
 
     def get(self, doc: int) -> Tokens:
         tokens = self._items.get(doc)
         if tokens is None:
             d = self._docs[doc]
             tokens = self._copy(doc) or _tokenise(d.doc() if isinstance(d, _Joined) else d, self._k)
-            self._items[doc] = tokens
-            self._by_text[self._docs[doc].text] = doc
-            self._trim()
+            self._keep(doc, tokens)
         else:
             self._items.move_to_end(doc)
         return tokens
+
+    def _keep(self, doc: int, tokens: Tokens) -> None:
+        """Cache a message's tokens as the most recently used, dropping the least."""
+        self._items[doc] = tokens
+        self._items.move_to_end(doc)
+        self._by_text[self._docs[doc].text] = doc
+        if len(self._items) > self._size:
+            gone, _ = self._items.popitem(last=False)
+            text = self._docs[gone].text
+            if self._by_text.get(text) == gone:
+                del self._by_text[text]
 
     def _copy(self, doc: int) -> Tokens | None:
         """The cached tokens of an earlier message with this one's text and own spans."""
@@ -178,13 +184,6 @@ class _TokenCache:
         if other is None or _own_flat(self._docs[other]) != _own_flat(d):
             return None
         return self._items.get(other)
-
-    def _trim(self) -> None:
-        if len(self._items) > self._size:
-            gone, _ = self._items.popitem(last=False)
-            text = self._docs[gone].text
-            if self._by_text.get(text) == gone:
-                del self._by_text[text]
 
 
 class _Join:
