@@ -15,14 +15,14 @@ from typing import BinaryIO
 
 from wsisdedup.errors import ArchiveFormatError
 from wsisdedup.model import Limits, ParsedMessage, Problem
-from wsisdedup.readers.eml import read_eml
+from wsisdedup.readers.eml import eml_items
 from wsisdedup.readers.maildir import MessageFile, is_maildir, read_tree
-from wsisdedup.readers.mbox import MBOX, PIPERMAIL, end_problem, read_mbox
+from wsisdedup.readers.mbox import MBOX, PIPERMAIL, Unparsed, end_problem, mbox_items, parsed
 from wsisdedup.readers.sniff import is_binary, looks_like_text_dump, sniff
 from wsisdedup.readers.stream import Input, LineCap, open_input, source_name
 from wsisdedup.readers.textdump import read_text_dump
 
-__all__ = ["FORMATS", "looks_like_text_dump", "read_messages", "sniff"]
+__all__ = ["FORMATS", "Unparsed", "looks_like_text_dump", "read_messages", "read_unparsed", "sniff"]
 
 FORMATS = ("mbox", "pipermail", "maildir", "eml", "text-dump")
 
@@ -49,6 +49,20 @@ def read_messages(
     archive at all (empty, binary, unrecognised) raises `ArchiveFormatError` naming the file
     and position.
     """
+    return parsed(read_unparsed(source, format=format, limits=limits, follow_links=follow_links))
+
+
+def read_unparsed(
+    source: PathSource | BinaryIO,
+    *,
+    format: str | None = None,
+    limits: Limits | None = None,
+    follow_links: bool = False,
+) -> Iterator[ParsedMessage | Unparsed | Problem]:
+    """`read_messages`, with the messages of mbox, pipermail, eml and Maildir files left
+    `Unparsed`: each one's `Unparsed.parse()`, in this process or another, gives what
+    `read_messages` would have (the pipeline parses them in its worker processes). Text dumps
+    are parsed as they are read."""
     if format is not None and format not in FORMATS:
         raise ValueError(f"unknown format {format!r}; expected one of {', '.join(FORMATS)}")
     limits = limits if limits is not None else Limits()
@@ -70,12 +84,12 @@ def read_messages(
 
 def _read_dir(
     path: Path, format: str | None, limits: Limits, *, follow_links: bool
-) -> Iterator[ParsedMessage | Problem]:
+) -> Iterator[ParsedMessage | Unparsed | Problem]:
     if format == "maildir" and not is_maildir(path):
         raise ArchiveFormatError("not a Maildir: no cur/ or new/ folder", path=str(path))
     left = [limits.input_bytes]  # the bytes all files of the folder may still give together
 
-    def read_file(item: MessageFile) -> Iterator[ParsedMessage | Problem]:
+    def read_file(item: MessageFile) -> Iterator[ParsedMessage | Unparsed | Problem]:
         fmt, label = ("eml", "maildir") if item.maildir else (_file_format(format), None)
         name = str(item.path)
         with open_input(item.path, name, limit=left[0], regular_only=True) as inp:
@@ -102,16 +116,16 @@ def _file_format(format: str | None) -> str | None:
 
 def _read_input(
     inp: Input, format: str | None, limits: Limits, *, label: str | None = None
-) -> Iterator[ParsedMessage | Problem]:
+) -> Iterator[ParsedMessage | Unparsed | Problem]:
     fmt = format or sniff(inp.head)
     if fmt == "text-dump":
         yield from _read_text_dump(inp, limits)
     elif fmt == "mbox":
-        yield from read_mbox(inp, MBOX, max_message=limits.message_bytes)
+        yield from mbox_items(inp, MBOX, max_message=limits.message_bytes)
     elif fmt == "pipermail":
-        yield from read_mbox(inp, PIPERMAIL, max_message=limits.message_bytes)
+        yield from mbox_items(inp, PIPERMAIL, max_message=limits.message_bytes)
     elif fmt == "eml":
-        yield from read_eml(inp, format=label or "eml", max_message=limits.message_bytes)
+        yield from eml_items(inp, format=label or "eml", max_message=limits.message_bytes)
     else:
         raise ArchiveFormatError(_why_unknown(inp), path=inp.name, line=1, offset=0)
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from wsisdedup.model import ParsedMessage, Problem, Source
-from wsisdedup.readers.mbox import end_problem, envelope_of, parse_or_problem, too_long
+from wsisdedup.readers.mbox import Unparsed, end_problem, envelope_of, parsed, too_long
 from wsisdedup.readers.mime import Envelope
 from wsisdedup.readers.sniff import mbox_separator
 from wsisdedup.readers.stream import Input
 
-__all__ = ["read_eml"]
+__all__ = ["eml_items", "read_eml"]
 
 _PIECE = 1 << 20
 
@@ -27,6 +27,13 @@ def read_eml(
     Only the first `max_message` bytes are kept; the rest is read past (its length counted,
     not held), and the message is read from what was kept, with a Problem saying so.
     """
+    return parsed(eml_items(inp, format=format, max_message=max_message))
+
+
+def eml_items(
+    inp: Input, *, format: str = "eml", max_message: int = 1 << 62
+) -> Iterator[Unparsed | Problem]:
+    """`read_eml` with the message left `Unparsed` (`mbox.mbox_items`)."""
     buf = bytearray()
     size = 0
     while piece := inp.stream.read(_PIECE):
@@ -47,7 +54,7 @@ def read_eml(
     if not data.strip():
         yield Problem(what="empty message file", path=inp.name, line=1, offset=0)
     else:
-        yield parse_or_problem(data, source, envelope, cut)
+        yield Unparsed(data=data, source=source, envelope=envelope, problems=cut)
     end = end_problem(inp, data.count(b"\n") + 1)
     if end is not None:
         yield end

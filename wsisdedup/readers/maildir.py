@@ -22,15 +22,16 @@ import os
 import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import attrs
 
 from wsisdedup.errors import ArchiveFormatError
-from wsisdedup.model import ParsedMessage, Problem
+from wsisdedup.model import Problem
 
 __all__ = ["MessageFile", "is_maildir", "read_tree", "walk"]
 
-ReadFile = Callable[["MessageFile"], Iterator[ParsedMessage | Problem]]
+T = TypeVar("T")
 
 
 @attrs.frozen(kw_only=True)
@@ -194,11 +195,11 @@ def walk(root: Path, *, follow_links: bool = False) -> Iterator[MessageFile | Pr
 
 def read_tree(
     root: Path,
-    read_file: ReadFile,
+    read_file: Callable[[MessageFile], Iterator[T]],
     *,
     follow_links: bool = False,
     full: Callable[[], str | None] = lambda: None,
-) -> Iterator[ParsedMessage | Problem]:
+) -> Iterator[T | Problem]:
     """The messages of every message file under `root`; a Problem for each one skipped.
 
     `full` is asked before each file: once it gives a reason (a size limit reached), no more
@@ -233,7 +234,9 @@ def read_tree(
         )
 
 
-def _read_one(item: MessageFile, read_file: ReadFile) -> Iterator[ParsedMessage | Problem]:
+def _read_one(
+    item: MessageFile, read_file: Callable[[MessageFile], Iterator[T]]
+) -> Iterator[T | Problem]:
     try:
         yield from read_file(item)
     except ArchiveFormatError as exc:

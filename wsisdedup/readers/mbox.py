@@ -18,8 +18,8 @@ line numbers.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from typing import BinaryIO
+from collections.abc import Iterable, Iterator
+from typing import BinaryIO, TypeVar
 
 import attrs
 import regex
@@ -35,13 +35,18 @@ __all__ = [
     "PIPERMAIL",
     "Chunk",
     "Dialect",
+    "Unparsed",
     "envelope_of",
+    "mbox_items",
+    "parsed",
     "read_mbox",
     "split_mbox",
     "too_long",
 ]
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 @attrs.frozen(kw_only=True)
@@ -257,6 +262,14 @@ def read_mbox(
     A message longer than `max_message` bytes is read from its first `max_message` bytes, with
     a Problem saying so.
     """
+    return parsed(mbox_items(inp, dialect, max_message=max_message))
+
+
+def mbox_items(
+    inp: Input, dialect: Dialect, *, max_message: int = _NO_LIMIT
+) -> Iterator[Unparsed | Problem]:
+    """`read_mbox` with each message left `Unparsed`: splitting is a sixth of the cost of
+    reading, parsing the rest, and the parsing may be done elsewhere (another process)."""
     position = _Position()
     index = 0
     for chunk in split_mbox(inp.stream, dialect, position, max_message=max_message):
@@ -286,11 +299,33 @@ def read_mbox(
                     offset=chunk.offset,
                 ),
             )
-        yield parse_or_problem(chunk.data, source, chunk.envelope, problems)
+        yield Unparsed(data=chunk.data, source=source, envelope=chunk.envelope, problems=problems)
         index += 1
     end = end_problem(inp, position.line)
     if end is not None:
         yield end
+
+
+@attrs.frozen(kw_only=True)
+class Unparsed:
+    """One message's bytes as a reader cut them from its input, with where they were and what
+    the reader found wrong: what `parse_or_problem` takes. A plain record of bytes and
+    strings, cheap to send to another process (`parse`)."""
+
+    data: bytes
+    source: Source
+    envelope: Envelope | None
+    problems: tuple[Problem, ...] = ()
+
+    def parse(self) -> ParsedMessage | Problem:
+        """The message parsed (`parse_or_problem`)."""
+        return parse_or_problem(self.data, self.source, self.envelope, self.problems)
+
+
+def parsed(items: Iterable[Unparsed | T]) -> Iterator[ParsedMessage | Problem | T]:
+    """`items` in order, each `Unparsed` one parsed here."""
+    for item in items:
+        yield item.parse() if isinstance(item, Unparsed) else item
 
 
 def parse_or_problem(
