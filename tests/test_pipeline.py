@@ -318,10 +318,10 @@ def test_a_large_archive_starts_its_workers_before_reading(
     monkeypatch.setattr(analyse, "MIN_PARALLEL", 0)
     monkeypatch.setattr(pipeline, "_EARLY_POOL_BYTES", 0)
     order: list[object] = []
-    pools: list[ProcessPoolExecutor] = []
+    pools: list[analyse.Pool] = []
     real_start, real_new = pipeline.start_pool, analyse._new_pool
 
-    def start(workers: int) -> ProcessPoolExecutor:
+    def start(workers: int) -> analyse.Pool:
         pools.append(real_start(workers))
         order.append("start_pool")
         return pools[-1]
@@ -337,7 +337,7 @@ def test_a_large_archive_starts_its_workers_before_reading(
             order.append("threading")
             # The map phase is over: its workers are gone already.
             with pytest.raises(RuntimeError):
-                pools[0].submit(int)
+                pools[0].executor.submit(int)
 
     monkeypatch.setattr(pipeline, "start_pool", start)
     monkeypatch.setattr(analyse, "_new_pool", new)
@@ -352,16 +352,15 @@ def test_a_large_archive_starts_its_workers_before_reading(
 def test_workers_started_before_reading_are_shut_down_when_reading_fails(
     synthetic_mbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from concurrent.futures import ProcessPoolExecutor
-
+    import wsisdedup.analyse as analyse
     import wsisdedup.pipeline as pipeline
     from wsisdedup.errors import ArchiveFormatError
 
     monkeypatch.setattr(pipeline, "_EARLY_POOL_BYTES", 0)
-    pools: list[ProcessPoolExecutor] = []
+    pools: list[analyse.Pool] = []
     real_start = pipeline.start_pool
 
-    def start(workers: int) -> ProcessPoolExecutor:
+    def start(workers: int) -> analyse.Pool:
         pools.append(real_start(workers))
         return pools[-1]
 
@@ -372,7 +371,7 @@ def test_workers_started_before_reading_are_shut_down_when_reading_fails(
         wsisdedup.read_many([synthetic_mbox, garbage], workers=2)
     assert len(pools) == 1
     with pytest.raises(RuntimeError):
-        pools[0].submit(int)
+        pools[0].executor.submit(int)
 
 
 def test_workers_start_before_reading_only_for_a_large_input_of_known_size() -> None:

@@ -12,11 +12,13 @@ import hashlib
 import multiprocessing
 import pickle
 import sys
-from collections import OrderedDict
+import threading
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import ExitStack
-from typing import TypeVar, cast
+from contextlib import ExitStack, suppress
+from multiprocessing.context import BaseContext
+from typing import Any, TypeVar, cast
 
 import attrs
 
@@ -27,9 +29,11 @@ from wsisdedup.model import (
     Link,
     Message,
     ParsedMessage,
+    Problem,
     Segment,
     SegmentKind,
 )
+from wsisdedup.readers import Unparsed
 from wsisdedup.readers.textdump import mark_own_text
 from wsisdedup.runtime import collector_paused
 from wsisdedup.segment import parse_attribution, split_body
@@ -41,10 +45,12 @@ from wsisdedup.thread.people import name_key
 __all__ = [
     "MIN_PARALLEL",
     "Mapped",
+    "Pool",
     "analyse_all",
     "analyse_message",
     "derived_id",
     "origin_of",
+    "parse_in_pool",
     "start_pool",
 ]
 
@@ -114,7 +120,7 @@ def analyse_all(
     footers: tuple[str, ...],
     workers: int,
     progress: Callable[[int], None],
-    pool: ProcessPoolExecutor | None = None,
+    pool: Pool | None = None,
 ) -> Iterable[Mapped]:
     """The map phase (`analyse_message`) over all messages, in `workers` processes if asked.
 
@@ -230,16 +236,54 @@ _MAX_IN_FLIGHT = 8
 would only wait in memory (tokens of 500 messages are some 5 MB)."""
 
 
-def start_pool(workers: int) -> ProcessPoolExecutor:
-    """The process pool of `analyse_all(..., workers)`, its processes started now: each
-    imports this package as it starts, some half a second, which a pool started before
-    reading does while the archive is read (the map phase's first results came 0.6 s after
-    it began on the 20k synthetic archive, 0.17 s of it the work). `analyse_all` shuts it
-    down when it has used it; the caller, where it is not used."""
-    pool = _new_pool(workers)
-    for _ in range(_pool_size(workers)):
-        pool.submit(_started)  # a process is started for each task that finds none idle
-    return pool
+@attrs.frozen(eq=False)
+class Pool:
+    """Worker processes started before reading (`start_pool`)."""
+
+    executor: ProcessPoolExecutor
+    size: int
+    """Its processes."""
+    starting: threading.Thread
+    """Submits `started`: the first process to start makes its submitter wait until the
+    fork server has imported the package (`_new_pool`), and this process reads meanwhile."""
+    started: list[Future[None]]
+    """A task for each process, which a process runs once it has started: the first to start
+    may run them all."""
+
+    def ready(self) -> bool:
+        """Whether the processes have started (one at least)."""
+        return (
+            not self.starting.is_alive()
+            and len(self.started) == self.size
+            and all(f.done() for f in self.started)
+        )
+
+    def shutdown(self) -> None:
+        """Stop the processes, dropping the tasks not yet begun."""
+        self.starting.join()  # (a task submitted after the shutdown would raise)
+        self.executor.shutdown(cancel_futures=True)
+
+
+def start_pool(workers: int) -> Pool:
+    """The process pool of `analyse_all(..., workers)`, its processes started now, while the
+    archive is read (the map phase's first results came 0.6 s after it began on the 20k
+    synthetic archive when the processes started with it, 0.17 s of it the work). Reading
+    parses in it once it is ready (`parse_in_pool`). `analyse_all` shuts it down when it has
+    used it; the caller, where it is not used."""
+    executor = _new_pool(workers)
+    size = _pool_size(workers)
+    started: list[Future[None]] = []
+
+    def start() -> None:
+        # A process is started for each task that finds none idle. (Should the pool break,
+        # `ready` never holds: reading parses here, and the map phase reports the error.)
+        with suppress(RuntimeError, OSError):
+            for _ in range(size):
+                started.append(executor.submit(_started))
+
+    starting = threading.Thread(target=start, name="wsisdedup-start-pool", daemon=True)
+    starting.start()
+    return Pool(executor=executor, size=size, starting=starting, started=started)
 
 
 def _pool_size(workers: int) -> int:
@@ -248,9 +292,17 @@ def _pool_size(workers: int) -> int:
 
 def _new_pool(workers: int) -> ProcessPoolExecutor:
     # forkserver (not fork): the parent may run threads (a progress bar's monitor), and forking
-    # a threaded process can deadlock a child.
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    # a threaded process can deadlock a child. The fork server imports this package before it
+    # forks the first worker (if this process had not started one already), so the workers
+    # start with it imported: importing it is some 0.4 s of CPU, once rather than once a
+    # worker. ("__main__" is the server's own default.)
+    context: BaseContext
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        server = multiprocessing.get_context("forkserver")
+        server.set_forkserver_preload(["__main__", __name__])
+        context = server
+    else:
+        context = multiprocessing.get_context("spawn")
     return ProcessPoolExecutor(
         max_workers=_pool_size(workers), mp_context=context, initializer=_started
     )
@@ -261,12 +313,114 @@ def _started() -> None:
     it imports this module (and the package) then, not with its first chunk."""
 
 
+_PARSE_BATCH = 500
+"""Messages a worker parses at a time (`parse_in_pool`), as `_CHUNK`."""
+_PARSE_BATCH_BYTES = 4 << 20
+"""Or fewer, once their bytes reach this: what waits to be parsed stays a few megabytes."""
+
+
+def parse_in_pool(
+    items: Iterable[Unparsed | T], pool: Pool
+) -> Iterator[ParsedMessage | Problem | T]:
+    """`items` in order with each `Unparsed` one parsed (`readers.parsed`), in `pool`'s
+    processes once they have started, here until then.
+
+    Parsing is five sixths of reading an mbox, and the processes have nothing else to do
+    while the archive is read: this process only splits it and takes back the parsed
+    messages. Batches go out at most `_AHEAD` per process ahead of the one taken; a batch not
+    yet begun when its turn comes is parsed here rather than waited for.
+    """
+    batches = _Batches(pool)
+    for item in items:
+        if isinstance(item, Unparsed) and batches.add(item):
+            pass
+        elif batches:
+            batches.hold(item)
+        else:  # nothing ahead of it
+            yield item.parse() if isinstance(item, Unparsed) else item
+            continue
+        while batches.must_wait() or batches.head_done():
+            yield from batches.take()
+    batches.close()
+    while batches:
+        yield from batches.take()
+
+
+class _Batches:
+    """The queue of `parse_in_pool`: batches sent to the pool and items held behind them, in
+    input order."""
+
+    def __init__(self, pool: Pool) -> None:
+        self.pool = pool
+        self.ahead = pool.size * _AHEAD
+        self.queue: deque[tuple[Future[bytes] | None, list[Any]]] = deque()
+        """Each entry: a batch sent and its messages, or (None, items held in order)."""
+        self.sent = 0
+        self.open: list[Unparsed] = []
+        self.open_bytes = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.queue or self.open)
+
+    def add(self, item: Unparsed) -> bool:
+        """Put a message in the open batch; False where it is to be parsed here and now (the
+        processes have not started, and nothing waits ahead of it)."""
+        if not self and not self.pool.ready():
+            return False
+        self.open.append(item)
+        self.open_bytes += len(item.data)
+        if len(self.open) >= _PARSE_BATCH or self.open_bytes >= _PARSE_BATCH_BYTES:
+            self.close()
+        return True
+
+    def hold(self, item: Any) -> None:
+        """Queue an item that needs no parsing (or a message to parse here) behind the rest."""
+        self.close()
+        if self.queue and self.queue[-1][0] is None:
+            self.queue[-1][1].append(item)
+        else:
+            self.queue.append((None, [item]))
+
+    def close(self) -> None:
+        """Send the open batch."""
+        if self.open:
+            batch, self.open, self.open_bytes = self.open, [], 0
+            self.queue.append((self.pool.executor.submit(_parse_batch, batch), batch))
+            self.sent += 1
+
+    def must_wait(self) -> bool:
+        return self.sent > self.ahead
+
+    def head_done(self) -> bool:
+        return bool(self.queue) and (self.queue[0][0] is None or self.queue[0][0].done())
+
+    def take(self) -> list[Any]:
+        """The items of the first entry, parsed."""
+        if not self.queue:
+            self.close()
+        future, items = self.queue.popleft()
+        if future is None:
+            return [x.parse() if isinstance(x, Unparsed) else x for x in items]
+        self.sent -= 1
+        if future.cancel():  # not begun: parsed here, rather than waited for
+            return [x.parse() for x in items]
+        parsed: list[ParsedMessage | Problem] = pickle.loads(future.result())
+        return parsed
+
+
+def _parse_batch(batch: Sequence[Unparsed]) -> bytes:
+    """A worker's part of `parse_in_pool`, pickled here with the collector paused (as
+    `_analyse_chunk`)."""
+    with collector_paused():
+        return pickle.dumps([u.parse() for u in batch], protocol=pickle.HIGHEST_PROTOCOL)
+
+
 def _analyse_in_workers(
     parsed: Sequence[ParsedMessage],
     footers: tuple[str, ...],
     workers: int,
     progress: Callable[[int], None],
-    pool: ProcessPoolExecutor | None,
+    pool: Pool | None,
 ) -> Iterator[Mapped]:
     """`analyse_all` in a process pool (`pool`, or one of its own): chunks go out at most
     `_AHEAD` per worker (and `_MAX_IN_FLIGHT` in all) ahead of the one the join is taking, and
@@ -278,12 +432,12 @@ def _analyse_in_workers(
     # Shut down when the map phase ends (a pool given too: its workers would otherwise sit
     # idle, each holding its memory, through the rest of the read).
     with ExitStack() as owned:
-        pool = owned.enter_context(_new_pool(workers) if pool is None else pool)
+        executor = owned.enter_context(_new_pool(workers) if pool is None else pool.executor)
         pending: list[Future[bytes]] = []
         sent = 0
         for chunk in chunks:
             while sent < len(chunks) and len(pending) < in_flight:
-                pending.append(pool.submit(_analyse_chunk, chunks[sent], footers))
+                pending.append(executor.submit(_analyse_chunk, chunks[sent], footers))
                 sent += 1
             # (This process runs with the collector paused: `build_archive`.)
             result: list[_Analysed] = pickle.loads(pending.pop(0).result())

@@ -8,6 +8,7 @@ its archive or thread; look things up by id on the `Archive`.
 from __future__ import annotations
 
 import enum
+import sys
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
@@ -414,6 +415,55 @@ class ParsedMessage:
     quotes_index: int | None = None
     """For readers that know it without headers (text dumps): the `Source.index` of the earlier
     message of the same file that this one quotes. The thread stage uses it as QUOTE evidence."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its fields (worker processes parse messages and segment them): the
+        message ids come back interned, as the reader made them (`readers.headers`: one
+        string for an id however many messages name it), where each pickle would otherwise
+        bring its own copies."""
+        return _unpickled_parsed, (
+            self.source,
+            self.message_id,
+            self.in_reply_to,
+            self.references,
+            self.author,
+            self.date,
+            self.subject,
+            self.body,
+            self.own_spans,
+            self.problems,
+            self.quotes_index,
+        )
+
+
+def _unpickled_parsed(
+    source: Source,
+    message_id: str | None,
+    in_reply_to: tuple[str, ...],
+    references: tuple[str, ...],
+    author: Person,
+    date: datetime | None,
+    subject: str,
+    body: str,
+    own_spans: tuple[tuple[int, int], ...],
+    problems: tuple[Problem, ...],
+    quotes_index: int | None,
+) -> ParsedMessage:
+    """The message `ParsedMessage.__reduce__` pickled."""
+    intern = sys.intern
+    return ParsedMessage(
+        source=source,
+        message_id=None if message_id is None else intern(message_id),
+        in_reply_to=tuple(map(intern, in_reply_to)),
+        references=tuple(map(intern, references)),
+        author=author,
+        date=date,
+        subject=subject,
+        body=body,
+        own_spans=own_spans,
+        problems=problems,
+        quotes_index=quotes_index,
+    )
 
 
 @attrs.frozen(kw_only=True)

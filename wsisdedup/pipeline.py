@@ -12,7 +12,6 @@ import logging
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from functools import partial
 from itertools import tee
@@ -23,9 +22,11 @@ import attrs
 from wsisdedup.analyse import (
     MIN_PARALLEL,
     Mapped,
+    Pool,
     analyse_all,
     attributions_of,
     origin_of,
+    parse_in_pool,
     start_pool,
 )
 from wsisdedup.export.sqlite import is_sqlite, read_sqlite
@@ -51,7 +52,7 @@ from wsisdedup.model import (
     StageProgress,
     Stats,
 )
-from wsisdedup.readers import read_messages
+from wsisdedup.readers import read_messages, read_unparsed
 from wsisdedup.runtime import collector_paused, release_free_memory
 from wsisdedup.segment.footers import learn_footers
 from wsisdedup.segment.reclaim import reclaim_own
@@ -130,24 +131,44 @@ def read_many(
     # against 1.5 s of CPU on the 20k synthetic archive): paused, as the later stages are.
     with ExitStack() as stack, collector_paused():
         pool = None
+        items: Iterable[ParsedMessage | Problem | _SourceDone]
         if _early_pool(reading.total, workers):
             pool = start_pool(workers)
-            stack.callback(pool.shutdown, cancel_futures=True)
-        for source in sources:
-            for item in read_messages(
-                source, format=format, limits=limits, follow_links=follow_links
-            ):
-                if isinstance(item, Problem):
-                    problems.append(item)
-                    continue
+            stack.callback(pool.shutdown)
+            # Messages are parsed in the pool's processes (`parse_in_pool`).
+            unparsed = partial(read_unparsed, format=format, limits=limits)
+            items = parse_in_pool(_each_source(sources, unparsed, follow_links), pool)
+        else:
+            each = partial(read_messages, format=format, limits=limits)
+            items = _each_source(sources, each, follow_links)
+        for item in items:
+            if isinstance(item, _SourceDone):
+                reading.source_done()
+            elif isinstance(item, Problem):
+                problems.append(item)
+            else:
                 parsed.append(item)
                 problems.extend(item.problems)
                 reading.message(item, len(parsed))
                 if progress is not None:
                     progress(len(parsed))
-            reading.source_done()
         reading.finish(len(parsed))
         return _build_archive(parsed, problems, _Stages(on_progress, len(parsed)), workers, pool)
+
+
+@attrs.frozen
+class _SourceDone:
+    """Marks the end of one source's items (`_each_source`)."""
+
+
+def _each_source(
+    sources: Sequence[Source], read: Callable[..., Iterable[T]], follow_links: bool
+) -> Iterator[T | _SourceDone]:
+    """What `read` gives for each source in turn, each source's items followed by a
+    `_SourceDone`."""
+    for source in sources:
+        yield from read(source, follow_links=follow_links)
+        yield _SourceDone()
 
 
 _EARLY_POOL_BYTES = MIN_PARALLEL * 1000
@@ -255,7 +276,7 @@ def _build_archive(
     problems: Iterable[Problem],
     stages: _Stages,
     workers: int,
-    pool: ProcessPoolExecutor | None = None,
+    pool: Pool | None = None,
 ) -> Archive:
     footers = learn_footers(p.body for p in stages.counted(Stage.FOOTERS, parsed))
     # What reading freed goes back to the system before the map phase builds its own peak

@@ -1,0 +1,199 @@
+"""Reading with workers: messages parsed in the pool's processes (`analyse.parse_in_pool`) come
+out as reading in one process gives them, in the same order, problems included."""
+
+from __future__ import annotations
+
+import pickle
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import attrs
+import pytest
+from conftest import CORPUS, GPP, NUMPY
+
+import wsisdedup
+import wsisdedup.analyse as analyse
+import wsisdedup.pipeline as pipeline
+from wsisdedup.model import ParsedMessage, Person, Problem, Source
+from wsisdedup.readers import Unparsed, read_messages, read_unparsed
+from wsisdedup.readers.mbox import MBOX, parsed, split_mbox
+
+
+def _wait_until_ready(pool: analyse.Pool) -> analyse.Pool:
+    deadline = time.monotonic() + 120
+    while not pool.ready():
+        assert time.monotonic() < deadline, "the pool's processes never started"
+        time.sleep(0.01)
+    return pool
+
+
+@pytest.fixture
+def ready_pools(monkeypatch: pytest.MonkeyPatch) -> list[analyse.Pool]:
+    """Reading with workers starts its pool whatever the input's size, and only once the
+    pool's processes have started: every message is then sent to them (none is parsed here
+    while they start). The pools started are listed."""
+    pools: list[analyse.Pool] = []
+    real = pipeline.start_pool
+
+    def start(workers: int) -> analyse.Pool:
+        pools.append(_wait_until_ready(real(workers)))
+        return pools[-1]
+
+    monkeypatch.setattr(pipeline, "start_pool", start)
+    monkeypatch.setattr(pipeline, "_early_pool", lambda size, workers: workers > 1)
+    return pools
+
+
+@pytest.fixture
+def parsed_here(monkeypatch: pytest.MonkeyPatch) -> list[Source]:
+    """The messages parsed in this process (the workers run the module as it is on disk)."""
+    here: list[Source] = []
+    real = Unparsed.parse
+
+    def parse(self: Unparsed) -> ParsedMessage | Problem:
+        here.append(self.source)
+        return real(self)
+
+    monkeypatch.setattr(Unparsed, "parse", parse)
+    return here
+
+
+@pytest.fixture(scope="module")
+def synthetic_mbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from synthetic import generate_archive
+
+    path = tmp_path_factory.mktemp("synthetic") / "synthetic.mbox"
+    generate_archive(path, messages=600, seed=7)
+    return path
+
+
+@pytest.mark.parametrize("name", [*(p.name for p in CORPUS), "synthetic"])
+def test_reading_in_workers_gives_the_same_archive(
+    name: str,
+    synthetic_mbox: Path,
+    ready_pools: list[analyse.Pool],
+    parsed_here: list[Source],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = synthetic_mbox if name == "synthetic" else next(p for p in CORPUS if p.name == name)
+    alone = wsisdedup.read(path)
+    parsed_here.clear()
+    monkeypatch.setattr(analyse, "_PARSE_BATCH", 7)  # many batches, even on a small file
+    pooled = wsisdedup.read(path, workers=2)
+    assert len(ready_pools) == 1
+    assert pooled.messages == alone.messages
+    assert pooled.threads == alone.threads
+    assert pooled.problems == alone.problems
+    assert pooled.stats == alone.stats
+    # The workers parsed most messages: this process only those of batches that had not
+    # begun when their turn came.
+    assert len(parsed_here) < alone.stats.messages_read / 2
+
+
+def test_reading_several_sources_in_workers_keeps_their_order(
+    tmp_path: Path, ready_pools: list[analyse.Pool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two mbox files, a folder of single messages and a text dump: each source's messages and
+    # problems in order, the sources one after the other, as read in one process.
+    folder = tmp_path / "eml"
+    folder.mkdir()
+    with GPP.open("rb") as f:
+        for n, chunk in zip(range(5), split_mbox(f, MBOX), strict=False):
+            (folder / f"{n}.eml").write_bytes(chunk.data)
+    (folder / "empty.eml").write_bytes(b"")  # a Problem among the messages
+    dump = tmp_path / "dump.txt"
+    dump.write_text("From: Ann Lee <ann@example.org>\nSubject: hi\n\nHello there.\n")
+    sources = [NUMPY, folder, GPP, dump]
+    alone = wsisdedup.read_many(sources)
+    monkeypatch.setattr(analyse, "_PARSE_BATCH", 3)
+    pooled = wsisdedup.read_many(sources, workers=2)
+    assert len(ready_pools) == 1
+    assert [m.source for m in pooled.messages] == [m.source for m in alone.messages]
+    assert pooled.messages == alone.messages
+    assert pooled.problems == alone.problems
+    assert any(p.path.endswith("empty.eml") for p in pooled.problems)
+
+
+def _items_with_others(path: Path) -> list[object]:
+    """The unparsed messages of a file with other items among them (markers, problems), which
+    must come out where they were."""
+    items: list[object] = []
+    for n, item in enumerate(read_unparsed(path)):
+        items.append(item)
+        if n % 5 == 0:
+            items.append(f"marker {n}")
+        if n % 11 == 0:
+            items.append(Problem(what=f"problem {n}", path="x"))
+    return items
+
+
+def test_parse_in_pool_keeps_every_item_in_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    items = _items_with_others(NUMPY)
+    expected = list(parsed(items))
+    monkeypatch.setattr(analyse, "_PARSE_BATCH", 4)
+    pool = _wait_until_ready(analyse.start_pool(2))
+    try:
+        assert list(analyse.parse_in_pool(items, pool)) == expected
+    finally:
+        pool.shutdown()
+
+
+def test_parse_in_pool_parses_here_until_the_processes_have_started(
+    monkeypatch: pytest.MonkeyPatch, parsed_here: list[Source]
+) -> None:
+    items = _items_with_others(NUMPY)
+    expected = list(parsed(items))
+    parsed_here.clear()
+    pool = analyse.start_pool(2)
+    try:
+        monkeypatch.setattr(analyse.Pool, "ready", lambda self: False)
+        assert list(analyse.parse_in_pool(items, pool)) == expected
+        assert len(parsed_here) == sum(isinstance(x, Unparsed) for x in items)
+    finally:
+        pool.shutdown()
+
+
+def test_an_unparsed_message_sent_elsewhere_parses_as_read_messages_reads_it() -> None:
+    for path in CORPUS:
+        sent = [pickle.loads(pickle.dumps(x)) for x in read_unparsed(path)]
+        assert list(parsed(sent)) == list(read_messages(path))
+
+
+def _fresh(text: str) -> str:
+    """A string object of its own (not a constant of this module, not interned)."""
+    return "".join(list(text))
+
+
+def test_a_parsed_message_pickles_whole_with_its_ids_interned() -> None:
+    p = ParsedMessage(
+        source=Source(path="a.mbox", format="mbox", offset=3, line=2, index=1),
+        message_id=_fresh("<m1@example.org>"),
+        in_reply_to=(_fresh("<m0@example.org>"),),
+        references=(_fresh("<r@example.org>"), _fresh("<m0@example.org>")),
+        author=Person(name="Ann Lee", address="ann@example.org"),
+        date=datetime(2025, 6, 1, 12, 0, tzinfo=UTC),
+        subject="Budget",
+        body="Hello.\n",
+        own_spans=((0, 6),),
+        problems=(Problem(what="odd header", path="a.mbox"),),
+        quotes_index=0,
+    )
+    # Every field differs from its default, so one the pickle left out would show.
+    for field in attrs.fields(ParsedMessage):
+        if field.name == "source":
+            continue
+        default = field.default
+        if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+            default = default.factory()
+        assert getattr(p, field.name) != default, field.name
+    first = pickle.loads(pickle.dumps(p, protocol=pickle.HIGHEST_PROTOCOL))
+    second = pickle.loads(pickle.dumps(p, protocol=pickle.HIGHEST_PROTOCOL))
+    assert first == p
+    # Each pickle brings its own strings; interned, the two messages share them.
+    assert first.message_id is second.message_id
+    assert first.in_reply_to[0] is second.in_reply_to[0] is second.references[1]
+    assert first.references[0] is second.references[0]
