@@ -209,12 +209,13 @@ def test_a_worker_sends_back_only_what_the_parent_lacks() -> None:
     # parent makes the message again over what it read, so it holds one copy of each.
     import pickle
 
-    from wsisdedup.analyse import _Analysed, _RecentBodies, analyse_message
+    from wsisdedup.analyse import _analysed_chunk, analyse_message
     from wsisdedup.readers import read_messages
 
     read = [p for p in read_messages(FEDORA) if isinstance(p, ParsedMessage)][:60]
     for p in read:
-        sent = pickle.dumps(_Analysed.of(p, (), _RecentBodies()), protocol=pickle.HIGHEST_PROTOCOL)
+        (record,) = _analysed_chunk([p], ())
+        sent = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
         if len(p.body) >= 100:
             assert p.body[:100].encode() not in sent
         made = pickle.loads(sent).mapped(p).message
@@ -248,7 +249,7 @@ def test_a_worker_sends_segments_whole_when_they_do_not_hold_the_body(
         return attrs.evolve(m, segments=alone)
 
     monkeypatch.setattr(analyse, "analyse_message", from_text)
-    record = pickle.loads(pickle.dumps(analyse._Analysed.of(parsed, (), analyse._RecentBodies())))
+    record = pickle.loads(pickle.dumps(analyse._analysed_chunk([parsed], ())[0]))
     assert all(isinstance(s, Segment) for s in record.segments)
     made = record.mapped(parsed).message
     assert made == from_text(parsed)
@@ -283,18 +284,17 @@ def test_a_worker_sends_a_copys_tokens_once() -> None:
     # the chunk holds them once, and they are what tokenising the copy gives.
     import pickle
 
-    from wsisdedup.analyse import _Analysed, _RecentBodies
+    from wsisdedup.analyse import _analysed_chunk
     from wsisdedup.match import IndexDoc, tokenise
     from wsisdedup.readers import read_messages
 
-    p = max(
-        (p for p in read_messages(FEDORA) if isinstance(p, ParsedMessage)),
-        key=lambda p: len(p.body),
-    )
+    read = [p for p in read_messages(FEDORA) if isinstance(p, ParsedMessage)]
+    p = max(read, key=lambda p: len(p.body))
     copy = _copy_of(p, "copy@x")
-    recent = _RecentBodies()
-    first, second = _Analysed.of(p, (), recent), _Analysed.of(copy, (), recent)
+    other = next(q for q in read if q.body != p.body)
+    first, between, second = _analysed_chunk([p, other, copy], ())
     assert second.tokens is first.tokens
+    assert between.tokens is not first.tokens
     made = second.mapped(copy).message
     doc = IndexDoc.from_segments(made.id, made.body, made.segments)
     assert second.tokens == tokenise(doc)
