@@ -3,6 +3,7 @@ out as reading in one process gives them, in the same order, problems included."
 
 from __future__ import annotations
 
+import operator
 import pickle
 import time
 from datetime import UTC, datetime
@@ -197,3 +198,29 @@ def test_a_parsed_message_pickles_whole_with_its_ids_interned() -> None:
     assert first.message_id is second.message_id
     assert first.in_reply_to[0] is second.in_reply_to[0] is second.references[1]
     assert first.references[0] is second.references[0]
+
+
+def test_footers_learnt_in_the_pool_are_those_learnt_here() -> None:
+    # With workers, the sampled endings are put in canonical form in the pool's processes.
+    from wsisdedup.segment.footers import learn_footers
+
+    pool = _wait_until_ready(analyse.start_pool(2))
+    try:
+        # Every item, in order, whatever the share of each process.
+        for n in (0, 1, 7, 100):
+            xs, ys = list(range(n)), list(range(n, 2 * n))
+            assert list(analyse.pool_map(pool)(operator.add, xs, ys)) == list(
+                map(operator.add, xs, ys)
+            )
+        for path in (NUMPY, GPP):
+            bodies = [p.body for p in read_messages(path) if isinstance(p, ParsedMessage)]
+            here = learn_footers(bodies)
+            assert here  # each list has a footer to learn
+            assert learn_footers(bodies, mapper=analyse.pool_map(pool)) == here
+            # A small sample: more processes than endings to share.
+            few = learn_footers(bodies, sample=3, min_count=2)
+            assert (
+                learn_footers(bodies, sample=3, min_count=2, mapper=analyse.pool_map(pool)) == few
+            )
+    finally:
+        pool.shutdown()

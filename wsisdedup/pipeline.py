@@ -27,6 +27,7 @@ from wsisdedup.analyse import (
     attributions_of,
     origin_of,
     parse_in_pool,
+    pool_map,
     start_pool,
 )
 from wsisdedup.export.sqlite import is_sqlite, read_sqlite
@@ -279,7 +280,11 @@ def _build_archive(
     workers: int,
     pool: Pool | None = None,
 ) -> Archive:
-    footers = learn_footers(p.body for p in stages.counted(Stage.FOOTERS, parsed))
+    # With workers, they put the sampled endings in canonical form (most of the learning).
+    footers = learn_footers(
+        (p.body for p in stages.counted(Stage.FOOTERS, parsed)),
+        mapper=map if pool is None else pool_map(pool),
+    )
     # What reading freed goes back to the system before the map phase builds its own peak
     # (`release_free_memory`).
     release_free_memory()

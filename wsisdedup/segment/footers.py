@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import random
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from wsisdedup.patterns.footers import FOOTER_TEMPLATES, SEPARATOR_WORD
 from wsisdedup.text.normalise import SEPARATOR_LENGTH, Canonical, canonical
@@ -124,6 +124,7 @@ def learn_footers(
     min_share: float = 0.02,
     max_words: int = 200,
     sample: int = 5000,
+    mapper: Callable[..., Iterable[str]] = map,
 ) -> tuple[str, ...]:
     """Footers (in canonical text) that end many bodies of one archive.
 
@@ -138,7 +139,9 @@ def learn_footers(
     reservoir sample, so the result is the same on every run): a footer common enough to
     matter shows in a sample. The endings are sorted backwards, word by word, so that bodies
     sharing an ending sit next to each other; a window of `min_count` neighbours then gives
-    the longest ending they share, in time linear in the sample (plus the sort).
+    the longest ending they share, in time linear in the sample (plus the sort). Putting the
+    sampled endings in canonical form is most of the work: `mapper` (called as the built-in
+    `map`) may do it in other processes (`_ending` of each tail).
 
     >>> footer = "\\n_______________\\nWidgets mailing list\\nhttps://example.org/listinfo/widgets"
     >>> learn_footers(["Hi" + footer, "Yes.\\n> Hi" + footer, "No." + footer, "Hm."])
@@ -172,12 +175,8 @@ def learn_footers(
     # 5.7x their text); shared, the endings cost their pointers.
     shared: dict[str, str] = {}
     one = shared.setdefault
-    for tail, was_cut in zip(tails, cut, strict=True):
-        words = canonical(tail).text.split(" ")
-        if was_cut:
-            words = words[1:]  # the cut may have fallen inside a word or a link
-        last = words[-(max_words + 1) :]
-        last.reverse()
+    for reversed_words in mapper(_ending, tails, cut, [max_words] * len(tails)):
+        last = reversed_words.split(" ")
         ending = tuple(map(one, last, last))
         if ending and ending != ("",):
             endings.append(ending)
@@ -191,6 +190,17 @@ def learn_footers(
     # precede it in the same few bodies: keep the shorter, more widely shared one.
     kept = [f for f in footers if not any(g != f and f.endswith(" " + g) for g in footers)]
     return tuple(sorted(kept))
+
+
+def _ending(tail: str, was_cut: bool, max_words: int) -> str:
+    """The last `max_words` + 1 canonical words of a body's tail, last first, joined by
+    spaces (one string: cheap to send back from another process)."""
+    words = canonical(tail).text.split(" ")
+    if was_cut:
+        words = words[1:]  # the cut may have fallen inside a word or a link
+    last = words[-(max_words + 1) :]
+    last.reverse()
+    return " ".join(last)
 
 
 def _shared_prefixes(ordered: list[tuple[str, ...]], need: int) -> set[tuple[str, ...]]:
