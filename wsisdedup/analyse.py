@@ -386,7 +386,7 @@ class _Batches:
         return True
 
     def hold(self, item: Any) -> None:
-        """Queue an item that needs no parsing (or a message to parse here) behind the rest."""
+        """Queue an item that needs no parsing behind the rest."""
         self.close()
         if self.queue and self.queue[-1][0] is None:
             self.queue[-1][1].append(item)
@@ -408,11 +408,9 @@ class _Batches:
 
     def take(self) -> list[Any]:
         """The items of the first entry, parsed."""
-        if not self.queue:
-            self.close()
         future, items = self.queue.popleft()
         if future is None:
-            return [x.parse() if isinstance(x, Unparsed) else x for x in items]
+            return items
         self.sent -= 1
         if future.cancel():  # not begun: parsed here, rather than waited for
             return [x.parse() for x in items]
