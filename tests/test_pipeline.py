@@ -401,3 +401,53 @@ def test_the_join_is_given_tokens_made_a_batch_at_a_time() -> None:
     assert made[1] is made[0]  # an exact copy
     assert made[2] is not made[0]  # the same text, other own content
     assert made[3] is given
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_messages_as_read_are_let_go_once_analysed(
+    workers: int, synthetic_mbox: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each Message holds its body, headers and source; the shells that held them as read are
+    # gone by the time the join has taken the messages (one process, or the pool's chunks).
+    import gc
+
+    import wsisdedup.analyse as analyse
+
+    def alive() -> int:
+        return sum(isinstance(o, ParsedMessage) for o in gc.get_objects())
+
+    monkeypatch.setattr(analyse, "MIN_PARALLEL", 0)
+    before = alive()
+    seen: dict[str, int] = {}
+
+    def event(e: wsisdedup.StageProgress) -> None:
+        if e.stage is wsisdedup.Stage.READING and e.done and "reading" not in seen:
+            seen["reading"] = alive() - before
+        if e.stage is wsisdedup.Stage.MATCHING and e.done >= 1000 and "matching" not in seen:
+            seen["matching"] = alive() - before
+        if e.stage is wsisdedup.Stage.THREADING and "threading" not in seen:
+            seen["threading"] = alive() - before
+
+    archive = wsisdedup.read(synthetic_mbox, workers=workers, on_progress=event)
+    assert seen["reading"] > 0  # (the count sees them while they are held)
+    # With workers, the first chunk of 500 is gone once the join is past it.
+    assert seen["matching"] <= 1200 - 500
+    assert seen["threading"] == 0
+    assert archive.stats.messages_read == 1200
+    assert archive.stats.input_chars == sum(
+        len(p.body) for p in read_messages_of(synthetic_mbox) if isinstance(p, ParsedMessage)
+    )
+
+
+def test_build_archive_leaves_the_callers_messages_as_they_are(synthetic_mbox: Path) -> None:
+    read = [p for p in read_messages_of(synthetic_mbox) if isinstance(p, ParsedMessage)]
+    copy = list(read)
+    archive = build_archive(read)
+    assert read == copy
+    assert archive.stats.messages_read == len(read)
+
+
+def read_messages_of(path: Path) -> list[ParsedMessage | wsisdedup.Problem]:
+    from wsisdedup.readers import read_messages
+
+    return list(read_messages(path))

@@ -117,13 +117,17 @@ class Mapped:
 
 
 def analyse_all(
-    parsed: Sequence[ParsedMessage],
+    parsed: list[ParsedMessage],
     footers: tuple[str, ...],
     workers: int,
     progress: Callable[[int], None],
     pool: Pool | None = None,
 ) -> Iterable[Mapped]:
     """The map phase (`analyse_message`) over all messages, in `workers` processes if asked.
+
+    The messages are taken out of `parsed`, which is left empty: each Message holds what its
+    message as read held (body, headers, source), and the shells that held them were 13 MB
+    at the join's peak on 100,000 messages.
 
     In one process, every message is segmented before matching starts (the join computes the
     tokens). With workers, the map phase also tokenises, and the messages are handed on as
@@ -141,6 +145,7 @@ def analyse_all(
             m, work = _analysed(p, footers, recent)
             out.append(Mapped(message=m, refs=work.refs))
             progress(len(out))
+        parsed.clear()
         return _handed_on(out)
     return _analyse_in_workers(parsed, footers, workers, progress, pool)
 
@@ -426,7 +431,7 @@ def _parse_batch(batch: Sequence[Unparsed]) -> bytes:
 
 
 def _analyse_in_workers(
-    parsed: Sequence[ParsedMessage],
+    parsed: list[ParsedMessage],
     footers: tuple[str, ...],
     workers: int,
     progress: Callable[[int], None],
@@ -436,6 +441,7 @@ def _analyse_in_workers(
     `_AHEAD` per worker (and `_MAX_IN_FLIGHT` in all) ahead of the one the join is taking, and
     come back in order."""
     chunks = [parsed[i : i + _CHUNK] for i in range(0, len(parsed), _CHUNK)]
+    parsed.clear()  # the chunks hold the messages now, each chunk until the join took it
     progress(0)
     done = 0
     in_flight = min(workers * _AHEAD, _MAX_IN_FLIGHT)
@@ -445,7 +451,7 @@ def _analyse_in_workers(
         executor = owned.enter_context(_new_pool(workers) if pool is None else pool.executor)
         pending: list[Future[bytes]] = []
         sent = 0
-        for chunk in chunks:
+        for k in range(len(chunks)):
             while sent < len(chunks) and len(pending) < in_flight:
                 pending.append(executor.submit(_analyse_chunk, chunks[sent], footers))
                 sent += 1
@@ -454,6 +460,7 @@ def _analyse_in_workers(
             done += len(result)
             progress(done)
             result.reverse()  # popped from the end: each item is freed once the join took it
+            chunk, chunks[k] = chunks[k], []
             for p in chunk:
                 yield result.pop().mapped(p)
 

@@ -250,7 +250,8 @@ def build_archive(
     """The archive-wide stages over messages already read (`on_progress`, `workers` as in
     `read`)."""
     with collector_paused():
-        return _build_archive(parsed, problems, _Stages(on_progress, len(parsed)), workers)
+        taken = list(parsed)  # (emptied by the map phase; the caller's stays as it is)
+        return _build_archive(taken, problems, _Stages(on_progress, len(parsed)), workers)
 
 
 class _Stages:
@@ -274,23 +275,45 @@ class _Stages:
 
 
 def _build_archive(
-    parsed: Sequence[ParsedMessage],
+    parsed: list[ParsedMessage],
     problems: Iterable[Problem],
     stages: _Stages,
     workers: int,
     pool: Pool | None = None,
 ) -> Archive:
+    """The archive-wide stages; `parsed` is emptied as the map phase takes its messages."""
     # With workers, they put the sampled endings in canonical form (most of the learning).
     footers = learn_footers(
         (p.body for p in stages.counted(Stage.FOOTERS, parsed)),
         mapper=map if pool is None else pool_map(pool),
     )
+    read = _Read.of(parsed)
     # What reading freed goes back to the system before the map phase builds its own peak
     # (`release_free_memory`).
     release_free_memory()
     progress = partial(stages.step, Stage.SEGMENTING)
     analysed = analyse_all(parsed, tuple(footers), workers, progress, pool)
-    return _join(parsed, analysed, problems, stages)
+    return _join(read, analysed, problems, stages)
+
+
+@attrs.frozen
+class _Read:
+    """What the joins need of the messages as read besides their Messages, taken before the
+    map phase lets the messages as read go (`analyse_all`)."""
+
+    count: int
+    chars: int
+    """Characters of the bodies."""
+    quotes: dict[int, int]
+    """Position of a message -> `ParsedMessage.quotes_index`, where its reader knew it."""
+
+    @classmethod
+    def of(cls, parsed: Sequence[ParsedMessage]) -> _Read:
+        return cls(
+            count=len(parsed),
+            chars=sum(len(p.body) for p in parsed),
+            quotes={i: p.quotes_index for i, p in enumerate(parsed) if p.quotes_index is not None},
+        )
 
 
 def join_archive(
@@ -308,11 +331,11 @@ def join_archive(
     """
     with collector_paused():
         mapped = [Mapped(message=m) for m in analysed]
-        return _join(parsed, mapped, problems, _Stages(on_progress, len(parsed)))
+        return _join(_Read.of(parsed), mapped, problems, _Stages(on_progress, len(parsed)))
 
 
 def _join(
-    parsed: Sequence[ParsedMessage],
+    read: _Read,
     analysed: Iterable[Mapped],
     problems: Iterable[Problem],
     stages: _Stages,
@@ -330,11 +353,11 @@ def _join(
             unique.append(m)
             yield (item if m is item.message else attrs.evolve(item, message=m)), origin
 
-    matched = _match_mapped(numbered(), len(parsed), stages)
+    matched = _match_mapped(numbered(), read.count, stages)
     # Links are completed after matching (which never reads them), from every message read,
     # copies included, so that the join need not wait for the last message to start.
     messages = _complete_links(unique, matched.messages)
-    hints = _reader_quote_hints(parsed, unique)
+    hints = _reader_quote_hints(read.quotes, unique)
     # The messages as they were before matching, each a second Message (and, where matches
     # split them, a second set of segments) beside the matched one: not needed past here.
     unique.clear()
@@ -354,7 +377,7 @@ def _join(
     )
     stages.step(Stage.THREADING, len(messages), len(messages))
     all_problems = tuple(problems)
-    stats = _stats(parsed, threading.messages, len(threading.threads), all_problems)
+    stats = _stats(read, threading.messages, len(threading.threads), all_problems)
     return Archive(
         messages=threading.messages,
         threads=threading.threads,
@@ -592,19 +615,19 @@ def attribution_refs(messages: Sequence[Message]) -> dict[str, tuple[Attribution
     return refs
 
 
-def _reader_quote_hints(
-    parsed: Sequence[ParsedMessage], messages: Sequence[Message]
-) -> dict[str, str]:
-    """Message id -> id of the message it quotes, where the reader knew it (text dumps)."""
-    by_position = {
-        (p.source.path, p.source.index): m.id for p, m in zip(parsed, messages, strict=True)
-    }
+def _reader_quote_hints(quotes: Mapping[int, int], messages: Sequence[Message]) -> dict[str, str]:
+    """Message id -> id of the message it quotes, where the reader knew it (text dumps):
+    `quotes` maps the position of a message in `messages` to the `Source.index` of the message
+    of its file that it quotes (`_Read.quotes`)."""
+    if not quotes:
+        return {}
+    by_position = {(m.source.path, m.source.index): m.id for m in messages}
     hints: dict[str, str] = {}
-    for p, m in zip(parsed, messages, strict=True):
-        if p.quotes_index is not None:
-            source = by_position.get((p.source.path, p.quotes_index))
-            if source is not None and source != m.id:
-                hints[m.id] = source
+    for i, index in quotes.items():
+        m = messages[i]
+        source = by_position.get((m.source.path, index))
+        if source is not None and source != m.id:
+            hints[m.id] = source
     return hints
 
 
@@ -634,7 +657,7 @@ def _is_marked(text: str) -> bool:
 
 
 def _stats(
-    parsed: Sequence[ParsedMessage],
+    read: _Read,
     messages: Sequence[Message],
     threads: int,
     problems: Sequence[Problem],
@@ -642,14 +665,14 @@ def _stats(
     quotes = [s for m in messages for s in m.segments if s.kind is SegmentKind.QUOTE]
     marked = sum(1 for s in quotes if _is_marked(s.text))  # (each text sliced once)
     return Stats(
-        messages_read=len(parsed),
+        messages_read=read.count,
         messages=len(messages),
         threads=threads,
         problems=len(problems),
-        input_chars=sum(len(p.body) for p in parsed),
+        input_chars=read.chars,
         body_chars=sum(len(m.body) for m in messages),
         new_chars=sum(len(m.new_text) for m in messages),
-        duplicates_collapsed=len(parsed) - len(messages),
+        duplicates_collapsed=read.count - len(messages),
         quotes_marked=marked,
         quotes_unmarked=len(quotes) - marked,
         links_restored=sum(1 for m in messages for ln in m.links if ln.original != ln.written),
