@@ -17,3 +17,17 @@ CORPUS = (FEDORA, NUMPY, GPP)
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     return DATA
+
+
+@pytest.fixture(scope="session")
+def synthetic_mbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A synthetic archive of 1,200 messages (`benchmarks/synthetic.py`: every reply shape and
+    copy reason mixed), large enough for several chunks of the worker pool."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from synthetic import generate_archive
+
+    path = tmp_path_factory.mktemp("synthetic") / "synthetic.mbox"
+    generate_archive(path, messages=1200, seed=5)
+    return path

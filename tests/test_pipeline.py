@@ -166,18 +166,6 @@ def test_every_stage_reports_its_start_and_end_in_order(path: Path) -> None:
     assert matching[-1].done == archive.stats.messages_read
 
 
-@pytest.fixture(scope="module")
-def synthetic_mbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-    from synthetic import generate_archive
-
-    path = tmp_path_factory.mktemp("synthetic") / "synthetic.mbox"
-    generate_archive(path, messages=1200, seed=5)
-    return path
-
-
 @pytest.mark.parametrize("name", [*(p.name for p in CORPUS), "synthetic"])
 def test_workers_give_the_same_archive(
     name: str, synthetic_mbox: Path, monkeypatch: pytest.MonkeyPatch

@@ -60,18 +60,6 @@ def parsed_here(monkeypatch: pytest.MonkeyPatch) -> list[Source]:
     return here
 
 
-@pytest.fixture(scope="module")
-def synthetic_mbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-    from synthetic import generate_archive
-
-    path = tmp_path_factory.mktemp("synthetic") / "synthetic.mbox"
-    generate_archive(path, messages=600, seed=7)
-    return path
-
-
 @pytest.mark.parametrize("name", [*(p.name for p in CORPUS), "synthetic"])
 def test_reading_in_workers_gives_the_same_archive(
     name: str,
