@@ -375,16 +375,16 @@ def test_the_join_is_given_tokens_made_a_batch_at_a_time() -> None:
     # In one process the join's tokens are made ahead of it, a batch at a time: each doc's are
     # what tokenising it gives, tokens already given are kept, and the docs of one text and
     # own content (exact copies) share one set.
+    from wsisdedup.analyse import tokens_of
     from wsisdedup.match import IndexDoc, tokenise
     from wsisdedup.match.records import Span
-    from wsisdedup.pipeline import _tokenised
 
     text = "Our budget for the outreach meeting is final now. " * 3
     first = IndexDoc(id="a", text=text, own=(Span(start=0, end=len(text)),))
     copy = attrs.evolve(first, id="b")
     other = IndexDoc(id="c", text=text, own=(Span(start=0, end=20),))
     given = tokenise(IndexDoc(id="d", text="Something else entirely, said once.", own=()))
-    made = _tokenised([first, copy, other, first], [None, None, None, given])
+    made = tokens_of([first, copy, other, first], [None, None, None, given])
     assert made[0] == tokenise(first) and made[2] == tokenise(other)
     assert made[1] is made[0]  # an exact copy
     assert made[2] is not made[0]  # the same text, other own content

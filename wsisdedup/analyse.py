@@ -23,7 +23,7 @@ from typing import Any, TypeVar, cast
 import attrs
 
 from wsisdedup.match import IndexDoc, Tokens, tokenise
-from wsisdedup.match.records import Origin
+from wsisdedup.match.records import Origin, Span
 from wsisdedup.model import (
     Detached,
     Link,
@@ -53,6 +53,7 @@ __all__ = [
     "parse_in_pool",
     "pool_map",
     "start_pool",
+    "tokens_of",
 ]
 
 T = TypeVar("T")
@@ -63,7 +64,7 @@ def analyse_message(parsed: ParsedMessage, *, footers: Sequence[str] = ()) -> Me
     body = split_body(parsed.body, footers=footers)
     return _message_of(
         parsed,
-        parsed.message_id or derived_id(parsed),
+        _message_id(parsed),
         # What the reader knows is the author's (text dumps) outranks the segmenter's quote.
         mark_own_text(body.segments, parsed.own_spans),
         find_links(parsed.body),
@@ -86,6 +87,11 @@ def _message_of(
         in_reply_to=parsed.in_reply_to,
         references=parsed.references,
     )
+
+
+def _message_id(parsed: ParsedMessage) -> str:
+    """The message's id: its Message-ID, else `derived_id`."""
+    return parsed.message_id or derived_id(parsed)
 
 
 def derived_id(parsed: ParsedMessage) -> str:
@@ -204,8 +210,7 @@ def _analysed(
     if work is not None and work.segments is not None:
         body = parsed.body
         segments = tuple(Segment.attached(body, fields) for fields in work.segments)
-        message_id = parsed.message_id or derived_id(parsed)
-        return _message_of(parsed, message_id, segments, work.links), work
+        return _message_of(parsed, _message_id(parsed), segments, work.links), work
     m = analyse_message(parsed, footers=footers)
     detached = tuple(s.detached(m.body) for s in m.segments)
     work = _BodyWork(
@@ -303,7 +308,8 @@ def start_pool(workers: int) -> Pool:
 
 
 def _pool_size(workers: int) -> int:
-    return min(workers, workers * _AHEAD, _MAX_IN_FLIGHT)
+    # (More processes than chunks out at once would wait.)
+    return min(workers, _MAX_IN_FLIGHT)
 
 
 def _new_pool(workers: int) -> ProcessPoolExecutor:
@@ -448,7 +454,11 @@ def _analyse_in_workers(
     # Shut down when the map phase ends (a pool given too: its workers would otherwise sit
     # idle, each holding its memory, through the rest of the read).
     with ExitStack() as owned:
-        executor = owned.enter_context(_new_pool(workers) if pool is None else pool.executor)
+        if pool is None:
+            executor = owned.enter_context(_new_pool(workers))
+        else:
+            executor = pool.executor
+            owned.callback(pool.shutdown)
         pending: list[Future[bytes]] = []
         sent = 0
         for k in range(len(chunks)):
@@ -524,18 +534,36 @@ def _analysed_chunk(chunk: Sequence[ParsedMessage], footers: tuple[str, ...]) ->
 
     A message at a time, switching stages, the same work took some 20% longer (7.7 against
     6.0 s for the 20k synthetic archive, the least of three runs each): each stage's code and
-    tables fall out of the processor's caches while the other runs. The copies of a body
-    (`_RecentBodies`: the same work object) share its tokens, so the pickle holds them once.
+    tables fall out of the processor's caches while the other runs. The exact copies of a
+    body share its tokens (`tokens_of`), so the pickle holds them once.
     """
     recent = _RecentBodies()
     analysed = [_analysed(p, footers, recent) for p in chunk]
-    tokens: dict[int, Tokens] = {}  # by id of the work (alive in `analysed`)
+    docs = [IndexDoc.from_segments(m.id, m.body, m.segments) for m, _ in analysed]
+    tokens = tokens_of(docs, [None] * len(docs))
+    return [
+        _Analysed.of(p, m, work, t) for p, (m, work), t in zip(chunk, analysed, tokens, strict=True)
+    ]
+
+
+def tokens_of(docs: Sequence[IndexDoc], given: Sequence[Tokens | None]) -> list[Tokens]:
+    """The tokens of each doc: `given`, else `tokenise` here, once for the docs of one text and
+    own content (exact copies: the tokens depend on nothing else, so they share one set).
+
+    The caller makes the tokens of a batch of messages in one go, between its other stages
+    (the map phase's chunk, the join's next messages: `pipeline._match_mapped`), not each
+    message's between its other work: switching stages a message at a time took a fifth
+    longer, since each stage's code and tables fall out of the processor's caches while the
+    other runs."""
+    made: dict[tuple[str, tuple[Span, ...]], Tokens] = {}
     out = []
-    for p, (m, work) in zip(chunk, analysed, strict=True):
-        t = tokens.get(id(work))
-        if t is None:
-            t = tokens[id(work)] = tokenise(IndexDoc.from_segments(m.id, m.body, m.segments))
-        out.append(_Analysed.of(p, m, work, t))
+    for doc, tokens in zip(docs, given, strict=True):
+        if tokens is None:
+            key = (doc.text, doc.own)
+            tokens = made.get(key)
+            if tokens is None:
+                tokens = made[key] = tokenise(doc)
+        out.append(tokens)
     return out
 
 

@@ -29,6 +29,7 @@ from wsisdedup.analyse import (
     parse_in_pool,
     pool_map,
     start_pool,
+    tokens_of,
 )
 from wsisdedup.export.sqlite import is_sqlite, read_sqlite
 from wsisdedup.match import (
@@ -37,7 +38,6 @@ from wsisdedup.match import (
     apply_matches,
     collapse_copies,
     match_archive,
-    tokenise,
 )
 from wsisdedup.match.direct import header_quote_matches
 from wsisdedup.match.records import OWN_KINDS, Match, Origin, Span
@@ -444,7 +444,7 @@ def _match_mapped(
         pending = iter(items)
         while batch := list(islice(pending, _JOIN_BATCH)):
             docs = [doc_of(item, origin) for item, origin in batch]
-            yield from zip(docs, _tokenised(docs, [item.tokens for item, _ in batch]), strict=True)
+            yield from zip(docs, tokens_of(docs, [item.tokens for item, _ in batch]), strict=True)
 
     # The join takes the docs and their tokens as two iterables; `tee` holds the one pair
     # between them.
@@ -488,26 +488,7 @@ def _match_mapped(
 
 
 _JOIN_BATCH = 500
-"""Messages made ready for the join at a time (`_tokenised`)."""
-
-
-def _tokenised(docs: Sequence[IndexDoc], given: Sequence[Tokens | None]) -> list[Tokens]:
-    """The tokens of each doc: `given`, else `tokenise` here, once for the docs of one text and
-    own content (exact copies).
-
-    A batch at a time, before the join takes them: the join tokenising each message as it
-    came, between its other work, took a fifth longer (each stage's code and tables fall out
-    of the processor's caches while the other runs: `analyse._analysed_chunk`)."""
-    made: dict[tuple[str, tuple[Span, ...]], Tokens] = {}
-    out = []
-    for doc, tokens in zip(docs, given, strict=True):
-        if tokens is None:
-            key = (doc.text, doc.own)
-            tokens = made.get(key)
-            if tokens is None:
-                tokens = made[key] = tokenise(doc)
-        out.append(tokens)
-    return out
+"""Messages made ready for the join at a time, their tokens in one go (`analyse.tokens_of`)."""
 
 
 _MAX_NAMED = 20
