@@ -167,8 +167,14 @@ _VIA = regex.compile(r"\s+via\s+\S.{0,80}$", regex.IGNORECASE)
 _ON_BEHALF = regex.compile(r"\bOn Behalf Of\s+(?P<who>.+)$", regex.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def _person(text: str) -> Person:
-    """A name and address out of `"Name" <a@b>`, `Name via list <list@host>`, `a@b (Name)`..."""
+    """A name and address out of `"Name" <a@b>`, `Name via list <list@host>`, `a@b (Name)`...
+
+    Memoised (the result is frozen): a list's authors are a few hundred people, and each
+    attribution names one of them in the same words (a third of the attribution parser's
+    time on the 20k synthetic archive was this function).
+    """
     text = text.strip(" ,;:")
     behalf = _ON_BEHALF.search(text)
     if behalf is not None:
@@ -251,10 +257,20 @@ _YEAR = regex.compile(r"(?<!\d)\d{4}(?!\d)")
 _GLUE = frozenset(w for w in Q.DATE_WORDS if w not in ("am", "pm", "a.m.", "p.m."))
 
 
-@functools.lru_cache(maxsize=1 << 12)
 def _date_token(tok: str) -> bool:
-    """Whether one word of an attribution can be part of its date (memoised: attributions
-    repeat their weekdays, months, years, times and names)."""
+    """Whether one word of an attribution can be part of its date."""
+    return _date_word(tok)[0]
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _date_word(tok: str) -> tuple[bool, bool, bool]:
+    """Whether one word of an attribution can be part of its date, holds a year, holds a
+    time (memoised: attributions repeat their weekdays, months, years, times and names; the
+    two searches, made for each word of each attribution, were a fifth of its parse)."""
+    return _is_date_word(tok), _YEAR.search(tok) is not None, _TIME_TOKEN.search(tok) is not None
+
+
+def _is_date_word(tok: str) -> bool:
     t = tok.strip(",;").rstrip(".")
     if not t:
         return True
@@ -278,9 +294,10 @@ def _split_date_name(rest: str) -> tuple[str, str]:
         if (word in Q.MONTHS or word in Q.WEEKDAYS) and year and (time or tokens[k - 1][-1] == ","):
             # After a full date, "Jan Kowalski" and "Sam Saffron" are names, not dates.
             break
-        if _date_token(tok):
-            year = year or _YEAR.search(tok) is not None
-            time = time or _TIME_TOKEN.search(tok) is not None
+        is_date, has_year, has_time = _date_word(tok)
+        if is_date:
+            year = year or has_year
+            time = time or has_time
             k += 1
             continue
         m = k
