@@ -9,9 +9,10 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from wsisdedup.patterns.footers import SEPARATOR_WORD
 from wsisdedup.segment.footers import footer_spans, learn_footers
 from wsisdedup.text.normalise import canonical
 
@@ -317,3 +318,86 @@ def test_learning_holds_the_shared_endings_once() -> None:
         tracemalloc.stop()
     assert learned and learned[0].startswith("_____ widgets mailing list")
     assert peak < 3 * text
+
+
+# Raw text that canonical form changes in ways a test on raw text could miss: separators made
+# by dropping `*` or folding dashes, words hidden in placeholders or banners or percent-encoded
+# links, list words split by `*` or a soft hyphen.
+_TAIL_PIECES = st.sampled_from(
+    [
+        "word ",
+        "Two words\n",
+        "\n",
+        "\n> ",
+        "> ab cd\n",
+        "-- \n",
+        "-*-",
+        "*\n",
+        "_" * 5,
+        "\u2014\u2014 ",
+        "l*ist ",
+        "li\u00adst ",
+        "mailing list ",
+        "lists.example.org ",
+        "[cid:ab cd]\n",
+        "[image: two words]\n",
+        "!--------|\nab cd\n|--------!\n",
+        "https://urldefense.proofpoint.com/v2/url?u=https-3A__lists.example.org_x&d=1\n",
+        "https://x.org/%6Cist\n",
+        "<https://x.org/p>\n",
+        "\u200b",
+        "\u2022 ",
+        "ab",
+        " ",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_TAIL_PIECES, max_size=12).map("".join), st.booleans())
+# Each of these shows one thing the raw test must see: `*` inside a list word and inside a
+# separator, a folded dash, a host percent-encoded in a gateway's link, a banner's words.
+@example("Two words\nl*ist -- \n", False)
+@example("Two words\n-*- mailing list\n", False)
+@example("Two words\n\u2014\u2014 mailing list\n", False)
+@example(
+    "Two words\n-- \nhttps://eur01.safelinks.protection.outlook.com/"
+    "?url=https%3A%2F%2F%6Cists.example.org%2F&data=1\n",
+    False,
+)
+@example("!--------|\nab cd\n|--------!\n", False)
+@example("ab cd", True)
+def test_tails_left_out_of_learning_have_words_and_no_footer(tail: str, was_cut: bool) -> None:
+    # What `learn_footers` skips must count as a body (a non-empty ending) and must not hold
+    # both a separator word and a list word in canonical form: else skipping it could change
+    # the footers learnt.
+    from wsisdedup.segment.footers import _LIST_WORDS, _ending, _surely_footerless_words
+
+    if not _surely_footerless_words(tail):
+        return
+    ending = _ending(tail, was_cut, 200)
+    assert ending, tail
+    words = ending.split(" ")
+    separator = any(SEPARATOR_WORD.fullmatch(w) for w in words)
+    assert not (separator and any(w in ending for w in _LIST_WORDS)), tail
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.lists(_TAIL_PIECES, max_size=8).map("".join), min_size=3, max_size=40),
+    st.integers(min_value=2, max_value=4),
+)
+def test_learning_with_tails_left_out_finds_what_learning_all_finds(
+    bodies: list[str], min_count: int
+) -> None:
+    import wsisdedup.segment.footers as F
+
+    footer = "\n_____\nGadgets mailing list\n"
+    bodies = [b + footer if i % 3 else b for i, b in enumerate(bodies)]
+    got = learn_footers(bodies, min_count=min_count, min_share=0.3)
+    saved = F._surely_footerless_words
+    F._surely_footerless_words = lambda tail: False
+    try:
+        assert got == learn_footers(bodies, min_count=min_count, min_share=0.3)
+    finally:
+        F._surely_footerless_words = saved

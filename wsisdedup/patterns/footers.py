@@ -21,7 +21,7 @@ from __future__ import annotations
 import attrs
 import regex
 
-__all__ = ["FOOTER_TEMPLATES", "SEPARATOR_WORD", "FooterTemplate"]
+__all__ = ["FOOTER_TEMPLATES", "SEPARATOR_PAIR", "SEPARATOR_WORD", "WORDED_LINE", "FooterTemplate"]
 
 # A link is its host in canonical text, set apart from the punctuation after it ("host ,").
 _HOST = r"[a-z0-9][a-z0-9-]{0,62}(?:\.[a-z0-9-]{1,63}){1,10}"
@@ -221,3 +221,13 @@ FOOTER_TEMPLATES: tuple[FooterTemplate, ...] = (
 
 SEPARATOR_WORD = regex.compile(r"(?:_____|=====|\#\#\#\#\#|~~~~~|\+\+\+\+\+|-----|\*\*\*\*\*|--)")
 """A canonical word that is a separator line (five characters) or the signature dash `--`."""
+
+SEPARATOR_PAIR = regex.compile(r"[-_=\#~+*]{2}")
+"""Two characters of a separator side by side in raw (lower-cased ASCII) text: a text without
+them has no `SEPARATOR_WORD` in canonical form, which only drops `*` between them, turns a
+longer run into five and folds non-ASCII dashes (`segment.footers.learn_footers`)."""
+
+WORDED_LINE = regex.compile(r"(?m)^[ \t>]*[a-z]{2,}[ \t]+[a-z]{2,}")
+"""A line of raw (lower-cased ASCII) text that starts, after quote markers, with two words of
+letters: its text has two words in canonical form, unless a bracketed placeholder or a
+Proofpoint banner, which canonical form blanks out, holds it (`segment.footers`)."""
