@@ -234,15 +234,21 @@ class _Attribution:
         slices: list[Iterator[tuple[float, int, float, int]]] = []
         if first is not None and _MIN_OFFSET_STEPS <= first <= _MAX_OFFSET_STEPS:
             slices.append(self._slice(i, t, first, zoned, my_time))
-        rest = [
-            self._slice(i, t, steps, zoned, my_time)
-            for steps in range(_MIN_OFFSET_STEPS, _MAX_OFFSET_STEPS + 1)
-            if steps != first
-        ]
+
+        def other_zones() -> Iterator[tuple[float, int, float, int]]:
+            rest = [
+                self._slice(i, t, steps, zoned, my_time)
+                for steps in range(_MIN_OFFSET_STEPS, _MAX_OFFSET_STEPS + 1)
+                if steps != first
+            ]
+            yield from heapq.merge(*rest)
+
         # The replier's own zone first, then the other zones' candidates merged best first:
         # each slice is ranked lazily, so a busy minute (an archive whose messages share one
-        # date) costs the candidates looked at, not all of them for each attribution.
-        ranked = itertools.chain(*slices, heapq.merge(*rest))
+        # date) costs the candidates looked at, not all of them for each attribution. The other
+        # zones' 52 slices are only cut once the replier's zone has no parent to give (cutting
+        # them was 70% of the fallback's time on the 20k synthetic archive).
+        ranked = itertools.chain(*slices, other_zones())
         looked_at = itertools.islice(ranked, _MAX_CANDIDATES)
         yield from (j for *_, j in looked_at if self._author_matches(ref, ref_name, j))
 
