@@ -212,3 +212,19 @@ def test_footers_learnt_in_the_pool_are_those_learnt_here() -> None:
             )
     finally:
         pool.shutdown()
+
+
+@pytest.mark.parametrize(("count", "workers"), [(0, 2), (50, 2), (250, 2), (1234, 2), (4000, 3)])
+def test_map_phase_chunks_cover_the_messages_in_order_short_ones_first(
+    count: int, workers: int
+) -> None:
+    bounds = list(analyse._chunk_bounds(count, workers))
+    if count == 0:
+        assert bounds == []
+        return
+    assert [a for a, _ in bounds] == [0, *(b for _, b in bounds[:-1])]  # contiguous
+    assert bounds[-1][1] == count
+    sizes = [b - a for a, b in bounds]
+    assert all(0 < s <= analyse._CHUNK for s in sizes)
+    # Each worker's first chunk is short, so the join starts soon after the workers do.
+    assert all(s <= analyse._FIRST_CHUNK for s in sizes[:workers])

@@ -18,6 +18,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import ExitStack, suppress
+from itertools import chain, repeat
 from multiprocessing.context import BaseContext
 from typing import Any, TypeVar, cast
 
@@ -238,6 +239,8 @@ costs more than segmenting a smaller archive in one."""
 _CHUNK = 500
 """Messages sent to a worker at a time: enough to make the sending cheap, few enough to keep
 both workers busy to the end and the progress bar moving."""
+_FIRST_CHUNK = 100
+"""Messages in each worker's first chunk (`_chunk_bounds`)."""
 _AHEAD = 2
 """Chunks per worker sent ahead of the join: enough that a worker never waits for the join to
 take a result, few enough that memory holds only a few chunks' tokens."""
@@ -456,7 +459,7 @@ def _analyse_in_workers(
     """`analyse_all` in a process pool (`pool`, or one of its own): chunks go out at most
     `_AHEAD` per worker (and `_MAX_IN_FLIGHT` in all) ahead of the one the join is taking, and
     come back in order."""
-    chunks = [parsed[i : i + _CHUNK] for i in range(0, len(parsed), _CHUNK)]
+    chunks = [parsed[a:b] for a, b in _chunk_bounds(len(parsed), workers)]
     parsed.clear()  # the chunks hold the messages now, each chunk until the join took it
     progress(0)
     done = 0
@@ -483,6 +486,18 @@ def _analyse_in_workers(
             chunk, chunks[k] = chunks[k], []
             for p in chunk:
                 yield result.pop().mapped(p)
+
+
+def _chunk_bounds(count: int, workers: int) -> Iterator[tuple[int, int]]:
+    """Where the map phase's chunks start and end: `_FIRST_CHUNK` messages for each worker's
+    first, `_CHUNK` after. The join waits for the first chunk while the workers segment it,
+    so a short one starts it sooner; later chunks come back while it joins the ones before."""
+    a = 0
+    for size in chain(repeat(_FIRST_CHUNK, _pool_size(workers)), repeat(_CHUNK)):
+        if a >= count:
+            return
+        yield a, min(count, a + size)
+        a += size
 
 
 @attrs.frozen
