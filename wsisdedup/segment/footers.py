@@ -215,13 +215,14 @@ def _surely_footerless_words(tail: str) -> bool:
     answer "surely" only where canonical form cannot differ: a non-ASCII tail (folded dashes,
     zero-width characters inside words) is put in canonical form, and so is one with a
     separator and a link (a link is one word, its host, never a separator; but a gateway's
-    rewritten link shows its host, which may name the list, only once decoded).
+    rewritten link shows its host, which may name the list, only once decoded, and a link
+    broken over two lines only once joined).
     """
     low = tail.lower()
     if not low.isascii():
         return False
     if SEPARATOR_PAIR.search(low) is not None:
-        if "://" in low:
+        if "://" in low or "www." in low:
             return False
         starless = low.replace("*", "")  # canonical form drops `*` inside words
         if any(w in starless for w in _LIST_WORDS):
