@@ -44,6 +44,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -234,7 +235,10 @@ def main() -> None:
         importlib.import_module("bench_read")
         sys.path.insert(0, code)
         row = one(args.one, counts[0])
-        print(json.dumps(row | {"module": wsisdedup.__file__}))
+        modules = [wsisdedup.__file__]
+        if counts[0] > 1:
+            modules.append(_worker_module())
+        print(json.dumps(row | {"modules": modules}))
         return
     labels = [_label(code) for code in codes]
     print(" | ".join(f"{title:>10}" for title, _, _ in COLUMNS))
@@ -244,19 +248,42 @@ def main() -> None:
             runs: dict[str, list[dict[str, Any]]] = {label: [] for label in labels}
             for round_ in range(1, args.repeat + 1):
                 for code, label in zip(codes, labels, strict=True):
-                    cmd = [sys.executable, __file__, "--one", str(n), "--workers", str(w)]
+                    script = str(Path(__file__).resolve())
+                    cmd = [sys.executable, script, "--one", str(n), "--workers", str(w)]
                     cmd += ["--code", str(code)]
-                    env = os.environ | {CODE_ENV: str(code)}
-                    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env)
+                    # The pool's fork server starts as `python -c`: the current directory
+                    # comes first on its path, and it imports wsisdedup before this script
+                    # (Python 3.11 drops the main module from its preload), so the run starts
+                    # in the checkout measured, with it on PYTHONPATH too.
+                    env = os.environ | {CODE_ENV: str(code), "PYTHONPATH": str(code)}
+                    out = subprocess.run(
+                        cmd, check=True, capture_output=True, text=True, env=env, cwd=code
+                    )
                     r = json.loads(out.stdout.strip().splitlines()[-1])
-                    if not Path(r.pop("module")).is_relative_to(code):
-                        raise SystemExit(f"{code}: the run imported another wsisdedup")
+                    for module in r.pop("modules"):
+                        if not Path(module).is_relative_to(code):
+                            raise SystemExit(f"{code}: the run imported another wsisdedup")
                     r.update(code=label, run=str(round_))
                     runs[label].append(r)
                     _print_row(r)
             if args.repeat > 1:
                 for label in labels:
                     _print_row(_least(runs[label]) | {"code": label, "run": "min"})
+
+
+def _worker_module() -> str:
+    """The file of the wsisdedup a worker of this run's pool imported: its fork server's,
+    which a new process of the same start method shares."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        return pool.submit(_wsisdedup_file).result()
+
+
+def _wsisdedup_file() -> str:
+    return str(importlib.import_module("wsisdedup").__file__)
 
 
 def _print_row(r: dict[str, Any]) -> None:
