@@ -45,6 +45,43 @@ def test_collector_is_restored_on_error_and_left_off_if_it_was() -> None:
         gc.enable()
 
 
+class _Node:
+    """A tracked object that can hold itself (a garbage cycle)."""
+
+    other: object = None
+
+
+def test_what_a_paused_stage_made_goes_to_the_oldest_generation_without_a_pass() -> None:
+    # A young collection over a read's result frees nothing and cost 0.15 s at 20,000
+    # messages: the objects are moved up instead, and garbage cycles still get collected.
+    import weakref
+
+    with collector_paused():
+        kept = [_Node() for _ in range(1000)]
+        cycle = _Node()
+        cycle.other = cycle
+        dead = weakref.ref(cycle)
+        del cycle
+    assert gc.isenabled()
+    assert any(o is kept[0] for o in gc.get_objects(generation=2))
+    assert dead() is not None  # no pass yet
+    gc.collect()
+    assert dead() is None
+
+
+def test_objects_the_caller_froze_stay_frozen() -> None:
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        with collector_paused():
+            made = [_Node() for _ in range(100)]
+        assert gc.get_freeze_count() == frozen
+        assert not any(o is made[0] for o in gc.get_objects(generation=2))
+    finally:
+        gc.unfreeze()
+
+
 def test_free_memory_goes_back_to_the_system_where_glibc_runs() -> None:
     import platform
     import sys

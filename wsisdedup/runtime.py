@@ -33,7 +33,25 @@ def collector_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            _promote_young()
             gc.enable()
+
+
+def _promote_young() -> None:
+    """Move every object the collector tracks to its oldest generation, without a pass.
+
+    The objects a paused stage made are mostly its result, alive; with the collector on again,
+    the first allocation would start a young collection over all of them, which frees nothing:
+    0.15 s of CPU after reading 20,000 messages, inside the read. Freezing and unfreezing
+    moves them (and the caller's young objects) to the oldest generation as that pass would,
+    in constant time; garbage cycles among them are found at the next full collection, as
+    those that outlive a young pass are. Not where the caller has frozen objects of its own
+    (`gc.freeze` before forking, to keep pages shared): unfreezing would hand those back to
+    the collector.
+    """
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()
 
 
 def release_free_memory() -> bool:
