@@ -340,12 +340,28 @@ def _worker_started() -> None:
     (0.25 against 0.16 s of CPU for the first 500 messages of the 20k synthetic archive). The
     fork server does not import it: that delayed the first worker's start by as long, and
     reading parses in this process until a worker starts."""
-    threading.Thread(target=importlib.import_module, args=("numpy",), daemon=True).start()
+    threading.Thread(target=_warm_up, name="wsisdedup-warm-up", daemon=True).start()
+
+
+def _warm_up() -> None:
+    try:
+        importlib.import_module("numpy")
+    finally:
+        _WARM.set()
+
+
+_WARM = threading.Event()
+"""Set in a worker process once `_warm_up` is done."""
+_WARM_UP_WAIT = 30.0
+"""Seconds `_started` waits for it at most (it takes a tenth of a second)."""
 
 
 def _started() -> None:
-    """Nothing: `start_pool` submits it as a task, so that each worker process starts (and
-    has this module imported) before reading needs it, not with its first batch."""
+    """`start_pool` submits it as a task, so that each worker process starts (and has this
+    module imported) before reading needs it, not with its first batch. It returns once the
+    worker has warmed up (`_worker_started`): until then the import holds the worker, and
+    reading sends batches only to a pool that is ready (`Pool.ready`), else parses here."""
+    _WARM.wait(_WARM_UP_WAIT)
 
 
 _PARSE_BATCH = 500
