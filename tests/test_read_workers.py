@@ -233,3 +233,35 @@ def test_map_phase_chunks_cover_the_messages_in_order_short_ones_first(
     assert all(0 < s <= analyse._CHUNK for s in sizes)
     # Each worker's first chunk is short, so the join starts soon after the workers do.
     assert all(s <= analyse._FIRST_CHUNK for s in sizes[:workers])
+
+
+def test_workers_import_this_process_package_whatever_the_current_directory(
+    tmp_path: Path, synthetic_mbox: Path
+) -> None:
+    # The pool's fork server looks in the current directory first (Python 3.11 gives it
+    # neither the parent's path nor its main module): from a directory holding another
+    # checkout, it imported that one, and the workers ran its code (here a package without
+    # the modules they need: they failed on it).
+    fake = tmp_path / "wsisdedup"
+    fake.mkdir()
+    (fake / "__init__.py").write_text('"""Another wsisdedup."""\n')
+    root = Path(__file__).resolve().parent.parent
+    script = f"""
+import sys
+sys.path.insert(0, {str(root)!r})
+import wsisdedup, wsisdedup.analyse, wsisdedup.pipeline
+wsisdedup.analyse.MIN_PARALLEL = 100  # a pool for this small archive
+wsisdedup.pipeline._early_pool = lambda size, workers: workers > 1
+pooled = wsisdedup.read({str(synthetic_mbox)!r}, workers=2)
+alone = wsisdedup.read({str(synthetic_mbox)!r})
+assert pooled.messages == alone.messages
+print(len(pooled.messages))
+"""
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=600
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert int(out.stdout.split()[-1]) > 1000

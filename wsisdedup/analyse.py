@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import importlib.machinery
 import multiprocessing
+import os
 import pickle
 import sys
 import threading
@@ -20,6 +22,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import ExitStack, suppress
 from itertools import chain, repeat
 from multiprocessing.context import BaseContext
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import attrs
@@ -325,13 +328,32 @@ def _new_pool(workers: int) -> ProcessPoolExecutor:
     context: BaseContext
     if "forkserver" in multiprocessing.get_all_start_methods():
         server = multiprocessing.get_context("forkserver")
-        server.set_forkserver_preload(["__main__", __name__])
+        server.set_forkserver_preload(_server_preload())
         context = server
     else:
         context = multiprocessing.get_context("spawn")
     return ProcessPoolExecutor(
         max_workers=_pool_size(workers), mp_context=context, initializer=_worker_started
     )
+
+
+def _server_preload() -> list[str]:
+    """What the fork server imports before it forks the workers: this module, unless there it
+    would be another wsisdedup's.
+
+    The server starts as `python -c` with a path of its own, the current directory first
+    (Python 3.11 applies neither this process's path nor its main module there). Run from a
+    directory holding another checkout of the package (while this process imported an
+    installed one, or put another path first), the server imported that checkout, and the
+    workers ran its code, or failed on it. Then nothing is preloaded, and each worker imports
+    this process's package at its start, on this process's path (some 0.4 s of CPU each).
+    """
+    package = __name__.partition(".")[0]
+    spec = importlib.machinery.PathFinder.find_spec(package, [os.getcwd()])
+    here = Path(__file__).resolve().parent
+    if spec is not None and spec.origin is not None and Path(spec.origin).resolve().parent != here:
+        return ["__main__"]
+    return ["__main__", __name__]
 
 
 def _worker_started() -> None:
