@@ -44,7 +44,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import multiprocessing
 import os
 import subprocess
 import sys
@@ -272,14 +271,14 @@ def main() -> None:
 
 
 def _worker_module() -> str:
-    """The file of the wsisdedup a worker of this run's pool imported: its fork server's,
-    which a new process of the same start method shares."""
-    from concurrent.futures import ProcessPoolExecutor
-
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    with ProcessPoolExecutor(1, mp_context=context) as pool:
-        return pool.submit(_wsisdedup_file).result()
+    """The file of the wsisdedup a worker of this run's pool imported: a pool started as the
+    read starts its own (`analyse.start_pool`) forks from the same fork server."""
+    analyse = importlib.import_module("wsisdedup.analyse")
+    pool = analyse.start_pool(1)
+    try:
+        return str(pool.executor.submit(_wsisdedup_file).result())
+    finally:
+        pool.shutdown()
 
 
 def _wsisdedup_file() -> str:
