@@ -263,11 +263,11 @@ class Pool:
     """Submits `started`: the first process to start makes its submitter wait until the
     fork server has imported the package (`_new_pool`), and this process reads meanwhile."""
     started: list[Future[None]]
-    """A task for each process, which a process runs once it has started: the first to start
-    may run them all."""
+    """A task for each process (`_started`), which a process runs once it has started and
+    warmed up: the first to do so may run them all."""
 
     def ready(self) -> bool:
-        """Whether the processes have started (one at least)."""
+        """Whether the processes have started and warmed up (one at least)."""
         return (
             not self.starting.is_alive()
             and len(self.started) == self.size
