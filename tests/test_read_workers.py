@@ -265,3 +265,70 @@ print(len(pooled.messages))
     )
     assert out.returncode == 0, out.stderr[-3000:]
     assert int(out.stdout.split()[-1]) > 1000
+
+
+_ANOTHER_ANALYSE = '''"""The analyse module of another wsisdedup, whose tasks fail."""
+import os
+
+
+def _worker_started():
+    pass
+
+
+def _started():
+    return os.path.realpath(__file__)
+
+
+def _parse_batch(batch):
+    raise RuntimeError("another wsisdedup parsed")
+
+
+def _analyse_chunk(chunk, footers):
+    raise RuntimeError("another wsisdedup analysed")
+'''
+
+
+def test_workers_run_this_process_package_when_the_fork_server_found_another(
+    tmp_path: Path, synthetic_mbox: Path
+) -> None:
+    # This process puts its wsisdedup first on its path at run time, while the fork server,
+    # which starts with a path of its own, finds another one (here on PYTHONPATH; an installed
+    # copy in site-packages does the same) and imports it before forking the workers: their
+    # tasks ran that copy's code. The pool checks where its processes' package is, and
+    # spawns processes that import this one instead.
+    other = tmp_path / "other" / "wsisdedup"
+    other.mkdir(parents=True)
+    (other / "__init__.py").write_text('"""Another wsisdedup."""\n')
+    (other / "analyse.py").write_text(_ANOTHER_ANALYSE)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    root = Path(__file__).resolve().parent.parent
+    script = f"""
+import sys
+sys.path.insert(0, {str(root)!r})
+import wsisdedup, wsisdedup.analyse, wsisdedup.pipeline
+assert wsisdedup.__file__.startswith({str(root)!r}), wsisdedup.__file__
+wsisdedup.analyse.MIN_PARALLEL = 100  # a pool for this small archive
+wsisdedup.pipeline._early_pool = lambda size, workers: workers > 1
+alone = wsisdedup.read({str(synthetic_mbox)!r})
+for _ in range(2):  # the second read starts its pool knowing the fork server is not ours
+    pooled = wsisdedup.read({str(synthetic_mbox)!r}, workers=2)
+    assert pooled.messages == alone.messages
+    assert pooled.threads == alone.threads
+print(len(pooled.messages))
+"""
+    import os
+    import subprocess
+    import sys
+
+    env = os.environ | {"PYTHONPATH": str(other.parent)}
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert int(out.stdout.split()[-1]) > 1000

@@ -262,17 +262,32 @@ class Pool:
     starting: threading.Thread
     """Submits `started`: the first process to start makes its submitter wait until the
     fork server has imported the package (`_new_pool`), and this process reads meanwhile."""
-    started: list[Future[None]]
+    started: list[Future[str]]
     """A task for each process (`_started`), which a process runs once it has started and
     warmed up: the first to do so may run them all."""
 
     def ready(self) -> bool:
-        """Whether the processes have started and warmed up (one at least)."""
+        """Whether the processes have started and warmed up (one at least), running this
+        process's wsisdedup (`own`)."""
         return (
             not self.starting.is_alive()
             and len(self.started) == self.size
             and all(f.done() for f in self.started)
+            and self.own()
         )
+
+    def own(self) -> bool:
+        """Whether the processes run this process's wsisdedup, once they have started (waited
+        for). Not where the fork server imported another copy (`_server_preload` foresees
+        the current directory only: not a path this process put first at run time, nor an
+        import hook): each task would run that copy's code, or fail on it."""
+        self.starting.join()
+        if len(self.started) != self.size:
+            return False  # the pool broke as it started
+        try:
+            return all(f.result() == _HERE for f in self.started)
+        except Exception:  # a process that cannot run `_started` runs no wsisdedup of ours
+            return False
 
     def shutdown(self) -> None:
         """Stop the processes, dropping the tasks not yet begun."""
@@ -286,6 +301,8 @@ def pool_map(pool: Pool) -> Callable[..., Iterable[Any]]:
     while the processes would otherwise wait."""
 
     def mapped(function: Callable[..., Any], *lists: Sequence[Any]) -> Iterable[Any]:
+        if not pool.own():
+            return map(function, *lists)
         share = -(-min(map(len, lists)) // pool.size)
         return pool.executor.map(function, *lists, chunksize=max(1, share))
 
@@ -300,7 +317,7 @@ def start_pool(workers: int) -> Pool:
     used it; the caller, where it is not used."""
     executor = _new_pool(workers)
     size = _pool_size(workers)
-    started: list[Future[None]] = []
+    started: list[Future[str]] = []
 
     def start() -> None:
         # A process is started for each task that finds none idle. (Should the pool break,
@@ -326,7 +343,7 @@ def _new_pool(workers: int) -> ProcessPoolExecutor:
     # start with it imported: importing it is some 0.4 s of CPU, once rather than once a
     # worker. ("__main__" is the server's own default.)
     context: BaseContext
-    if "forkserver" in multiprocessing.get_all_start_methods():
+    if "forkserver" in multiprocessing.get_all_start_methods() and not _FOREIGN_SERVER:
         server = multiprocessing.get_context("forkserver")
         server.set_forkserver_preload(_server_preload())
         context = server
@@ -378,12 +395,19 @@ _WARM_UP_WAIT = 30.0
 """Seconds `_started` waits for it at most (it takes a tenth of a second)."""
 
 
-def _started() -> None:
+def _started() -> str:
     """`start_pool` submits it as a task, so that each worker process starts (and has this
     module imported) before reading needs it, not with its first batch. It returns once the
     worker has warmed up (`_worker_started`): until then the import holds the worker, and
-    reading sends batches only to a pool that is ready (`Pool.ready`), else parses here."""
+    reading sends batches only to a pool that is ready (`Pool.ready`), else parses here.
+
+    Returns this module's file, which the parent compares with its own (`Pool.own`)."""
     _WARM.wait(_WARM_UP_WAIT)
+    return _HERE
+
+
+_HERE = os.path.realpath(__file__)
+"""This module's file, links resolved (`_started`)."""
 
 
 _PARSE_BATCH = 500
@@ -505,11 +529,9 @@ def _analyse_in_workers(
     # Shut down when the map phase ends (a pool given too: its workers would otherwise sit
     # idle, each holding its memory, through the rest of the read).
     with ExitStack() as owned:
-        if pool is None:
-            executor = owned.enter_context(_new_pool(workers))
-        else:
-            executor = pool.executor
-            owned.callback(pool.shutdown)
+        pool = _own_pool(pool, workers)
+        owned.callback(pool.shutdown)
+        executor = pool.executor
         pending: list[Future[bytes]] = []
         sent = 0
         for k in range(len(chunks)):
@@ -524,6 +546,25 @@ def _analyse_in_workers(
             chunk, chunks[k] = chunks[k], []
             for p in chunk:
                 yield result.pop().mapped(p)
+
+
+def _own_pool(pool: Pool | None, workers: int) -> Pool:
+    """`pool` (or a pool started now) if its processes run this process's wsisdedup
+    (`Pool.own`); else a pool whose processes are spawned, as every pool of this process's
+    from then on (the fork server keeps what it imported). A spawned process imports the
+    package on this process's path as it starts: some 0.4 s of CPU each."""
+    global _FOREIGN_SERVER
+    pool = pool if pool is not None else start_pool(workers)
+    if pool.own():
+        return pool
+    pool.shutdown()
+    _FOREIGN_SERVER = True
+    return start_pool(workers)
+
+
+_FOREIGN_SERVER = False
+"""Whether this process's fork server imported another wsisdedup (`_own_pool`): later pools
+spawn their processes instead (`_new_pool`)."""
 
 
 def _chunk_bounds(count: int, workers: int) -> Iterator[tuple[int, int]]:
