@@ -563,8 +563,9 @@ def _own_pool(pool: Pool | None, workers: int) -> Pool:
 
 
 _FOREIGN_SERVER = False
-"""Whether this process's fork server imported another wsisdedup (`_own_pool`): later pools
-spawn their processes instead (`_new_pool`)."""
+"""Whether a pool of this process's fork server ran no wsisdedup of ours (the server imported
+another copy, or the pool broke as it started: `_own_pool`): later pools spawn their processes
+instead (`_new_pool`)."""
 
 
 def _chunk_bounds(count: int, workers: int) -> Iterator[tuple[int, int]]:
