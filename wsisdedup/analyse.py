@@ -550,8 +550,8 @@ def _analyse_in_workers(
 
 def _own_pool(pool: Pool | None, workers: int) -> Pool:
     """`pool` (or a pool started now) if its processes run this process's wsisdedup
-    (`Pool.own`); else a pool whose processes are spawned, as every pool of this process's
-    from then on (the fork server keeps what it imported). A spawned process imports the
+    (`Pool.own`); else a pool whose processes are spawned, as are those of every later pool
+    of this process (the fork server keeps what it imported). A spawned process imports the
     package on this process's path as it starts: some 0.4 s of CPU each."""
     global _FOREIGN_SERVER
     pool = pool if pool is not None else start_pool(workers)
