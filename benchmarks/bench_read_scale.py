@@ -14,6 +14,9 @@ generated once per size into the temp directory. Each size runs in a fresh proce
   (the target is at most 4); `msg/s` from read_s; `wall_s` the wall-clock time of the read.
   With `--workers 1,2` each size is read with each count of worker processes (`workers=`):
   read_s is then the parent's CPU time only, and wall_s is the figure to compare;
+- `all_cpu_s`: CPU seconds of the read in all its processes: this one, and its pool's fork
+  server with the workers it forked (`_pool_cpu`, from /proc on Linux) or spawned; read_s
+  again with one worker. What it adds to the one-process read is what the split costs;
 - the CPU seconds of each stage, timed from the `on_progress` events (`StageProgress`): a stage
   runs from its first event to the next stage's first event; `other` is what follows the last
   stage (building the Archive, the stats);
@@ -45,6 +48,7 @@ import argparse
 import importlib
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -108,6 +112,23 @@ def _watch_indexes() -> list[weakref.ref[Any]]:
     return _INDEXES
 
 
+def _pool_cpu() -> float:
+    """CPU seconds of this process's pools so far: the fork server's own and those of the
+    workers it forked and reaped (its /proc counters: the workers are its children, not this
+    process's), and of the children this process reaped (spawned workers)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total = children.ru_utime + children.ru_stime
+    from multiprocessing import forkserver
+
+    pid = getattr(forkserver._forkserver, "_forkserver_pid", None)
+    if pid is not None:
+        with suppress(OSError):
+            # Fields 14-17 (utime, stime, cutime, cstime); the name, field 2, may hold spaces.
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            total += sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def _index_size(ix: Any) -> int:
     """Bytes the index holds: its dict, the key objects (60-bit ints, one each), its message
     numbers (one object per message) and its count array."""
@@ -149,9 +170,11 @@ def one(n: int, workers: int = 1) -> dict[str, float]:
     base = _status_mb("VmRSS")
     with suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")  # reset the high-water mark
+    pool0 = _pool_cpu()
     t0, w0 = time.process_time(), time.perf_counter()
     result = wsisdedup.read(path, on_progress=on_progress, workers=workers)
     read, wall = time.process_time() - t0, time.perf_counter() - w0
+    all_cpu = read + _pool_cpu() - pool0
     end = time.process_time()
     text = sum(len(m.body) for m in result.messages) / 1e6
     row: dict[str, float] = {
@@ -163,6 +186,7 @@ def one(n: int, workers: int = 1) -> dict[str, float]:
         "ratio": read / stdlib,
         "msg_s": n / read,
         "wall_s": wall,
+        "all_cpu_s": all_cpu,
         "peak_mb": _status_mb("VmHWM"),
         "index_b_msg": sum(index_bytes) / n,
     }
@@ -194,6 +218,7 @@ COLUMNS = (
     ("ratio", "ratio", ".1f"),
     ("msg/s", "msg_s", ".0f"),
     ("wall_s", "wall_s", ".1f"),
+    ("all_cpu_s", "all_cpu_s", ".2f"),
     ("reading", "reading", ".2f"),
     ("footers", "footers", ".2f"),
     ("segmenting", "segmenting", ".2f"),
@@ -289,7 +314,7 @@ def _print_row(r: dict[str, Any]) -> None:
     print(" | ".join(f"{r[key]:>10{fmt}}" for _, key, fmt in COLUMNS), flush=True)
 
 
-_TIMES = ("stdlib_s", "read_s", "wall_s", "other", *(SHORT.get(s, s) for s in STAGES))
+_TIMES = ("stdlib_s", "read_s", "wall_s", "all_cpu_s", "other", *(SHORT.get(s, s) for s in STAGES))
 
 
 def _least(runs: list[dict[str, Any]]) -> dict[str, Any]:

@@ -38,3 +38,21 @@ def test_read_scale_workers_import_the_checkout_they_are_given(tmp_path: Path) -
     assert out.returncode == 0, out.stderr[-2000:]
     rows = [line for line in out.stdout.splitlines() if "4000" in line]
     assert len(rows) == 1
+
+
+def test_read_scale_counts_the_cpu_of_the_workers() -> None:
+    # With workers, `read_s` is this process's CPU only; `all_cpu_s` adds the fork server's
+    # and its workers' (their counters are the server's, not this process's children's), so
+    # what the split costs shows against the one-process read.
+    script = ROOT / "benchmarks" / "bench_read_scale.py"
+    rows = {}
+    for workers in (1, 2):
+        cmd = [sys.executable, str(script), "--one", "4000", "--workers", str(workers)]
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=ROOT)
+        assert out.returncode == 0, out.stderr[-2000:]
+        rows[workers] = json.loads(out.stdout.strip().splitlines()[-1])
+    assert rows[1]["all_cpu_s"] == rows[1]["read_s"]
+    # The workers segmented and tokenised the 4,000 messages: seconds of CPU, not this
+    # process's share (it only joined).
+    assert rows[2]["all_cpu_s"] - rows[2]["read_s"] > 0.3
+    assert rows[2]["all_cpu_s"] > rows[1]["all_cpu_s"] * 0.8
