@@ -332,3 +332,42 @@ print(len(pooled.messages))
     )
     assert out.returncode == 0, out.stderr[-3000:]
     assert int(out.stdout.split()[-1]) > 1000
+
+
+def test_a_script_without_a_main_guard_reads_in_one_process_and_says_why(
+    tmp_path: Path, synthetic_mbox: Path
+) -> None:
+    # Each worker imports the main script as it starts: one that reads with workers at its
+    # top level made every worker read too (the pool then broke with a long traceback, or
+    # each worker read the whole archive before it served the pool). A worker now refuses,
+    # its pool breaks, and this process reads alone with a warning that names the fix.
+    root = Path(__file__).resolve().parent.parent
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        f"""
+import sys, warnings
+sys.path.insert(0, {str(root)!r})
+import wsisdedup, wsisdedup.analyse, wsisdedup.pipeline
+wsisdedup.analyse.MIN_PARALLEL = 100  # a pool for this small archive
+wsisdedup.pipeline._early_pool = lambda size, workers: workers > 1
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    pooled = wsisdedup.read({str(synthetic_mbox)!r}, workers=2)
+alone = wsisdedup.read({str(synthetic_mbox)!r})
+assert pooled.messages == alone.messages
+assert [w.category for w in caught] == [RuntimeWarning], caught
+assert '__name__ == "__main__"' in str(caught[0].message)
+print("read", len(pooled.messages))
+"""
+    )
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=600
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    # Read once, here: no worker read the archive.
+    assert out.stdout.count("read ") == 1
+    assert int(out.stdout.split()[-1]) > 1000
+    assert "a worker process, importing the main script as it started" in out.stderr

@@ -16,6 +16,7 @@ import os
 import pickle
 import sys
 import threading
+import warnings
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -147,18 +148,45 @@ def analyse_all(
     for small archives (`MIN_PARALLEL`). `progress` is called with the number of messages done,
     0 first. `pool`, if given, is a pool `start_pool(workers)` started earlier: it is shut
     down when the map phase is done with it.
+
+    Where no pool's processes start (`_own_pool`), the map phase runs here, with a
+    `RuntimeWarning` that says the likeliest cause.
     """
     if workers <= 1 or len(parsed) < MIN_PARALLEL or multiprocessing.current_process().daemon:
-        out = []
-        recent = _RecentBodies()
-        progress(0)
-        for p in parsed:
-            m, work = _analysed(p, footers, recent)
-            out.append(Mapped(message=m, refs=work.refs))
-            progress(len(out))
-        parsed.clear()
-        return _handed_on(out)
-    return _analyse_in_workers(parsed, footers, workers, progress, pool)
+        return _analyse_here(parsed, footers, progress)
+    working = _own_pool(pool, workers)
+    if working is None:
+        warnings.warn(_NO_WORKERS.format(workers=workers), RuntimeWarning, stacklevel=2)
+        return _analyse_here(parsed, footers, progress)
+    return _analyse_in_workers(parsed, footers, workers, progress, working)
+
+
+_NO_WORKERS = (
+    "wsisdedup: the {workers} worker processes asked for did not start, so this read ran in "
+    "one process. Each worker imports the main script as it starts: a script that reads "
+    'with workers must make the call under `if __name__ == "__main__":`.'
+)
+
+
+_NO_WORKERS_HERE = (
+    "wsisdedup: a worker process, importing the main script as it started, was asked to "
+    'read with workers: make that call under `if __name__ == "__main__":`.'
+)
+
+
+def _analyse_here(
+    parsed: list[ParsedMessage], footers: tuple[str, ...], progress: Callable[[int], None]
+) -> Iterable[Mapped]:
+    """`analyse_all` in this process."""
+    out = []
+    recent = _RecentBodies()
+    progress(0)
+    for p in parsed:
+        m, work = _analysed(p, footers, recent)
+        out.append(Mapped(message=m, refs=work.refs))
+        progress(len(out))
+    parsed.clear()
+    return _handed_on(out)
 
 
 @attrs.frozen
@@ -314,7 +342,16 @@ def start_pool(workers: int) -> Pool:
     archive is read (the map phase's first results came 0.6 s after it began on the 20k
     synthetic archive when the processes started with it, 0.17 s of it the work). Reading
     parses in it once it is ready (`parse_in_pool`). `analyse_all` shuts it down when it has
-    used it; the caller, where it is not used."""
+    used it; the caller, where it is not used.
+
+    Raises `RuntimeError` in a process that is itself starting as a worker: its main script,
+    which each worker imports, reads with workers outside a `__main__` guard. Let go on, that
+    worker read the whole archive again before it served its pool."""
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        # (What multiprocessing's own check reads: set while a new process imports the
+        # parent's main module. The pool this worker belongs to then breaks as it starts,
+        # and the parent reads in one process: `_own_pool`.)
+        raise RuntimeError(_NO_WORKERS_HERE)
     executor = _new_pool(workers)
     size = _pool_size(workers)
     started: list[Future[str]] = []
@@ -516,11 +553,11 @@ def _analyse_in_workers(
     footers: tuple[str, ...],
     workers: int,
     progress: Callable[[int], None],
-    pool: Pool | None,
+    pool: Pool,
 ) -> Iterator[Mapped]:
-    """`analyse_all` in a process pool (`pool`, or one of its own): chunks go out at most
-    `_AHEAD` per worker (and `_MAX_IN_FLIGHT` in all) ahead of the one the join is taking, and
-    come back in order."""
+    """`analyse_all` in `pool`'s processes (`_own_pool`): chunks go out at most `_AHEAD` per
+    worker (and `_MAX_IN_FLIGHT` in all) ahead of the one the join is taking, and come back in
+    order."""
     chunks = [parsed[a:b] for a, b in _chunk_bounds(len(parsed), workers)]
     parsed.clear()  # the chunks hold the messages now, each chunk until the join took it
     progress(0)
@@ -529,7 +566,6 @@ def _analyse_in_workers(
     # Shut down when the map phase ends (a pool given too: its workers would otherwise sit
     # idle, each holding its memory, through the rest of the read).
     with ExitStack() as owned:
-        pool = _own_pool(pool, workers)
         owned.callback(pool.shutdown)
         executor = pool.executor
         pending: list[Future[bytes]] = []
@@ -548,18 +584,26 @@ def _analyse_in_workers(
                 yield result.pop().mapped(p)
 
 
-def _own_pool(pool: Pool | None, workers: int) -> Pool:
+def _own_pool(pool: Pool | None, workers: int) -> Pool | None:
     """`pool` (or a pool started now) if its processes run this process's wsisdedup
     (`Pool.own`); else a pool whose processes are spawned, as are those of every later pool
-    of this process (the fork server keeps what it imported). A spawned process imports the
-    package on this process's path as it starts: some 0.4 s of CPU each."""
+    of this process (the fork server keeps what it imported), if they do; else None. A
+    spawned process imports the package on this process's path as it starts: some 0.4 s of
+    CPU each. (Processes that import a main script which reads with workers outside a
+    `__main__` guard fail as they start, whichever way they are started.)"""
     global _FOREIGN_SERVER
     pool = pool if pool is not None else start_pool(workers)
     if pool.own():
         return pool
     pool.shutdown()
+    if _FOREIGN_SERVER:
+        return None  # `pool` was spawned
     _FOREIGN_SERVER = True
-    return start_pool(workers)
+    spawned = start_pool(workers)
+    if spawned.own():
+        return spawned
+    spawned.shutdown()
+    return None
 
 
 _FOREIGN_SERVER = False

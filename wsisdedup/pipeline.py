@@ -93,7 +93,9 @@ def read(
     A SQLite store or export (`wsisdedup.store`, `--format sqlite`) is read back as it was built.
     `on_progress`, if given, is called as each stage starts, advances and ends (`StageProgress`).
     `workers` > 1 segments the messages of a large archive in that many processes; the result
-    is the same (docs/performance.md#workers).
+    is the same (docs/performance.md#workers). Each of those processes imports the main
+    script as it starts, so a script makes the call under `if __name__ == "__main__":`;
+    where they cannot start, the read runs in this process, with a `RuntimeWarning`.
     """
     return read_many(
         [source],
