@@ -358,7 +358,8 @@ def start_pool(workers: int) -> Pool:
 
     def start() -> None:
         # A process is started for each task that finds none idle. (Should the pool break,
-        # `ready` never holds: reading parses here, and the map phase reports the error.)
+        # `ready` never holds: reading parses here, and the map phase finds another pool
+        # or runs here, `_own_pool`.)
         with suppress(RuntimeError, OSError):
             for _ in range(size):
                 started.append(executor.submit(_started))
