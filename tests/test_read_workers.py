@@ -357,6 +357,7 @@ alone = wsisdedup.read({str(synthetic_mbox)!r})
 assert pooled.messages == alone.messages
 assert [w.category for w in caught] == [RuntimeWarning], caught
 assert '__name__ == "__main__"' in str(caught[0].message)
+assert (caught[0].filename, caught[0].lineno) == (__file__, 9), caught[0]  # the read call
 print("read", len(pooled.messages))
 """
     )

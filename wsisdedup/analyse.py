@@ -24,6 +24,7 @@ from contextlib import ExitStack, suppress
 from itertools import chain, repeat
 from multiprocessing.context import BaseContext
 from pathlib import Path
+from types import FrameType
 from typing import Any, TypeVar, cast
 
 import attrs
@@ -156,7 +157,8 @@ def analyse_all(
         return _analyse_here(parsed, footers, progress)
     working = _own_pool(pool, workers)
     if working is None:
-        warnings.warn(_NO_WORKERS.format(workers=workers), RuntimeWarning, stacklevel=2)
+        message = _NO_WORKERS.format(workers=workers)
+        warnings.warn(message, RuntimeWarning, stacklevel=_caller_level())
         return _analyse_here(parsed, footers, progress)
     return _analyse_in_workers(parsed, footers, workers, progress, working)
 
@@ -166,6 +168,17 @@ _NO_WORKERS = (
     "one process. Each worker imports the main script as it starts: a script that reads "
     'with workers must make the call under `if __name__ == "__main__":`.'
 )
+
+
+def _caller_level() -> int:
+    """The `stacklevel` that points a warning at the first caller outside this package (the
+    script's `read` call), from the function that warns."""
+    package = os.path.dirname(__file__) + os.sep
+    frame: FrameType | None = sys._getframe(2)
+    level = 2
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 _NO_WORKERS_HERE = (
