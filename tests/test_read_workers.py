@@ -4,7 +4,10 @@ out as reading in one process gives them, in the same order, problems included."
 from __future__ import annotations
 
 import operator
+import os
 import pickle
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -235,6 +238,34 @@ def test_map_phase_chunks_cover_the_messages_in_order_short_ones_first(
     assert all(s <= analyse._FIRST_CHUNK for s in sizes[:workers])
 
 
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _pooled_script(body: str) -> str:
+    """A script that puts this checkout's wsisdedup first on its path at run time, lets a
+    small archive be read with a pool started before reading, then runs `body`."""
+    return (
+        f"""import sys, warnings
+sys.path.insert(0, {str(_ROOT)!r})
+import wsisdedup, wsisdedup.analyse, wsisdedup.pipeline
+wsisdedup.analyse.MIN_PARALLEL = 100  # a pool for this small archive
+wsisdedup.pipeline._early_pool = lambda size, workers: workers > 1
+"""
+        + body
+    )
+
+
+def _run_python(
+    args: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """This interpreter run with `args` in `cwd`; it must succeed."""
+    out = subprocess.run(
+        [sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    return out
+
+
 def test_workers_import_this_process_package_whatever_the_current_directory(
     tmp_path: Path, synthetic_mbox: Path
 ) -> None:
@@ -245,25 +276,14 @@ def test_workers_import_this_process_package_whatever_the_current_directory(
     fake = tmp_path / "wsisdedup"
     fake.mkdir()
     (fake / "__init__.py").write_text('"""Another wsisdedup."""\n')
-    root = Path(__file__).resolve().parent.parent
-    script = f"""
-import sys
-sys.path.insert(0, {str(root)!r})
-import wsisdedup, wsisdedup.analyse, wsisdedup.pipeline
-wsisdedup.analyse.MIN_PARALLEL = 100  # a pool for this small archive
-wsisdedup.pipeline._early_pool = lambda size, workers: workers > 1
-pooled = wsisdedup.read({str(synthetic_mbox)!r}, workers=2)
+    script = _pooled_script(
+        f"""pooled = wsisdedup.read({str(synthetic_mbox)!r}, workers=2)
 alone = wsisdedup.read({str(synthetic_mbox)!r})
 assert pooled.messages == alone.messages
 print(len(pooled.messages))
 """
-    import subprocess
-    import sys
-
-    out = subprocess.run(
-        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=600
     )
-    assert out.returncode == 0, out.stderr[-3000:]
+    out = _run_python(["-c", script], cwd=tmp_path)
     assert int(out.stdout.split()[-1]) > 1000
 
 
@@ -302,14 +322,8 @@ def test_workers_run_this_process_package_when_the_fork_server_found_another(
     (other / "analyse.py").write_text(_ANOTHER_ANALYSE)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    root = Path(__file__).resolve().parent.parent
-    script = f"""
-import sys
-sys.path.insert(0, {str(root)!r})
-import wsisdedup, wsisdedup.analyse, wsisdedup.pipeline
-assert wsisdedup.__file__.startswith({str(root)!r}), wsisdedup.__file__
-wsisdedup.analyse.MIN_PARALLEL = 100  # a pool for this small archive
-wsisdedup.pipeline._early_pool = lambda size, workers: workers > 1
+    script = _pooled_script(
+        f"""assert wsisdedup.__file__.startswith({str(_ROOT)!r}), wsisdedup.__file__
 alone = wsisdedup.read({str(synthetic_mbox)!r})
 for _ in range(2):  # the second read starts its pool knowing the fork server is not ours
     pooled = wsisdedup.read({str(synthetic_mbox)!r}, workers=2)
@@ -317,20 +331,9 @@ for _ in range(2):  # the second read starts its pool knowing the fork server is
     assert pooled.threads == alone.threads
 print(len(pooled.messages))
 """
-    import os
-    import subprocess
-    import sys
-
-    env = os.environ | {"PYTHONPATH": str(other.parent)}
-    out = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=elsewhere,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
     )
-    assert out.returncode == 0, out.stderr[-3000:]
+    env = os.environ | {"PYTHONPATH": str(other.parent)}
+    out = _run_python(["-c", script], cwd=elsewhere, env=env)
     assert int(out.stdout.split()[-1]) > 1000
 
 
@@ -341,33 +344,22 @@ def test_a_script_without_a_main_guard_reads_in_one_process_and_says_why(
     # top level made every worker read too (the pool then broke with a long traceback, or
     # each worker read the whole archive before it served the pool). A worker now refuses,
     # its pool breaks, and this process reads alone with a warning that names the fix.
-    root = Path(__file__).resolve().parent.parent
     script = tmp_path / "unguarded.py"
     script.write_text(
-        f"""
-import sys, warnings
-sys.path.insert(0, {str(root)!r})
-import wsisdedup, wsisdedup.analyse, wsisdedup.pipeline
-wsisdedup.analyse.MIN_PARALLEL = 100  # a pool for this small archive
-wsisdedup.pipeline._early_pool = lambda size, workers: workers > 1
-with warnings.catch_warnings(record=True) as caught:
+        _pooled_script(
+            f"""with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     pooled = wsisdedup.read({str(synthetic_mbox)!r}, workers=2)
 alone = wsisdedup.read({str(synthetic_mbox)!r})
 assert pooled.messages == alone.messages
 assert [w.category for w in caught] == [RuntimeWarning], caught
 assert '__name__ == "__main__"' in str(caught[0].message)
-assert (caught[0].filename, caught[0].lineno) == (__file__, 9), caught[0]  # the read call
+assert (caught[0].filename, caught[0].lineno) == (__file__, 8), caught[0]  # the read call
 print("read", len(pooled.messages))
 """
+        )
     )
-    import subprocess
-    import sys
-
-    out = subprocess.run(
-        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=600
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
+    out = _run_python([str(script)], cwd=tmp_path)
     # Read once, here: no worker read the archive.
     assert out.stdout.count("read ") == 1
     assert int(out.stdout.split()[-1]) > 1000
