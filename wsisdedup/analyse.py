@@ -310,12 +310,8 @@ class Pool:
     def ready(self) -> bool:
         """Whether the processes have started and warmed up (one at least), running this
         process's wsisdedup (`own`)."""
-        return (
-            not self.starting.is_alive()
-            and len(self.started) == self.size
-            and all(f.done() for f in self.started)
-            and self.own()
-        )
+        # (`own` checks that each process got its task, and does not wait once all are done.)
+        return not self.starting.is_alive() and all(f.done() for f in self.started) and self.own()
 
     def own(self) -> bool:
         """Whether the processes run this process's wsisdedup, once they have started (waited
