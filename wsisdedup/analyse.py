@@ -29,7 +29,7 @@ from typing import Any, TypeVar, cast
 
 import attrs
 
-from wsisdedup.match import IndexDoc, Tokens, tokenise
+from wsisdedup.match import IndexDoc, Tokens, tokenise_many
 from wsisdedup.match.records import Origin, Span
 from wsisdedup.model import (
     Detached,
@@ -706,24 +706,24 @@ def _analysed_chunk(chunk: Sequence[ParsedMessage], footers: tuple[str, ...]) ->
 
 
 def tokens_of(docs: Sequence[IndexDoc], given: Sequence[Tokens | None]) -> list[Tokens]:
-    """The tokens of each doc: `given`, else `tokenise` here, once for the docs of one text and
-    own content (exact copies: the tokens depend on nothing else, so they share one set).
+    """The tokens of each doc: `given`, else `tokenise_many` here, once for the docs of one
+    text and own content (exact copies: the tokens depend on nothing else, so they share one
+    set).
 
     The caller makes the tokens of a batch of messages in one go, between its other stages
     (the map phase's chunk, the join's next messages: `pipeline._match_mapped`), not each
     message's between its other work: switching stages a message at a time took a fifth
     longer, since each stage's code and tables fall out of the processor's caches while the
     other runs."""
-    made: dict[tuple[str, tuple[Span, ...]], Tokens] = {}
-    out = []
+    todo: dict[tuple[str, tuple[Span, ...]], IndexDoc] = {}
     for doc, tokens in zip(docs, given, strict=True):
         if tokens is None:
-            key = (doc.text, doc.own)
-            tokens = made.get(key)
-            if tokens is None:
-                tokens = made[key] = tokenise(doc)
-        out.append(tokens)
-    return out
+            todo.setdefault((doc.text, doc.own), doc)
+    made = dict(zip(todo, tokenise_many(list(todo.values())), strict=True))
+    return [
+        made[doc.text, doc.own] if tokens is None else tokens
+        for doc, tokens in zip(docs, given, strict=True)
+    ]
 
 
 def origin_of(m: Message) -> Origin:

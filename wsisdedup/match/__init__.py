@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from wsisdedup.match.apply import apply_matches
 from wsisdedup.match.copies import Collapsed, collapse_copies
-from wsisdedup.match.fingerprints import Tokens, fingerprint, tokenise
+from wsisdedup.match.fingerprints import Tokens, fingerprint, tokenise, tokenise_many
 from wsisdedup.match.index import dominant_source, find_duplicates, find_repeats, match_archive
 from wsisdedup.match.records import (
     ArchiveMatches,
@@ -53,4 +53,5 @@ __all__ = [
     "fingerprint",
     "match_archive",
     "tokenise",
+    "tokenise_many",
 ]

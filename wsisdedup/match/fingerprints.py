@@ -3,7 +3,8 @@
 `fingerprint` cuts the canonical text into word tokens, hashes shingles of `k` words and keeps
 one shingle in `sample`. The hash is stable (blake2b of each word, summed over the shingle), so
 fingerprints can be computed elsewhere and joined in `wsisdedup.match.index`. The tokens
-(`Tokens`, from `_tokenise`) are what alignment works on, too.
+(`Tokens`, from `_tokenise`) are what alignment works on, too. `tokenise_many` makes the same
+tokens for a batch of bodies, the short ones a group at a time.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from wsisdedup.match.records import DEFAULT_SETTINGS, Fingerprint, IndexDoc, Ind
 from wsisdedup.runtime import pack_arrays, unpack_arrays
 from wsisdedup.text.normalise import Canonical, OffsetMap, canonical
 
-__all__ = ["Tokens", "fingerprint", "retokenise", "tokenise"]
+__all__ = ["Tokens", "fingerprint", "retokenise", "tokenise", "tokenise_many"]
 
 # Canonical text has single spaces between words (`wsisdedup.text.normalise`), so `str.split(" ")`
 # tokenises it at C speed, 3-4x faster than a regex. Punctuation at the ends of a word is not part
@@ -259,7 +260,12 @@ def _tokenise(doc: IndexDoc, k: int) -> Tokens:
 
     A token belongs to the own content when it starts inside an own span.
     """
-    canon = canonical(doc.text)
+    return _tokens_alone(doc, canonical(doc.text), k)
+
+
+def _tokens_alone(doc: IndexDoc, canon: Canonical, k: int) -> Tokens:
+    """`_tokenise` of a doc whose canonical form is `canon`, its words split a chunk at a time
+    (`_words`): what a long body takes; `_tokens_together` takes short ones by the group."""
     # Offsets fit 32 bits in any body under 2 GB: half the memory of 64-bit ones.
     offset_type = "i" if len(canon.text) < 2**31 else "q"
     ids, cstarts = array("q"), array(offset_type)
@@ -386,10 +392,16 @@ def _fingerprint(doc_id: str, tokens: Tokens, settings: IndexSettings) -> Finger
     return fp if fp.id == doc_id else attrs.evolve(fp, id=doc_id)
 
 
-def _compute_fingerprint(doc_id: str, tokens: Tokens, settings: IndexSettings) -> Fingerprint:
+def _compute_fingerprint(
+    doc_id: str,
+    tokens: Tokens,
+    settings: IndexSettings,
+    sampled: tuple[array[int], array[int]] | None = None,
+) -> Fingerprint:
+    """The fingerprint of `tokens`; `sampled` is `_sampled(tokens.shingles, ...)` where the
+    caller has it (`_tokens_together` samples a group's shingles at once)."""
     k = settings.shingle_words
-    shingles = tokens.shingles
-    hashes, where = _sampled(shingles, settings.sample - 1)
+    hashes, where = sampled or _sampled(tokens.shingles, settings.sample - 1)
     own_hashes: dict[int, None] = {}
     for a, b in _own_pairs(tokens):
         # Shingles starting in [a, b - k] lie wholly inside the own range.
@@ -442,3 +454,115 @@ def tokenise(doc: IndexDoc, settings: IndexSettings = DEFAULT_SETTINGS) -> Token
 def fingerprint(doc: IndexDoc, settings: IndexSettings = DEFAULT_SETTINGS) -> Fingerprint:
     """The map phase for one message: needs nothing but the message."""
     return _fingerprint(doc.id, _tokenise(doc, settings.shingle_words), settings)
+
+
+def tokenise_many(
+    docs: Sequence[IndexDoc], settings: IndexSettings = DEFAULT_SETTINGS
+) -> list[Tokens]:
+    """`tokenise` of each doc, in order: the same tokens and fingerprints, made for groups of
+    short bodies at once.
+
+    Most bodies are short (some 130 words in the synthetic archive), so the fixed costs of
+    one body's word loop and of its numpy calls (sums of shingles, sampling: a few us each
+    however short the body) weighed more than its words. A group of bodies is split into
+    words, hashed, summed into shingles and sampled in one pass each (`_tokens_together`);
+    each body then takes its slices. A body longer than `_GROUP_BODY` is tokenised alone,
+    a chunk of words at a time, so that no list of words grows with it.
+    """
+    out: list[Tokens] = []
+    group: list[tuple[IndexDoc, Canonical]] = []
+    size = 0
+    for doc in docs:
+        canon = canonical(doc.text)
+        n = len(canon.text)
+        if group and (n > _GROUP_BODY or size + n > _GROUP_CHARS):
+            out += _tokens_together(group, settings)
+            group, size = [], 0
+        if n > _GROUP_BODY:
+            tokens = _tokens_alone(doc, canon, settings.shingle_words)
+            _fingerprint(doc.id, tokens, settings)
+            out.append(tokens)
+        else:
+            group.append((doc, canon))
+            size += n + 1
+    if group:
+        out += _tokens_together(group, settings)
+    return out
+
+
+_GROUP_BODY = 1 << 14
+"""Canonical characters above which a body is tokenised alone (`tokenise_many`)."""
+_GROUP_CHARS = 1 << 16
+"""Canonical characters of the bodies tokenised together at most: the group's list of words
+(some 60 bytes a word) is a few megabytes."""
+
+
+def _tokens_together(
+    group: Sequence[tuple[IndexDoc, Canonical]], settings: IndexSettings
+) -> list[Tokens]:
+    """The tokens of each doc of `group` (with its canonical form), fingerprinted: what
+    `_tokens_alone` and `_fingerprint` give one at a time.
+
+    The canonical texts joined by single spaces split into the bodies' words one after
+    another (an empty text gives one empty word, which is no word, as in `_tokens_alone`).
+    A shingle is a sum of `k` consecutive word hashes and the sample tests each shingle
+    alone, so the shingles of the joined words, and those sampled, are the bodies' own
+    wherever they start and end inside one body; the ones across two bodies are left out.
+    """
+    import numpy as np
+
+    k = settings.shingle_words
+    texts = [canon.text for _, canon in group]
+    words = " ".join(texts).split(" ")
+    hashes = array("q")
+    hashes.fromlist(list(map(_word_hashes.__getitem__, words)))
+    lengths = array("q")
+    lengths.fromlist(list(map(len, words)))
+    counts = np.fromiter(map(_word_count, texts), np.int64, len(texts))
+    firsts = np.add.accumulate(counts) - counts
+    # Where each word starts in the joined text, then in its own body's: the body's first
+    # word starts where the body does.
+    steps = np.frombuffer(lengths, np.int64) + 1
+    starts = np.add.accumulate(steps) - steps
+    starts -= np.repeat(starts[firsts], counts)
+    ids = np.frombuffer(hashes, np.int64)
+    keep = ids != 0
+    kept = np.add.reduceat(keep, firsts, dtype=np.int64)
+    ends = np.add.accumulate(kept)
+    ids_kept = array("q", ids[keep].tobytes())
+    starts_kept = starts[keep].astype(np.int32).tobytes()
+    shingles = _shingles(ids_kept, k)
+    sampled, where = _sampled(shingles, settings.sample - 1)
+    # Each body's shingles start at its first word and stop `k - 1` words before its end.
+    counts_sh = np.maximum(kept - (k - 1), 0)
+    positions = np.frombuffer(where, np.int64)
+    lo = np.searchsorted(positions, ends - kept)
+    hi = np.searchsorted(positions, ends - kept + counts_sh)
+    # Bytes, sliced for each body: `array(code, bytes)` copies them in one call.
+    ids_bytes, shingle_bytes, sampled_bytes = bytes(ids_kept), bytes(shingles), bytes(sampled)
+    bounds = zip(
+        ends.tolist(), kept.tolist(), counts_sh.tolist(), lo.tolist(), hi.tolist(), strict=True
+    )
+    out = []
+    for (doc, canon), (end, n, m, a, b) in zip(group, bounds, strict=True):
+        first = end - n
+        tokens = _with_own(
+            doc,
+            canon,
+            array("q", ids_bytes[8 * first : 8 * end]),
+            array("i", starts_kept[4 * first : 4 * end]),
+            array("q", shingle_bytes[8 * first : 8 * (first + m)]),
+            k,
+        )
+        body_sampled = array("q", sampled_bytes[8 * a : 8 * b])
+        body_where = array("q", (positions[a:b] - first).tobytes())
+        tokens._prints[settings] = _compute_fingerprint(
+            doc.id, tokens, settings, (body_sampled, body_where)
+        )
+        out.append(tokens)
+    return out
+
+
+def _word_count(text: str) -> int:
+    """Words in `text.split(" ")`: one for an empty text."""
+    return text.count(" ") + 1
