@@ -22,7 +22,7 @@ import attrs
 
 from wsisdedup.match.records import DEFAULT_SETTINGS, Fingerprint, IndexDoc, IndexSettings, Span
 from wsisdedup.runtime import pack_arrays, unpack_arrays
-from wsisdedup.text.normalise import Canonical, OffsetMap, canonical
+from wsisdedup.text.normalise import Canonical, OffsetMap, canonical, canonical_many
 
 __all__ = ["Tokens", "fingerprint", "retokenise", "tokenise", "tokenise_many"]
 
@@ -260,12 +260,7 @@ def _tokenise(doc: IndexDoc, k: int) -> Tokens:
 
     A token belongs to the own content when it starts inside an own span.
     """
-    return _tokens_alone(doc, canonical(doc.text), k)
-
-
-def _tokens_alone(doc: IndexDoc, canon: Canonical, k: int) -> Tokens:
-    """`_tokenise` of a doc whose canonical form is `canon`, its words split a chunk at a time
-    (`_words`): what a long body takes; `_tokens_together` takes short ones by the group."""
+    canon = canonical(doc.text)
     # Offsets fit 32 bits in any body under 2 GB: half the memory of 64-bit ones.
     offset_type = "i" if len(canon.text) < 2**31 else "q"
     ids, cstarts = array("q"), array(offset_type)
@@ -463,27 +458,27 @@ def tokenise_many(
     short bodies at once.
 
     Most bodies are short (some 130 words in the synthetic archive), so the fixed costs of
-    one body's word loop and of its numpy calls (sums of shingles, sampling: a few us each
-    however short the body) weighed more than its words. A group of bodies is split into
-    words, hashed, summed into shingles and sampled in one pass each (`_tokens_together`);
-    each body then takes its slices. A body longer than `_GROUP_BODY` is tokenised alone,
-    a chunk of words at a time, so that no list of words grows with it.
+    one body's canonical form, of its word loop and of its numpy calls (sums of shingles,
+    sampling: a few us each however short the body) weighed more than its words. A group of
+    bodies is put in canonical form at once (`canonical_many`), then split into words,
+    hashed, summed into shingles and sampled in one pass each (`_tokens_together`); each body
+    then takes its slices. A body longer than `_GROUP_BODY` is tokenised alone, a chunk of
+    words at a time, so that no list of words grows with it.
     """
     out: list[Tokens] = []
-    group: list[tuple[IndexDoc, Canonical]] = []
+    group: list[IndexDoc] = []
     size = 0
     for doc in docs:
-        canon = canonical(doc.text)
-        n = len(canon.text)
+        n = len(doc.text)
         if group and (n > _GROUP_BODY or size + n > _GROUP_CHARS):
             out += _tokens_together(group, settings)
             group, size = [], 0
         if n > _GROUP_BODY:
-            tokens = _tokens_alone(doc, canon, settings.shingle_words)
+            tokens = _tokenise(doc, settings.shingle_words)
             _fingerprint(doc.id, tokens, settings)
             out.append(tokens)
         else:
-            group.append((doc, canon))
+            group.append(doc)
             size += n + 1
     if group:
         out += _tokens_together(group, settings)
@@ -491,20 +486,18 @@ def tokenise_many(
 
 
 _GROUP_BODY = 1 << 14
-"""Canonical characters above which a body is tokenised alone (`tokenise_many`)."""
+"""Characters above which a body is tokenised alone (`tokenise_many`)."""
 _GROUP_CHARS = 1 << 16
-"""Canonical characters of the bodies tokenised together at most: the group's list of words
-(some 60 bytes a word) is a few megabytes."""
+"""Characters of the bodies tokenised together at most: the group's list of words (some 60
+bytes a word) is a few megabytes."""
 
 
-def _tokens_together(
-    group: Sequence[tuple[IndexDoc, Canonical]], settings: IndexSettings
-) -> list[Tokens]:
-    """The tokens of each doc of `group` (with its canonical form), fingerprinted: what
-    `_tokens_alone` and `_fingerprint` give one at a time.
+def _tokens_together(group: Sequence[IndexDoc], settings: IndexSettings) -> list[Tokens]:
+    """The tokens of each doc of `group`, fingerprinted: what `_tokenise` and `_fingerprint`
+    give one at a time.
 
     The canonical texts joined by single spaces split into the bodies' words one after
-    another (an empty text gives one empty word, which is no word, as in `_tokens_alone`).
+    another (an empty text gives one empty word, which is no word, as in `_tokenise`).
     A shingle is a sum of `k` consecutive word hashes and the sample tests each shingle
     alone, so the shingles of the joined words, and those sampled, are the bodies' own
     wherever they start and end inside one body; the ones across two bodies are left out.
@@ -512,7 +505,8 @@ def _tokens_together(
     import numpy as np
 
     k = settings.shingle_words
-    texts = [canon.text for _, canon in group]
+    canons = canonical_many([doc.text for doc in group])
+    texts = [canon.text for canon in canons]
     words = " ".join(texts).split(" ")
     hashes = array("q")
     hashes.fromlist(list(map(_word_hashes.__getitem__, words)))
@@ -544,7 +538,7 @@ def _tokens_together(
         ends.tolist(), kept.tolist(), counts_sh.tolist(), lo.tolist(), hi.tolist(), strict=True
     )
     out = []
-    for (doc, canon), (end, n, m, a, b) in zip(group, bounds, strict=True):
+    for doc, canon, (end, n, m, a, b) in zip(group, canons, bounds, strict=True):
         first = end - n
         tokens = _with_own(
             doc,

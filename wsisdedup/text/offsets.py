@@ -10,7 +10,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from itertools import repeat
-from operator import add
+from operator import add, sub
 from typing import Any, overload
 
 import attrs
@@ -73,6 +73,18 @@ class Pieces(Mapping[int, tuple[int, int]]):
     def __iter__(self) -> Iterator[int]:
         return iter(self._lines)
 
+    def part(self, first: int, end: int) -> tuple[Pieces, int, int]:
+        """The entries of lines `[first, end)`, renumbered from line `first` and from their
+        first piece, with the range `[lo, hi)` of the pieces they cover (`OffsetMap.part`)."""
+        a = bisect_left(self._lines, first)
+        b = bisect_left(self._lines, end, a)
+        lo, hi = (self._los[a], self._his[b - 1]) if b > a else (0, 0)
+        part = Pieces(self._lines.typecode)
+        part._lines = _shifted(self._lines, a, b, first)
+        part._los = _shifted(self._los, a, b, lo)
+        part._his = _shifted(self._his, a, b, lo)
+        return part, lo, hi
+
     def arrays(self) -> tuple[array[int], array[int], array[int]]:
         """Its three arrays (lines, first pieces, ends), for `OffsetMap`'s pickling."""
         return self._lines, self._los, self._his
@@ -119,6 +131,31 @@ class OffsetMap(Sequence[int]):
 
     def __len__(self) -> int:
         return self.length + 1
+
+    def part(self, first: int, end: int, start: int, source_length: int) -> OffsetMap:
+        """The map of the part of the text whose canonical lines are `[first, end)`: a text of
+        `source_length` characters that starts at original index `start` and runs to the
+        character before the next line (`normalise.canonical_many`). Its indices count from
+        the part's first line and from `start`."""
+        if not isinstance(self.pieces, Pieces):
+            raise TypeError("only a map with `Pieces` has parts")
+        pieces, lo, hi = self.pieces.part(first, end)
+        cstart = length = 0
+        if end > first:
+            cstart = self.line_cstarts[first]
+            length = self.line_cstarts[end - 1] + self.line_lengths[end - 1] - cstart
+        return OffsetMap(
+            line_cstarts=_shifted(self.line_cstarts, first, end, cstart),
+            line_ostarts=_shifted(self.line_ostarts, first, end, start),
+            line_lengths=self.line_lengths[first:end],
+            pieces=pieces,
+            piece_cstarts=self.piece_cstarts[lo:hi],
+            piece_ostarts=_shifted(self.piece_ostarts, lo, hi, start),
+            piece_oends=_shifted(self.piece_oends, lo, hi, start),
+            piece_exact=self.piece_exact[lo:hi],
+            length=length,
+            source_length=source_length,
+        )
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled with all its arrays in one string of bytes (`runtime.pack_arrays`): the
@@ -219,6 +256,13 @@ class OffsetMap(Sequence[int]):
             o = self.piece_ostarts[k] + (rel - self.piece_cstarts[k])
             return o, o + 1, True
         return self.piece_ostarts[k], self.piece_oends[k], False
+
+
+def _shifted(values: array[int], a: int, b: int, by: int) -> array[int]:
+    """`values[a:b]`, each less `by`."""
+    if not by:
+        return values[a:b]
+    return array(values.typecode, map(sub, values[a:b], repeat(by)))
 
 
 def _unpickled_offset_map(
