@@ -530,10 +530,15 @@ def _tokens_together(group: Sequence[IndexDoc], settings: IndexSettings) -> list
     # Each body's shingles start at its first word and stop `k - 1` words before its end.
     counts_sh = np.maximum(kept - (k - 1), 0)
     positions = np.frombuffer(where, np.int64)
-    lo = np.searchsorted(positions, ends - kept)
-    hi = np.searchsorted(positions, ends - kept + counts_sh)
+    firsts_kept = ends - kept
+    lo = np.searchsorted(positions, firsts_kept)
+    hi = np.searchsorted(positions, firsts_kept + counts_sh)
+    # Where each sampled shingle starts in its body: less the first word of the body whose
+    # words hold it (the last body starting at or before it).
+    local = positions - firsts_kept[np.searchsorted(ends, positions, side="right")]
     # Bytes, sliced for each body: `array(code, bytes)` copies them in one call.
     ids_bytes, shingle_bytes, sampled_bytes = bytes(ids_kept), bytes(shingles), bytes(sampled)
+    where_bytes = local.tobytes()
     bounds = zip(
         ends.tolist(), kept.tolist(), counts_sh.tolist(), lo.tolist(), hi.tolist(), strict=True
     )
@@ -549,7 +554,7 @@ def _tokens_together(group: Sequence[IndexDoc], settings: IndexSettings) -> list
             k,
         )
         body_sampled = array("q", sampled_bytes[8 * a : 8 * b])
-        body_where = array("q", (positions[a:b] - first).tobytes())
+        body_where = array("q", where_bytes[8 * a : 8 * b])
         tokens._prints[settings] = _compute_fingerprint(
             doc.id, tokens, settings, (body_sampled, body_where)
         )
