@@ -489,7 +489,7 @@ _GROUP_BODY = 1 << 14
 """Characters above which a body is tokenised alone (`tokenise_many`)."""
 _GROUP_CHARS = 1 << 16
 """Characters of the bodies tokenised together at most: the group's list of words (some 60
-bytes a word) is a few megabytes."""
+bytes a word) stays under a megabyte."""
 
 
 def _tokens_together(group: Sequence[IndexDoc], settings: IndexSettings) -> list[Tokens]:
