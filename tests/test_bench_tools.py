@@ -6,9 +6,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,3 +59,23 @@ def test_read_scale_counts_the_cpu_of_the_workers() -> None:
     # process's share (it only joined).
     assert rows[2]["all_cpu_s"] - rows[2]["read_s"] > 0.3
     assert rows[2]["all_cpu_s"] > rows[1]["all_cpu_s"] * 0.8
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="needs valgrind (.ci/run installs it)")
+def test_instructions_are_counted_for_the_checkout_given(tmp_path: Path) -> None:
+    # Instruction counts compare two versions in one run each (the machine's load does not
+    # move them); like the timed benchmark, a run must import the checkout it names, and the
+    # read's own count is the whole process's less a two-message read's.
+    (tmp_path / "wsisdedup").symlink_to(ROOT / "wsisdedup", target_is_directory=True)
+    script = ROOT / "benchmarks" / "bench_instructions.py"
+    cmd = [sys.executable, str(script), "200", "--code", f"{tmp_path},{ROOT}"]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    rows = [line.split("|") for line in out.stdout.splitlines()[1:]]
+    assert [int(row[1]) for row in rows] == [200, 200]
+    total, base, read = (float(rows[0][k]) for k in (2, 3, 4))
+    assert 0 < base < total
+    assert read == pytest.approx(total - base, abs=0.002)
+    # Both sides ran the same code: the same count, within the 0.1% a run moves.
+    assert float(rows[1][4]) == pytest.approx(read, rel=0.002)
+    assert rows[1][6].strip() in {"+0.0%", "-0.0%", "+0.1%", "-0.1%", "+0.2%", "-0.2%"}
