@@ -13,6 +13,7 @@ unbounded one.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 import regex
@@ -77,6 +78,7 @@ __all__ = [
     "TIMEZONES",
     "UNDERSCORE_RULE",
     "WEEKDAYS",
+    "inline_mobile_signature_rows",
 ]
 
 
@@ -769,11 +771,28 @@ MOBILE_PREFIXES = tuple(
 )
 MOBILE_SIGNATURE = regex.compile(r"[(<]{0,2}(?:" + "|".join(_MOBILE_ROWS) + r")", regex.IGNORECASE)
 # The same at the end of a flattened line: the phrase, a few words, an optional link, the end.
+_INLINE_MOBILE_HEAD = r"(?:(?<=^|[\s.!?])(?:"
+_INLINE_MOBILE_TAIL = r"))[^\n<>]{0,60}?(?:\s?<https?://[^\s<>]{1,300}>)?\s{0,8}$"
 INLINE_MOBILE_SIGNATURE = regex.compile(
-    r"(?:(?<=^|[\s.!?])(?:" + "|".join(_MOBILE_ROWS) + r"))[^\n<>]{0,60}?"
-    r"(?:\s?<https?://[^\s<>]{1,300}>)?\s{0,8}$",
-    regex.IGNORECASE,
+    _INLINE_MOBILE_HEAD + "|".join(_MOBILE_ROWS) + _INLINE_MOBILE_TAIL, regex.IGNORECASE
 )
+
+
+@functools.cache
+def inline_mobile_signature_rows() -> tuple[regex.Pattern[str], ...]:
+    """`INLINE_MOBILE_SIGNATURE`, one pattern a row, in the order of the rows.
+
+    The `regex` module searches the case-insensitive alternation at some 0.2-0.4 us a
+    character, 7x slower than all its rows one by one: 185 against 27 us on a flattened line
+    of 800 characters. Where a row matches first, at the leftmost start of any row's match, so
+    does the alternation (`segment.signature`). Compiled when first asked for: compiling them
+    all as the package is imported cost some 30 ms of every start.
+    """
+    return tuple(
+        regex.compile(_INLINE_MOBILE_HEAD + row + _INLINE_MOBILE_TAIL, regex.IGNORECASE)
+        for row in _MOBILE_ROWS
+    )
+
 
 # Sign-offs, per language. A line that is a sign-off (and optionally a short name) near the end
 # of the author's text starts the signature.
