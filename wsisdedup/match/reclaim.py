@@ -42,6 +42,13 @@ def _plain(text: str) -> str:
     return " ".join(_MARKERS.sub("", text).split()).casefold()
 
 
+def _plain_lines(text: str) -> list[str]:
+    """`_plain` of each line of `text`, in order. The markers are taken off and the case
+    folded for the whole text at once (neither reaches across a line break, nor makes one):
+    a call of each a line was most of what building `_Quoted.lines` cost."""
+    return [" ".join(line.split()) for line in _MARKERS.sub("", text).casefold().split("\n")]
+
+
 def _paragraphs(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     """The `[a, b)` spans of the non-blank paragraphs of `text[start:end]`."""
     pos = start
@@ -86,7 +93,7 @@ class _Quoted:
     @property
     def lines(self) -> set[str]:
         if self._lines is None:
-            self._lines = {p for t in self._texts for line in t.split("\n") if (p := _plain(line))}
+            self._lines = {p for t in self._texts for p in _plain_lines(t) if p}
         return self._lines
 
     def _found(self, plain: str) -> bool:
@@ -109,9 +116,7 @@ class _Quoted:
             return True  # searched enough: leave the rest quoted
         if len(plain.split()) >= _MIN_SHARED_WORDS and self._found(plain):
             return True
-        return all(
-            not p or p in self.lines for p in (_plain(line) for line in paragraph.split("\n"))
-        )
+        return all(not p or p in self.lines for p in _plain_lines(paragraph))
 
 
 def _matched_chars(a: int, b: int, matches: Sequence[Match], ends: Sequence[int]) -> int:
