@@ -58,9 +58,9 @@ READ = (
 COLLECTED = re.compile(r"Collected : (\d+)")
 
 
-def instructions(code: Path, path: Path) -> tuple[int, str]:
-    """The instructions of a process that reads `path` with `code`'s wsisdedup, and the file
-    of the wsisdedup it imported."""
+def instructions(code: Path, path: Path) -> int:
+    """The instructions of a process that reads `path` with `code`'s wsisdedup (and stops if
+    the process imported another wsisdedup)."""
     cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
     cmd += [sys.executable, "-c", READ, str(path)]
     env = os.environ | {"PYTHONPATH": str(code), "PYTHONHASHSEED": HASH_SEED, **ONE_THREAD}
@@ -71,7 +71,7 @@ def instructions(code: Path, path: Path) -> tuple[int, str]:
     module = out.stdout.split()[0]
     if not Path(module).is_relative_to(code):
         raise SystemExit(f"{code}: the run imported another wsisdedup ({module})")
-    return int(found.group(1)), module
+    return int(found.group(1))
 
 
 def main() -> None:
@@ -90,7 +90,7 @@ def main() -> None:
     paths = {n: archive(n) for n in sizes}  # generated outside the measured processes
     jobs = [(code, n) for code in codes for n in sizes]
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        found = pool.map(lambda job: instructions(job[0], paths[job[1]])[0], jobs)
+        found = pool.map(lambda job: instructions(job[0], paths[job[1]]), jobs)
         counts = dict(zip(jobs, found, strict=True))
     columns = ("code", "messages", "total_G", "base_G", "read_G", "per_msg_k", "change")
     print(" | ".join(f"{c:>10}" for c in columns))

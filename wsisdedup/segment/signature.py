@@ -221,9 +221,8 @@ def _inline_mobile_start(text: str, lo: int, hi: int) -> int | None:
     On a window longer than `_MOBILE_ROWS_FROM` (the last line of a flattened body) each row
     is searched alone and the leftmost start kept: the alternation's own search costs several
     times more there (`Q.inline_mobile_signature_rows`), and on a short window less than
-    forty searches do.
-    Both give the same start: the alternation matches at the first position where any of its
-    rows can, which is the least of the rows' leftmost starts.
+    forty searches do. Both give the same start: the alternation matches at the first
+    position where any of its rows can, which is the least of the rows' leftmost starts.
     """
     if hi - lo <= _MOBILE_ROWS_FROM:
         m = Q.INLINE_MOBILE_SIGNATURE.search(text, lo, hi)
