@@ -8,9 +8,7 @@ import os
 import pickle
 import subprocess
 import sys
-import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -238,76 +236,6 @@ def test_map_phase_chunks_cover_the_messages_in_order_short_ones_first(
     assert all(0 < s <= analyse._CHUNK for s in sizes)
     # Each worker's first chunk is short, so the join starts soon after the workers do.
     assert all(s <= analyse._FIRST_CHUNK for s in sizes[:workers])
-
-
-def _records(chunk: list[int]) -> list[int]:
-    return [10 * x for x in chunk]
-
-
-def test_the_join_makes_the_records_it_would_wait_for_and_takes_all_in_order() -> None:
-    # The first chunk's records are held back until this process has made five chunks'
-    # records itself: the chunks not yet sent, from the first on, while the bound on chunks
-    # out or held (`_MAX_IN_FLIGHT`) allows.
-    chunks = [[3 * k, 3 * k + 1, 3 * k + 2] for k in range(20)]
-    number = {id(c): k for k, c in enumerate(chunks)}
-    made_here: list[int] = []
-    sent: list[int] = []
-    gate = threading.Event()
-
-    def remote(chunk: list[int]) -> bytes:
-        if chunk is chunks[0]:
-            assert gate.wait(60)
-            time.sleep(0.2)  # time enough to make a sixth here, were there no bound
-        return pickle.dumps(_records(chunk))
-
-    def send(chunk: list[int]) -> Future[bytes]:
-        sent.append(number[id(chunk)])
-        return executor.submit(remote, chunk)
-
-    def here(chunk: list[int]) -> list[int]:
-        made_here.append(number[id(chunk)])
-        if len(made_here) == 5:
-            gate.set()
-        return _records(chunk)
-
-    in_flight = 4
-    assert in_flight + 5 - 1 == analyse._MAX_IN_FLIGHT  # (the three still out, and five)
-    with ThreadPoolExecutor(2) as executor:
-        records = analyse._records_in_order(chunks, send, here, in_flight)
-        assert next(records) == _records(chunks[0])
-        assert sent == [0, 1, 2, 3]
-        assert made_here == [4, 5, 6, 7, 8]
-        rest = list(records)
-    assert [_records(chunks[0]), *rest] == [_records(c) for c in chunks]
-    # Each chunk made once, here or sent.
-    assert sorted(sent + made_here) == list(range(len(chunks)))
-
-
-def test_records_sent_back_in_time_are_all_made_by_the_workers() -> None:
-    chunks = [[k] for k in range(30)]
-    made_here: list[list[int]] = []
-
-    def here(chunk: list[int]) -> list[int]:
-        made_here.append(chunk)
-        return _records(chunk)
-
-    def done(chunk: list[int]) -> Future[bytes]:
-        future: Future[bytes] = Future()
-        future.set_result(pickle.dumps(_records(chunk)))
-        return future
-
-    out = list(analyse._records_in_order(chunks, done, here, 4))
-    assert out == [_records(c) for c in chunks]
-    assert made_here == []
-
-
-def test_workers_run_at_a_lower_priority_than_the_join() -> None:
-    pool = _wait_until_ready(analyse.start_pool(2))
-    try:
-        niceness = {f.result() for f in [pool.executor.submit(os.nice, 0) for _ in range(4)]}
-    finally:
-        pool.shutdown()
-    assert niceness == {min(19, os.nice(0) + analyse._WORKER_NICE)}
 
 
 _ROOT = Path(__file__).resolve().parent.parent

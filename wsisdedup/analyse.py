@@ -64,7 +64,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-C = TypeVar("C")
 
 
 def analyse_message(parsed: ParsedMessage, *, footers: Sequence[str] = ()) -> Message:
@@ -290,9 +289,8 @@ _AHEAD = 2
 """Chunks per worker sent ahead of the join: enough that a worker never waits for the join to
 take a result, few enough that memory holds only a few chunks' tokens."""
 _MAX_IN_FLIGHT = 8
-"""Chunks out at once whatever the workers, or out and made here ahead of the join
-(`_records_in_order`): the join takes about one worker's output, so more would only wait in
-memory (tokens of 500 messages are some 5 MB)."""
+"""Chunks out at once whatever the workers: the join takes about one worker's output, so more
+would only wait in memory (tokens of 500 messages are some 5 MB)."""
 
 
 @attrs.frozen(eq=False)
@@ -423,28 +421,12 @@ def _server_preload() -> list[str]:
 
 
 def _worker_started() -> None:
-    """A worker process's start: it lowers its priority (`_WORKER_NICE`), and imports numpy
-    (for `match.tokenise`) in a thread, while it waits for its first chunk (reading keeps it
-    mostly idle), instead of in its first chunk (0.25 against 0.16 s of CPU for the first 500
-    messages of the 20k synthetic archive). The fork server does not import it: that delayed
-    the first worker's start by as long, and reading parses in this process until a worker
-    starts."""
-    if hasattr(os, "nice"):  # (not on Windows)
-        with suppress(OSError):
-            os.nice(_WORKER_NICE)
+    """A worker process's start: it imports numpy (for `match.tokenise`) in a thread, while
+    it waits for its first chunk (reading keeps it mostly idle), instead of in its first chunk
+    (0.25 against 0.16 s of CPU for the first 500 messages of the 20k synthetic archive). The
+    fork server does not import it: that delayed the first worker's start by as long, and
+    reading parses in this process until a worker starts."""
     threading.Thread(target=_warm_up, name="wsisdedup-warm-up", daemon=True).start()
-
-
-_WORKER_NICE = 5
-"""How much a worker process lowers its priority (`os.nice`): the join, in the reading
-process, is the stage the others wait for, and with as many workers as cores it got but its
-share of a core (two thirds, with two workers on two cores). Lowered, the workers give it the
-core it asks for and make up their share when it waits for them (`_records_in_order`):
-7.9% less wall time on the 20k synthetic archive with two workers on two cores, six
-interleaved rounds (docs/performance.md#workers). Where the kernel shares the processor out
-by session (Linux's autogroup, on by default) or by cgroup, a lower priority counts only
-against the processes of the same session or group: the workers yield to their own read's
-join, not to the programs of other sessions."""
 
 
 def _warm_up() -> None:
@@ -583,71 +565,33 @@ def _analyse_in_workers(
     progress: Callable[[int], None],
     pool: Pool,
 ) -> Iterator[Mapped]:
-    """`analyse_all` in `pool`'s processes (`_own_pool`), and in this one where the join
-    would wait for them (`_records_in_order`)."""
+    """`analyse_all` in `pool`'s processes (`_own_pool`): chunks go out at most `_AHEAD` per
+    worker (and `_MAX_IN_FLIGHT` in all) ahead of the one the join is taking, and come back in
+    order."""
     chunks = [parsed[a:b] for a, b in _chunk_bounds(len(parsed), workers)]
     parsed.clear()  # the chunks hold the messages now, each chunk until the join took it
     progress(0)
     done = 0
+    in_flight = min(workers * _AHEAD, _MAX_IN_FLIGHT)
     # Shut down when the map phase ends (a pool given too: its workers would otherwise sit
     # idle, each holding its memory, through the rest of the read).
     with ExitStack() as owned:
         owned.callback(pool.shutdown)
         executor = pool.executor
-        records = _records_in_order(
-            chunks,
-            send=lambda chunk: executor.submit(_analyse_chunk, chunk, footers),
-            here=lambda chunk: _analysed_chunk(chunk, footers),
-            in_flight=min(workers * _AHEAD, _MAX_IN_FLIGHT),
-        )
-        for k, result in enumerate(records):
+        pending: list[Future[bytes]] = []
+        sent = 0
+        for k in range(len(chunks)):
+            while sent < len(chunks) and len(pending) < in_flight:
+                pending.append(executor.submit(_analyse_chunk, chunks[sent], footers))
+                sent += 1
+            # (This process runs with the collector paused: `build_archive`.)
+            result: list[_Analysed] = pickle.loads(pending.pop(0).result())
             done += len(result)
             progress(done)
             result.reverse()  # popped from the end: each item is freed once the join took it
             chunk, chunks[k] = chunks[k], []
             for p in chunk:
                 yield result.pop().mapped(p)
-
-
-def _records_in_order(
-    chunks: Sequence[C],
-    send: Callable[[C], Future[bytes]],
-    here: Callable[[C], list[T]],
-    in_flight: int,
-) -> Iterator[list[T]]:
-    """The records of each chunk, in order: `here(chunk)`, or what `send(chunk)` sends back
-    pickled. Chunks are sent at most `in_flight` ahead of the one taken.
-
-    While the next chunk's records are not back, this process makes those of the first
-    chunk not yet sent (`here`), rather than wait: on two cores, the join and two workers
-    are three processes, the join is the one the others wait for at the end, and the
-    workers' lower priority (`_WORKER_NICE`) lets it run ahead of them, so that it waits
-    for their records at times. Made here, a chunk's records are neither pickled nor sent
-    back. At most `_MAX_IN_FLIGHT` chunks' records are out or held at once (each chunk's
-    tokens are some 5 MB), however slow the workers.
-    """
-    outcome: dict[int, Future[bytes] | list[T]] = {}
-    sent = 0
-    out = 0  # futures in `outcome`
-    for k in range(len(chunks)):
-        while sent < len(chunks) and out < in_flight:
-            outcome[sent] = send(chunks[sent])
-            sent, out = sent + 1, out + 1
-        head = outcome.pop(k)
-        while (
-            isinstance(head, Future)
-            and not head.done()
-            and sent < len(chunks)
-            and len(outcome) < _MAX_IN_FLIGHT
-        ):
-            outcome[sent] = here(chunks[sent])
-            sent += 1
-        if isinstance(head, Future):
-            out -= 1
-            # (This process runs with the collector paused: `build_archive`.)
-            yield pickle.loads(head.result())
-        else:
-            yield head
 
 
 def _own_pool(pool: Pool | None, workers: int) -> Pool | None:
