@@ -4,20 +4,18 @@ between processes."""
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import functools
 import gc
 import sys
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 
 __all__ = ["collector_paused", "pack_arrays", "release_free_memory", "unpack_arrays"]
 
 
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while a stage runs.
+def collector_paused() -> _CollectorPaused:
+    """Pause Python's cycle collector while a stage runs (`with collector_paused(): ...`).
 
     The stages build millions of small acyclic objects (tokens, units, spans, segments) that
     reference counting frees. The collector's passes over the growing heap find nothing to
@@ -27,12 +25,22 @@ def collector_paused() -> Iterator[None]:
     on error, and left alone when the caller had paused it already. (The pause is process
     -wide: another thread's garbage waits for it too.)
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
+    return _CollectorPaused()
+
+
+class _CollectorPaused:
+    """The context manager of `collector_paused`. A class, not a `contextlib.contextmanager`
+    generator: `split_body` enters it once a body, mostly inside a stage that paused the
+    collector already, and the generator's entry and exit cost 1.75 us against 0.45."""
+
+    __slots__ = ("_was_enabled",)
+
+    def __enter__(self) -> None:
+        self._was_enabled = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc: object) -> None:
+        if self._was_enabled:
             _promote_young()
             gc.enable()
 

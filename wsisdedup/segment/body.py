@@ -31,7 +31,6 @@ benchmarks/bench_segment.py measures them.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Sequence
 
 from wsisdedup.model import Body, Segment
@@ -64,10 +63,6 @@ def split_body(text: str, *, footers: Sequence[str] = ()) -> Body:
     """
     if not text:
         return Body(text=text, segments=())
-    if not gc.isenabled():
-        # Paused already, as the pipeline's stages do: entering the pause again cost some
-        # 2 us a body, a tenth of a one-line body's time.
-        return _split(text, footers)
     with collector_paused():  # linear on any body (`wsisdedup.runtime`)
         return _split(text, footers)
 
