@@ -39,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_read_scale import _label, archive  # noqa: E402
+from bench_read_scale import _check_imported, _checkout_env, _label, archive  # noqa: E402
 
 BASE_MESSAGES = 2
 """Messages of the read whose count is subtracted (interpreter, imports, exit)."""
@@ -63,14 +63,12 @@ def instructions(code: Path, path: Path) -> int:
     the process imported another wsisdedup)."""
     cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
     cmd += [sys.executable, "-c", READ, str(path)]
-    env = os.environ | {"PYTHONPATH": str(code), "PYTHONHASHSEED": HASH_SEED, **ONE_THREAD}
+    env = _checkout_env(code) | {"PYTHONHASHSEED": HASH_SEED, **ONE_THREAD}
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=code, check=False)
     found = COLLECTED.search(out.stderr)
     if out.returncode != 0 or found is None:
         raise SystemExit(f"{code}: callgrind failed:\n{out.stderr[-2000:]}")
-    module = out.stdout.split()[0]
-    if not Path(module).is_relative_to(code):
-        raise SystemExit(f"{code}: the run imported another wsisdedup ({module})")
+    _check_imported(code, out.stdout.split()[0])
     return int(found.group(1))
 
 

@@ -279,14 +279,13 @@ def main() -> None:
                     # comes first on its path, and it imports wsisdedup before this script
                     # (Python 3.11 drops the main module from its preload), so the run starts
                     # in the checkout measured, with it on PYTHONPATH too.
-                    env = os.environ | {CODE_ENV: str(code), "PYTHONPATH": str(code)}
+                    env = _checkout_env(code) | {CODE_ENV: str(code)}
                     out = subprocess.run(
                         cmd, check=True, capture_output=True, text=True, env=env, cwd=code
                     )
                     r = json.loads(out.stdout.strip().splitlines()[-1])
                     for module in r.pop("modules"):
-                        if not Path(module).is_relative_to(code):
-                            raise SystemExit(f"{code}: the run imported another wsisdedup")
+                        _check_imported(code, module)
                     r.update(code=label, run=str(round_))
                     runs[label].append(r)
                     _print_row(r)
@@ -328,6 +327,18 @@ def _least(runs: list[dict[str, Any]]) -> dict[str, Any]:
     row["ratio"] = row["read_s"] / row["stdlib_s"]
     row["msg_s"] = row["messages"] / row["read_s"]
     return row
+
+
+def _checkout_env(code: Path) -> dict[str, str]:
+    """The environment of a run that measures checkout `code` (started in it, `cwd=code`):
+    this one's, with the checkout first on the path."""
+    return os.environ | {"PYTHONPATH": str(code)}
+
+
+def _check_imported(code: Path, module: str) -> None:
+    """Stop unless `module`, the file of the wsisdedup a run imported, is checkout `code`'s."""
+    if not Path(module).is_relative_to(code):
+        raise SystemExit(f"{code}: the run imported another wsisdedup ({module})")
 
 
 def _label(code: Path) -> str:
