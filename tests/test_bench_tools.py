@@ -79,3 +79,21 @@ def test_instructions_are_counted_for_the_checkout_given(tmp_path: Path) -> None
     # Both sides ran the same code: the same count, within the 0.1% a run moves.
     assert float(rows[1][4]) == pytest.approx(read, rel=0.002)
     assert rows[1][6].strip() in {"+0.0%", "-0.0%", "+0.1%", "-0.1%", "+0.2%", "-0.2%"}
+
+
+def test_map_floor_reads_the_same_archive_without_the_map_phase() -> None:
+    # The floor benchmark times a read whose map phase is given: the archive must be the full
+    # read's (else the floor would time other work), no segmenting may run in it, and the
+    # library must be left as it was.
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import bench_map_floor
+
+    from wsisdedup import pipeline
+
+    real = pipeline.analyse_all
+    (row,) = bench_map_floor.rows(200, 1)
+    assert row["same"] == "yes"
+    assert row["map_s"] > 0
+    assert "segmenting" not in row
+    assert {"reading", "learning footers", "remake", "matching", "threading"} <= set(row)
+    assert pipeline.analyse_all is real
