@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT))
 
 import bench_read  # noqa: E402
-from bench_read_scale import STAGES, archive  # noqa: E402
+from bench_read_scale import archive, stage_times  # noqa: E402
 
 import wsisdedup  # noqa: E402
 from wsisdedup import analyse, pipeline  # noqa: E402
@@ -81,7 +81,6 @@ def rows(n: int, repeat: int) -> Iterator[dict[str, Any]]:
     """`repeat` rounds of the three reads of the `n`-message archive, one row each."""
     path = archive(n)
     records: dict[int, list[Any]] = {}
-    map_s = 0.0
     with _map_phase_given(records) as timed:
         wsisdedup.read(path, workers=1)  # fills `records` (and warms the caches)
         map_s = timed["map"]
@@ -111,7 +110,7 @@ def _floor_read(
     path: Path, records: dict[int, list[Any]]
 ) -> tuple[Archive, float, dict[str, float]]:
     """The read of `path` with its map phase given (`records`): the archive, its CPU seconds
-    and its stages' (`_stages`)."""
+    and its stages' (`stage_times`)."""
     starts: dict[str, float] = {}
     latest: dict[str, float] = {}
 
@@ -124,7 +123,8 @@ def _floor_read(
         t0 = time.process_time()
         floor = wsisdedup.read(path, workers=1, on_progress=on_progress)
         end = time.process_time()
-    stages = _stages(starts, latest, end)
+    # (The given map phase reports nothing: `segmenting` is absent.)
+    stages = stage_times(starts, latest, end)
     # The messages are made again between the footers' events and matching's.
     stages["remake"] = timed["remake"]
     stages["learning footers"] -= timed["remake"]
@@ -157,18 +157,6 @@ def _map_phase_given(records: dict[int, list[Any]]) -> Iterator[dict[str, float]
         yield timed
     finally:
         pipeline.analyse_all = real
-
-
-def _stages(starts: dict[str, float], latest: dict[str, float], end: float) -> dict[str, float]:
-    """Each stage's CPU seconds, as `bench_read_scale.one` counts them: a stage runs from its
-    first event to the next stage's first, the last one to its last event, and what follows
-    (building the Archive, the stats) is `other`. (The given map phase reports nothing: its
-    `segmenting` is absent.)"""
-    names = [s for s in STAGES if s in starts]
-    times = [starts[s] for s in names] + [latest[names[-1]]]
-    out = {s: b - a for s, a, b in zip(names, times, times[1:], strict=False)}
-    out["other"] = end - times[-1]
-    return out
 
 
 def _digest(a: Archive) -> str:

@@ -191,12 +191,8 @@ def one(n: int, workers: int = 1) -> dict[str, float]:
         "index_b_msg": sum(index_bytes) / n,
     }
     row["peak_text"] = (row["peak_mb"] - base) / text
-    # A stage runs from its first event to the next stage's first; the last one to its last
-    # event, and what follows (building the Archive, the stats) is `other`.
-    times = [starts[s] for s in STAGES] + [latest[STAGES[-1]]]
-    for stage, a, b in zip(STAGES, times, times[1:], strict=False):
-        row[SHORT.get(stage, stage)] = b - a
-    row["other"] = end - times[-1]
+    for stage, seconds in stage_times(starts, latest, end).items():
+        row[SHORT.get(stage, stage)] = seconds
     blocks = sorted(marks)
     if len(blocks) >= 2:
         first = marks[blocks[0]] - starts["matching"]  # the first block from the stage's start
@@ -205,6 +201,18 @@ def one(n: int, workers: int = 1) -> dict[str, float]:
     else:
         row["drift"] = float("nan")
     return row
+
+
+def stage_times(starts: dict[str, float], latest: dict[str, float], end: float) -> dict[str, float]:
+    """The CPU seconds of each stage that reported (`STAGES` order), from the times of its
+    first (`starts`) and last (`latest`) `StageProgress` events and the read's `end`: a stage
+    runs from its first event to the next stage's first, the last one to its last event, and
+    what follows (building the Archive, the stats) is `other`."""
+    names = [s for s in STAGES if s in starts]
+    times = [starts[s] for s in names] + [latest[names[-1]]]
+    out = {s: b - a for s, a, b in zip(names, times, times[1:], strict=False)}
+    out["other"] = end - times[-1]
+    return out
 
 
 COLUMNS = (
